@@ -1,0 +1,230 @@
+"""The ``definitive`` command line: build, serve, check.
+
+Exit codes: 0 success; 1 findings (check) or a failed build; 2 usage or configuration errors;
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from generator import __version__
+from generator.config import Settings, load_settings
+from generator.errors import DefinitiveError
+from generator.findings import Finding, Findings
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+
+class Output:
+    """Where messages go: quiet prints only errors, verbose adds every step and finding."""
+
+    def __init__(self, verbose: bool, quiet: bool) -> None:
+        self.verbose, self.quiet = verbose, quiet
+        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self.out.print(message)
+
+    def step(self, name: str) -> AbstractContextManager[object]:
+        return self._step(name)
+
+    @contextmanager
+    def _step(self, name: str) -> Iterator[None]:
+        if self.quiet or (not self.out.is_terminal and not self.verbose):
+            yield
+            return
+        started = time.perf_counter()
+        if self.out.is_terminal:
+            with self.out.status(f"{name}…", spinner="dots"):
+                yield
+        else:
+            yield
+        if self.verbose:
+            self.out.print(f"[dim]{name}: {time.perf_counter() - started:.2f}s[/dim]")
+
+    def findings(self, items: Sequence[Finding], limit: int | None) -> None:
+        shown = list(items) if limit is None else list(items)[:limit]
+        for f in shown:
+            style = SEVERITY_STYLE[f.severity]
+            self.err.print(
+                f"{escape(f.location())}: [{style}]{f.severity}[/{style}] "
+                f"[bold]{f.code}[/bold]: {escape(f.message)}"
+            )
+        if len(shown) < len(items):
+            self.err.print(f"… and {len(items) - len(shown)} more (use --verbose to see all)")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--vault", metavar="DIR", help="the Obsidian vault (default: vault/)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="the site's mkdocs.yml (default: ./mkdocs.yml if any)"
+    )
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="show every step and finding")
+    noise.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="definitive",
+        description="Build the proof site of an Obsidian vault of agent work logs.",
+    )
+    parser.add_argument("--version", action="version", version=f"definitive {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the static site into site/")
+    _common(build)
+    build.add_argument("--site-dir", metavar="DIR", help="where to write the site (default: site/)")
+    build.add_argument("--strict", action="store_true", help="fail on any broken or ambiguous link")
+
+    serve = commands.add_parser("serve", help="preview the site, rebuilding when the vault changes")
+    _common(serve)
+    serve.add_argument("--dev-addr", metavar="HOST:PORT", help="default: 127.0.0.1:8000")
+
+    check = commands.add_parser("check", help="lint the vault: links, frontmatter, block ids")
+    _common(check)
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    output = Output(args.verbose, args.quiet)
+    try:
+        if args.command == "build":
+            return cmd_build(args, output)
+        if args.command == "serve":
+            return cmd_serve(args, output)
+        return cmd_check(args, output)
+    except DefinitiveError as exc:
+        failing = getattr(exc, "failing", None)
+        if failing:
+            output.findings(failing, None if args.verbose else 20)
+        output.err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        output.err.print("interrupted")
+        return 130
+
+
+def _settings(args: argparse.Namespace, **extra: object) -> Settings:
+    return load_settings(vault=args.vault, config=args.config, **extra)  # type: ignore[arg-type]
+
+
+def cmd_build(args: argparse.Namespace, output: Output) -> int:
+    from generator.pipeline import build
+
+    settings = _settings(args, site_dir=args.site_dir, strict=args.strict)
+    report = build(settings, output.step, verbose=args.verbose)
+    problems = [f for f in report.findings.sorted() if f.severity != "info" or args.verbose]
+    output.findings(problems, None if args.verbose else 20)
+    for message in report.mkdocs_warnings:
+        output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
+    s = report.summary()
+    site = "built" if report.site_built else "up to date"
+    output.info(
+        f"{s['notes']} notes ({s['published']} published), {s['pages']} pages, {s['links']} links, "
+        f"{s['broken']} broken, {s['ambiguous']} ambiguous; emitted {s['written']} "
+        f"file(s), removed {s['deleted']}; site {site} in {escape(str(settings.site_dir))} "
+        f"({s['seconds']}s)"
+    )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, output: Output) -> int:
+    from generator.pipeline import analyse
+
+    settings = _settings(args)
+    analysis = analyse(settings)
+    findings: Findings = analysis.findings
+    items = findings.sorted()
+    failing = [f for f in items if f.severity != "info"]
+    if args.format == "json":
+        document = {
+            "vault": str(settings.vault),
+            "notes": len(analysis.vault.notes),
+            "findings": [f.to_json() for f in items],
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        shown = items if args.verbose else failing
+        output.findings(shown, None)
+        if not output.quiet:
+            counts = ", ".join(f"{n} {code}" for code, n in sorted(findings.by_code().items()))
+            verdict = "clean" if not failing else f"{len(failing)} finding(s)"
+            output.info(
+                f"{len(analysis.vault.notes)} notes checked: {verdict}"
+                + (f" ({counts})" if counts else "")
+            )
+    return 1 if failing else 0
+
+
+def cmd_serve(args: argparse.Namespace, output: Output) -> int:
+    from generator.pipeline import analyse, render
+    from generator.publish.mkdocs_site import serve_site
+
+    settings = _settings(args)
+    analysis = analyse(settings)
+    plan, _ = render(settings, analysis)
+    output.findings([f for f in analysis.findings.sorted() if f.severity != "info"], 20)
+
+    def rebuild() -> None:
+        fresh = analyse(settings)
+        _, emitted = render(settings, fresh)
+        if emitted.changed:
+            output.info(f"vault changed: re-emitted {len(emitted.written)} file(s)")
+
+    watcher = threading.Thread(
+        target=_watch, args=(settings.vault, rebuild, output), daemon=True, name="vault-watch"
+    )
+    watcher.start()
+    serve_site(settings, plan.nav, args.dev_addr)
+    return 0
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    state: dict[str, tuple[int, int]] = {}
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if (rel.parts and rel.parts[0] == ".definitive") or not path.is_file():
+            continue
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        state[str(rel)] = (stat.st_mtime_ns, stat.st_size)
+    return state
+
+
+def _watch(root: Path, rebuild, output: Output, interval: float = 1.0) -> None:
+    """Poll the vault (portable, no extra dependency) and re-emit the docs tree on change.
+
+    MkDocs' own server watches the docs tree and reloads the browser when we write to it.
+    """
+    seen = _snapshot(root)
+    while True:
+        time.sleep(interval)
+        now = _snapshot(root)
+        if now != seen:
+            seen = now
+            try:
+                rebuild()
+            except Exception as exc:  # keep serving; the next save may fix it
+                output.err.print(f"[red]rebuild failed:[/red] {escape(str(exc))}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Settings: where the vault, the site config and the output live, and Definitive's own options.
+
+Definitive's options sit in the site's ``mkdocs.yml`` under ``extra.definitive`` (MkDocs passes
+``extra`` through untouched, and templates can read it). Every option has a default, so a bare
+Obsidian vault builds with no configuration at all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import UsageError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def site_templates_dir() -> Path:
+    """The packaged templates (wheel install) or the repository's ``site_templates/`` (checkout)."""
+    for candidate in (PACKAGE_DIR / "site_templates", PACKAGE_DIR.parent / "site_templates"):
+        if candidate.is_dir():
+            return candidate
+    raise UsageError("site_templates/ not found: reinstall Definitive")
+
+
+# Folders no site should ever show: Obsidian's settings, its trash, VCS and our own state.
+ALWAYS_EXCLUDED = (".obsidian", ".trash", ".git", ".definitive")
+
+
+@dataclass
+class Options:
+    """``extra.definitive`` in mkdocs.yml. Documented in docs/configuration.md."""
+
+    vault: str | None = None
+    private_folders: list[str] = field(default_factory=lambda: ["private"])
+    exclude: list[str] = field(default_factory=list)
+    """Extra glob patterns (vault-relative) to leave out entirely, e.g. ``drafts/**``."""
+    templates_folder: str | None = None
+    """Obsidian's templates folder; read from ``.obsidian/templates.json`` when unset."""
+    embed_depth: int = 4
+    hub_size: int = 200
+    """Entries per generated index page; keeps every page small however big the vault grows."""
+    max_note_bytes: int = 2_000_000
+    strict: bool = False
+
+    @classmethod
+    def from_mapping(cls, data: Any, source: str) -> Options:
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise UsageError(f"{source}: extra.definitive must be a mapping")
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UsageError(
+                f"{source}: unknown option(s) under extra.definitive: {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        opts = cls(**data)
+        for name in ("private_folders", "exclude"):
+            value = getattr(opts, name)
+            if isinstance(value, str):
+                setattr(opts, name, [value])
+            elif not isinstance(value, list):
+                raise UsageError(f"{source}: extra.definitive.{name} must be a list")
+        for name in ("embed_depth", "hub_size", "max_note_bytes"):
+            if not isinstance(getattr(opts, name), int) or getattr(opts, name) < 1:
+                raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")
+        return opts
+
+
+class _LenientLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml for our own keys without choking on MkDocs' ``!ENV`` / ``!!python`` tags."""
+
+
+def _ignore_tag(loader: yaml.Loader, suffix: str, node: yaml.Node) -> None:
+    return None
+
+
+_LenientLoader.add_multi_constructor("!", _ignore_tag)
+_LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
+
+
+@dataclass
+class Settings:
+    vault: Path
+    config_file: Path | None
+    """The user's mkdocs.yml, or None to use Definitive's built-in site config."""
+    site_dir: Path
+    cache_dir: Path
+    """Emitted docs tree and build manifests; rebuilt from the vault at any time."""
+    options: Options
+    strict: bool = False
+    directory_urls: bool = True
+    """MkDocs' use_directory_urls, for the URLs written into graph.json."""
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.cache_dir / "docs"
+
+
+def load_settings(
+    vault: str | os.PathLike[str] | None = None,
+    config: str | os.PathLike[str] | None = None,
+    site_dir: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+) -> Settings:
+    """Resolve the command line against mkdocs.yml and the defaults.
+
+    The site config is ``--config`` if given, else ``mkdocs.yml`` in the working directory if
+    there is one, else the built-in default. The vault is ``--vault``, else
+    ``extra.definitive.vault``, else ``vault/`` beside the config.
+    """
+    config_file: Path | None
+    if config is not None:
+        config_file = Path(config).resolve()
+        if not config_file.is_file():
+            raise UsageError(f"{config}: no such site config file")
+    else:
+        default = Path("mkdocs.yml")
+        config_file = default.resolve() if default.is_file() else None
+
+    raw: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            loaded = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_LenientLoader)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{config_file}: not valid YAML: {exc}") from None
+        raw = loaded if isinstance(loaded, dict) else {}
+    extra = raw.get("extra") if isinstance(raw.get("extra"), dict) else {}
+    options = Options.from_mapping(extra.get("definitive"), str(config_file))
+    base = config_file.parent if config_file is not None else Path.cwd()
+
+    if vault is not None:
+        vault_path = Path(vault).expanduser().resolve()
+    elif options.vault:
+        vault_path = (base / options.vault).resolve()
+    else:
+        vault_path = (base / "vault").resolve()
+    if not vault_path.is_dir():
+        raise UsageError(f"{vault_path}: vault folder not found (use --vault DIR)")
+
+    if site_dir is not None:
+        site_path = Path(site_dir).expanduser().resolve()
+    elif isinstance(raw.get("site_dir"), str):
+        site_path = (base / raw["site_dir"]).resolve()
+    else:
+        site_path = (base / "site").resolve()
+    if site_path == vault_path or vault_path in site_path.parents:
+        raise UsageError(f"{site_path}: the site folder must not be inside the vault")
+
+    return Settings(
+        vault=vault_path,
+        config_file=config_file,
+        site_dir=site_path,
+        cache_dir=vault_path / ".definitive" / "cache",
+        options=options,
+        strict=strict or options.strict,
+        directory_urls=raw.get("use_directory_urls", True) is not False,
+    )

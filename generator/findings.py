@@ -1,0 +1,68 @@
+"""Findings: what the pipeline noticed about the vault (broken links, bad frontmatter...).
+
+Every stage reports problems as findings instead of raising, so one bad note never stops the
+build. A finding always names the file, and the line where there is one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    """Stable machine name, e.g. ``link-broken``; documented in docs/check.md."""
+    path: str
+    """Vault-relative path of the file the finding is about."""
+    line: int | None
+    message: str
+    severity: Severity = "warning"
+    candidates: tuple[str, ...] = ()
+    """For ambiguous or case-mismatched links: the files that could be meant."""
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["candidates"] = list(self.candidates)
+        return data
+
+
+@dataclass
+class Findings:
+    items: list[Finding] = field(default_factory=list)
+
+    def add(
+        self,
+        code: str,
+        path: str,
+        line: int | None,
+        message: str,
+        severity: Severity = "warning",
+        candidates: tuple[str, ...] | list[str] = (),
+    ) -> None:
+        self.items.append(Finding(code, path, line, message, severity, tuple(candidates)))
+
+    def extend(self, other: Findings) -> None:
+        self.items.extend(other.items)
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self.items, key=lambda f: (f.path, f.line or 0, f.code, f.message))
+
+    def count(self, *codes: str) -> int:
+        return sum(1 for f in self.items if f.code in codes)
+
+    def by_code(self) -> Counter[str]:
+        return Counter(f.code for f in self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)

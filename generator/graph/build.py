@@ -1,0 +1,88 @@
+"""The link graph: every note and linked attachment as a node, every resolved link as an edge.
+
+networkx holds the structure; `LinkGraph` keeps the per-link resolutions that render and
+``graph.json`` need (line, raw text, status), which an edge alone would lose.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from generator.graph.resolve import Resolution, Resolver
+from generator.model import Link, Note, Vault
+
+
+@dataclass
+class ResolvedLink:
+    source: str
+    link: Link
+    resolution: Resolution
+
+
+@dataclass
+class LinkGraph:
+    vault: Vault
+    graph: nx.DiGraph
+    links: dict[str, list[ResolvedLink]]
+    """Outgoing links per source note path, in document order."""
+    backlinks: dict[str, list[str]] = field(default_factory=dict)
+    """Public notes linking to each note, sorted by title (private sources never listed)."""
+    embed_cycles: list[list[str]] = field(default_factory=list)
+
+    def resolution(self, source: str, link: Link) -> Resolution:
+        for item in self.links.get(source, ()):
+            if item.link is link:
+                return item.resolution
+        raise KeyError(link.raw)
+
+    def orphans(self) -> list[str]:
+        return sorted(
+            n for n in self.vault.notes if self.graph.degree(n) == 0 and self.vault.notes[n].publish
+        )
+
+
+def build_graph(vault: Vault) -> LinkGraph:
+    resolver = Resolver(vault)
+    graph = nx.DiGraph()
+    for note in vault.notes.values():
+        graph.add_node(note.path, kind=note.kind, title=note.title, publish=note.publish)
+    links: dict[str, list[ResolvedLink]] = {}
+    embeds = nx.DiGraph()
+    incoming: dict[str, set[str]] = defaultdict(set)
+    for note in vault.notes.values():
+        resolved = [
+            ResolvedLink(note.path, link, resolver.resolve(link, note)) for link in note.links
+        ]
+        links[note.path] = resolved
+        for item in resolved:
+            target = item.resolution.target
+            if target is None:
+                continue
+            if target not in graph:
+                graph.add_node(
+                    target, kind="attachment", title=target.rsplit("/", 1)[-1], publish=True
+                )
+            if target != note.path:
+                data = graph.get_edge_data(note.path, target)
+                if data is None:
+                    graph.add_edge(note.path, target, count=1, embed=item.link.embed)
+                else:
+                    data["count"] += 1
+                    data["embed"] = data["embed"] or item.link.embed
+                if note.publish:
+                    incoming[target].add(note.path)
+            if item.link.embed and target in vault.notes:
+                embeds.add_edge(note.path, target)
+    backlinks = {
+        path: sorted(sources, key=lambda p: (vault.notes[p].title.casefold(), p))
+        for path, sources in incoming.items()
+    }
+    cycles = [sorted(c) for c in nx.simple_cycles(embeds)] if embeds.number_of_edges() else []
+    return LinkGraph(vault, graph, links, backlinks, cycles)
+
+
+def public_backlinks(graph: LinkGraph, note: Note) -> list[Note]:
+    return [graph.vault.notes[p] for p in graph.backlinks.get(note.path, ())]

@@ -1,0 +1,416 @@
+"""Obsidian-flavoured markdown, parsed with markdown-it-py plus small rules of our own.
+
+markdown-it-py gives the block structure (so links inside code are never links); the rules
+below add Obsidian's inline syntax. Each rule records where its match sits in the inline
+content, and `parse_body` maps that back to a (body line, column) `Span`, which is what lets
+the render stage rewrite the source text precisely instead of re-serialising the document.
+
+Rules (each a few lines, in the style of markdown-it's own):
+
+- ``wikilink``: ``[[target#subpath|display]]`` and the embed form ``![[...]]``
+- ``obsidian_comment``: ``%%hidden%%`` inline, and a block rule for multi-line comments
+- ``hashtag``: ``#tag`` and ``#nested/tag`` (not ``#123``, not inside words or URLs)
+- ``block_id``: `` ^block-id`` at the end of a paragraph or list item
+- the built-in ``link`` and ``image`` rules, wrapped to record the span of ``[x](y)``
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from generator.model import Block, Heading, Link, Span, Tag
+
+TAG_RE = re.compile(r"[\w/\-]+")
+BLOCK_ID_RE = re.compile(r"\^([A-Za-z0-9-]+)[ \t]*$")
+LONE_BLOCK_ID_RE = re.compile(r"^\^([A-Za-z0-9-]+)$")
+SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+
+
+# --- inline rules -------------------------------------------------------------------------
+
+
+def _wikilink(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    embed = src.startswith("![[", pos)
+    if not embed and not src.startswith("[[", pos):
+        return False
+    start = pos + (3 if embed else 2)
+    # Obsidian ends a wikilink at the first "]]" on the same line; a single "]" is text.
+    end = src.find("]]", start)
+    newline = src.find("\n", start)
+    if end < 0 or (0 <= newline < end) or end == start:
+        return False
+    if not silent:
+        token = state.push("wikilink", "", 0)
+        token.content = src[start:end]
+        token.meta = {"start": pos, "end": end + 2, "embed": embed}
+    state.pos = end + 2
+    return True
+
+
+def _inline_comment(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    if not src.startswith("%%", pos):
+        return False
+    end = src.find("%%", pos + 2)
+    stop = state.posMax if end < 0 else end + 2
+    if not silent:
+        token = state.push("obsidian_comment", "", 0)
+        token.meta = {"start": pos, "end": stop}
+    state.pos = stop
+    return True
+
+
+def _hashtag(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    if src[pos] != "#" or (pos > 0 and not src[pos - 1].isspace()):
+        return False
+    match = TAG_RE.match(src, pos + 1)
+    if not match:
+        return False
+    name = match.group(0).rstrip("/")
+    # Obsidian: a tag needs at least one character that is not a digit.
+    if not name or name.replace("/", "").replace("-", "").replace("_", "").isdigit():
+        return False
+    if not silent:
+        token = state.push("hashtag", "", 0)
+        token.content = name
+        token.meta = {"start": pos, "end": pos + 1 + len(name)}
+    state.pos = pos + 1 + len(name)
+    return True
+
+
+def _block_id(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    if src[pos] != "^" or (pos > 0 and src[pos - 1] not in " \t"):
+        return False
+    match = BLOCK_ID_RE.match(src, pos)
+    if not match or match.end() != state.posMax:
+        return False
+    if not silent:
+        token = state.push("block_id", "", 0)
+        token.content = match.group(1)
+        token.meta = {"start": pos, "end": match.end()}
+    state.pos = match.end()
+    return True
+
+
+def _with_span(rule: Callable[[StateInline, bool], bool], opener: str):
+    """Wrap a built-in rule so the opening token it pushes remembers its source span."""
+
+    def wrapped(state: StateInline, silent: bool) -> bool:
+        start, count = state.pos, len(state.tokens)
+        if not rule(state, silent):
+            return False
+        if not silent:
+            for token in state.tokens[count:]:
+                if token.type == opener:
+                    token.meta = {**(token.meta or {}), "start": start, "end": state.pos}
+                    break
+        return True
+
+    return wrapped
+
+
+# --- block rule ------------------------------------------------------------------------
+
+
+def _block_comment(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """``%%`` on its own line opens a comment that runs to the next line containing ``%%``."""
+    first = state.src[
+        state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]
+    ]
+    if not first.startswith("%%") or "%%" in first[2:]:
+        return False
+    if silent:
+        return True
+    line = start_line + 1
+    while line < end_line:
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+        if "%%" in text:
+            break
+        line += 1
+    close = min(line, end_line - 1)
+    token = state.push("obsidian_comment_block", "", 0)
+    token.map = [start_line, close + 1]
+    state.line = close + 1
+    return True
+
+
+def make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md.block.ruler.before("fence", "obsidian_comment_block", _block_comment)
+    md.inline.ruler.before("link", "wikilink", _wikilink)
+    md.inline.ruler.before("newline", "obsidian_comment", _inline_comment)
+    md.inline.ruler.before("newline", "hashtag", _hashtag)
+    md.inline.ruler.before("newline", "block_id", _block_id)
+    md.inline.ruler.at(
+        "link",
+        _with_span(md.inline.ruler.__rules__[md.inline.ruler.__find__("link")].fn, "link_open"),
+    )
+    md.inline.ruler.at(
+        "image",
+        _with_span(md.inline.ruler.__rules__[md.inline.ruler.__find__("image")].fn, "image"),
+    )
+    return md
+
+
+_PARSER: MarkdownIt | None = None
+
+
+def parser() -> MarkdownIt:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = make_parser()
+    return _PARSER
+
+
+# --- from tokens to the note's structure ---------------------------------------------------
+
+
+@dataclass
+class ParsedBody:
+    links: list[Link] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    blocks: dict[str, Block] = field(default_factory=dict)
+    duplicate_blocks: list[tuple[str, int]] = field(default_factory=list)
+    comments: list[Span] = field(default_factory=list)
+    """Inline comment spans; a multi-line block comment is one Span per line."""
+    callouts: list[tuple[int, int]] = field(default_factory=list)
+    block_markers: list[Span] = field(default_factory=list)
+    """Where each `` ^id`` sits, so render can replace it with an anchor."""
+
+
+class _Locator:
+    """Maps offsets in an inline token's content back to (body line, column)."""
+
+    def __init__(self, lines: list[str], token: Token) -> None:
+        assert token.map is not None
+        self.first = token.map[0]
+        self.content_lines = token.content.split("\n")
+        self.starts: list[int] = []  # content offset where each content line begins
+        self.shifts: list[int | None] = []  # column of that content line within the body line
+        offset = 0
+        for i, text in enumerate(self.content_lines):
+            self.starts.append(offset)
+            offset += len(text) + 1
+            body_line = self.first + i
+            source = lines[body_line] if body_line < len(lines) else ""
+            stripped, want = source.rstrip(), text.rstrip()
+            self.shifts.append(len(stripped) - len(want) if stripped.endswith(want) else None)
+
+    def span(self, start: int, end: int) -> Span | None:
+        index = 0
+        while index + 1 < len(self.starts) and self.starts[index + 1] <= start:
+            index += 1
+        shift = self.shifts[index]
+        if shift is None:
+            return None
+        col = start - self.starts[index]
+        length = end - start
+        if col + length > len(self.content_lines[index]):
+            return None  # spans a line break; left as written
+        return Span(self.first + index, shift + col, shift + col + length)
+
+    def line(self, start: int) -> int:
+        index = 0
+        while index + 1 < len(self.starts) and self.starts[index + 1] <= start:
+            index += 1
+        return self.first + index
+
+
+def split_wikilink(content: str) -> tuple[str, str, str | None]:
+    """``target#sub|display`` -> (target, subpath, display). ``\\|`` (inside tables) is a pipe."""
+    content = content.replace("\\|", "|")
+    target, _, display = content.partition("|")
+    path, _, subpath = target.partition("#")
+    return path.strip(), subpath.strip(), (display.strip() if "|" in content else None)
+
+
+def heading_text(text: str) -> str:
+    """Plain text of a heading as Obsidian matches it in ``[[Note#Heading]]``."""
+    text = re.sub(r"\[\[([^\]|]*\|)?([^\]]*)\]\]", r"\2", text)
+    text = re.sub(r"[*_`~]|==", "", text)
+    return " ".join(text.split())
+
+
+def normalise_heading(text: str) -> str:
+    return unicodedata.normalize("NFC", heading_text(text)).casefold()
+
+
+def _markdown_target(href: str) -> tuple[str, str] | None:
+    """An internal markdown link's (path, subpath), or None for external and pure-anchor links."""
+    if not href or href.startswith(("#", "//")) or SCHEME_RE.match(href):
+        return None
+    path, _, fragment = href.partition("#")
+    return unquote(path), unquote(fragment)
+
+
+def parse_body(body: str, body_offset: int) -> ParsedBody:
+    """Parse a note body (frontmatter already removed) into links, tags, headings and blocks."""
+    lines = body.split("\n")
+    result = ParsedBody()
+    tokens = parser().parse(body)
+    depth = 0  # blockquote nesting
+    previous_block: tuple[int, int] | None = None  # map of the last finished block
+    open_items: list[Token] = []
+
+    for index, token in enumerate(tokens):
+        if token.type == "blockquote_open":
+            if depth == 0 and token.map and _is_callout(tokens, index):
+                result.callouts.append((token.map[0], token.map[1]))
+            depth += 1
+        elif token.type == "blockquote_close":
+            depth -= 1
+        elif token.type == "list_item_open":
+            open_items.append(token)
+        elif token.type == "list_item_close":
+            item = open_items.pop()
+            if item.map:
+                previous_block = (item.map[0], item.map[1])
+        elif token.type == "obsidian_comment_block" and token.map:
+            for line in range(token.map[0], token.map[1]):
+                result.comments.append(Span(line, 0, len(lines[line])))
+        elif token.type in ("fence", "code_block", "table_close", "html_block", "hr"):
+            if token.map:
+                previous_block = (token.map[0], token.map[1])
+            elif token.type == "table_close":
+                previous_block = _last_table_map(tokens, index) or previous_block
+        elif token.type == "inline" and token.map:
+            parent = tokens[index - 1] if index else None
+            if parent is not None and parent.type == "heading_open":
+                level = int(parent.tag[1])
+                result.headings.append(Heading(level, heading_text(token.content), token.map[0]))
+            lone = LONE_BLOCK_ID_RE.match(token.content.strip())
+            if (
+                lone
+                and previous_block is not None
+                and parent is not None
+                and (parent.type == "paragraph_open")
+            ):
+                _add_block(result, lone.group(1), previous_block, token.map[0], body_offset)
+                line = token.map[0]
+                result.block_markers.append(Span(line, 0, len(lines[line])))
+                continue
+            _walk_inline(result, lines, token, open_items, body_offset)
+            if parent is not None and parent.type == "paragraph_open":
+                previous_block = (token.map[0], token.map[1])
+    return result
+
+
+def _last_table_map(tokens: list[Token], index: int) -> tuple[int, int] | None:
+    for back in range(index, -1, -1):
+        if tokens[back].type == "table_open" and tokens[back].map:
+            start, end = tokens[back].map
+            return (start, end)
+    return None
+
+
+def _is_callout(tokens: list[Token], index: int) -> bool:
+    for token in tokens[index + 1 : index + 4]:
+        if token.type == "inline":
+            return bool(re.match(r"\[![\w-]+\][+-]?", token.content))
+    return False
+
+
+def _add_block(
+    result: ParsedBody, block_id: str, where: tuple[int, int], marker: int, offset: int
+) -> None:
+    if block_id in result.blocks:
+        result.duplicate_blocks.append((block_id, offset + marker + 1))
+        return
+    result.blocks[block_id] = Block(block_id, where[0], where[1], marker)
+
+
+def _walk_inline(
+    result: ParsedBody,
+    lines: list[str],
+    token: Token,
+    open_items: list[Token],
+    offset: int,
+) -> None:
+    locate = _Locator(lines, token)
+    claimed: set[tuple[int, int]] = set()
+    for child in token.children or ():
+        meta = child.meta or {}
+        if "start" not in meta:
+            continue
+        span = locate.span(meta["start"], meta["end"])
+        body_line = locate.line(meta["start"])
+        line = offset + body_line + 1
+        if child.type == "wikilink":
+            target, subpath, display = split_wikilink(child.content)
+            if not target and not subpath:
+                continue
+            raw = ("![[" if meta["embed"] else "[[") + child.content + "]]"
+            if span is None:  # table cells: content is unescaped and not a suffix of the line
+                span = _find_unclaimed(lines, body_line, raw, claimed)
+            result.links.append(
+                Link(raw, target, subpath, display, meta["embed"], "wiki", line, span)
+            )
+        elif child.type in ("link_open", "image"):
+            href = str(child.attrs.get("href" if child.type == "link_open" else "src", ""))
+            parsed = _markdown_target(href)
+            if parsed is None:
+                continue
+            path, fragment = parsed
+            raw = lines[span.line][span.start : span.end] if span else href
+            result.links.append(
+                Link(raw, path, fragment, None, child.type == "image", "markdown", line, span)
+            )
+        elif child.type == "hashtag":
+            result.tags.append(Tag(child.content, span))
+        elif child.type == "obsidian_comment":
+            if span is not None:
+                result.comments.append(span)
+            else:  # spans lines inside one paragraph: hide each line's part
+                _comment_lines(result, lines, locate, meta["start"], meta["end"])
+        elif child.type == "block_id":
+            assert token.map is not None
+            where = (token.map[0], token.map[1])
+            if open_items and open_items[-1].map:
+                where = (open_items[-1].map[0], token.map[1])
+            _add_block(result, child.content, where, token.map[1] - 1, offset)
+            if span is not None:
+                result.block_markers.append(span)
+
+
+def _find_unclaimed(
+    lines: list[str], line: int, raw: str, claimed: set[tuple[int, int]]
+) -> Span | None:
+    """Find `raw` (or its table-escaped form) in a body line, skipping occurrences already used."""
+    text = lines[line] if line < len(lines) else ""
+    for needle in (raw, raw.replace("|", "\\|")):
+        start = text.find(needle)
+        while start >= 0:
+            if (line, start) not in claimed:
+                claimed.add((line, start))
+                return Span(line, start, start + len(needle))
+            start = text.find(needle, start + 1)
+    return None
+
+
+def _comment_lines(
+    result: ParsedBody, lines: list[str], locate: _Locator, start: int, end: int
+) -> None:
+    first, last = locate.line(start), locate.line(max(start, end - 1))
+    head = locate.span(start, start + 1)
+    for line in range(first, last + 1):
+        col_start = head.start if (head and line == first) else 0
+        text = lines[line]
+        if line == last:
+            stop = text.find("%%", col_start + (2 if line == first else 0))
+            col_end = len(text) if stop < 0 else stop + 2
+        else:
+            col_end = len(text)
+        result.comments.append(Span(line, col_start, col_end))

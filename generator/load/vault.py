@@ -1,0 +1,225 @@
+"""Read a vault folder into notes and attachments. Bad files become findings, never crashes."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from generator.config import ALWAYS_EXCLUDED, Options
+from generator.findings import Findings
+from generator.load.frontmatter import key_line, split_frontmatter
+from generator.load.kinds import detect_kind, validate
+from generator.load.markdown import parse_body, split_wikilink
+from generator.model import Attachment, Heading, Link, Note, Tag, Vault
+
+NOTE_SUFFIX = ".md"
+
+
+def load_vault(root: Path, options: Options, findings: Findings) -> Vault:
+    root = root.resolve()
+    templates = options.templates_folder or _obsidian_templates_folder(root)
+    excluded = [*options.exclude]
+    if templates:
+        excluded.append(templates.strip("/") + "/**")
+    private = tuple(p.strip("/") + "/" for p in options.private_folders if p.strip("/"))
+
+    notes: dict[str, Note] = {}
+    attachments: dict[str, Attachment] = {}
+    for path in _walk(root, excluded, findings):
+        rel = path.relative_to(root).as_posix()
+        if rel.lower().endswith(NOTE_SUFFIX):
+            note = read_note(path, rel, options, findings)
+            if note is not None:
+                if rel.startswith(private):
+                    note.publish = False
+                notes[rel] = note
+        else:
+            try:
+                stat = path.stat()
+                data = path.read_bytes()
+            except OSError as exc:
+                findings.add("file-unreadable", rel, None, f"cannot read file: {exc.strerror}")
+                continue
+            attachments[rel] = Attachment(rel, hashlib.sha256(data).hexdigest(), stat.st_size)
+    return Vault(str(root), notes, attachments)
+
+
+def _walk(root: Path, excluded: list[str], findings: Findings):
+    """Vault files in a stable order, skipping dot-folders, Obsidian's own and excluded globs."""
+    for folder, dirs, files in os.walk(root):
+        base = Path(folder)
+        rel_dir = base.relative_to(root).as_posix()
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in ALWAYS_EXCLUDED
+            and not _matches(f"{rel_dir}/{d}".lstrip("./") + "/", excluded)
+        )
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = base / name
+            rel = path.relative_to(root).as_posix()
+            if _matches(rel, excluded):
+                continue
+            if path.is_symlink():
+                target = path.resolve()
+                if root not in target.parents:
+                    findings.add(
+                        "file-outside-vault", rel, None, "symlink points outside the vault; skipped"
+                    )
+                    continue
+            yield path
+
+
+def _matches(rel: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel.rstrip("/"), p) for p in patterns)
+
+
+def _obsidian_templates_folder(root: Path) -> str | None:
+    """Obsidian keeps the core Templates plugin's folder in .obsidian/templates.json."""
+    try:
+        data = json.loads((root / ".obsidian" / "templates.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    folder = data.get("folder") if isinstance(data, dict) else None
+    return folder if isinstance(folder, str) and folder.strip("/") else None
+
+
+def read_note(path: Path, rel: str, options: Options, findings: Findings) -> Note | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        findings.add("file-unreadable", rel, None, f"cannot read note: {exc.strerror}", "error")
+        return None
+    return note_from_bytes(rel, data, options, findings)
+
+
+def note_from_bytes(rel: str, data: bytes, options: Options, findings: Findings) -> Note | None:
+    if len(data) > options.max_note_bytes:
+        findings.add(
+            "note-too-large",
+            rel,
+            None,
+            f"note is {len(data) / 1e6:.1f} MB, over the {options.max_note_bytes / 1e6:.1f} MB "
+            "limit (extra.definitive.max_note_bytes); skipped",
+            "error",
+        )
+        return None
+    if b"\x00" in data[:8192]:
+        findings.add(
+            "note-binary", rel, None, "file has a .md name but binary content; skipped", "error"
+        )
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        findings.add(
+            "note-encoding",
+            rel,
+            line,
+            "not valid UTF-8; undecodable bytes shown as \ufffd (re-save the file as UTF-8)",
+        )
+        text = data.decode("utf-8", errors="replace")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        findings.add("note-empty", rel, None, "note is empty", "info")
+
+    split = split_frontmatter(text)
+    if split.error:
+        findings.add("frontmatter-invalid", rel, split.error[0], split.error[1], "error")
+    meta = split.meta
+    kind, problem = detect_kind(rel, meta)
+    if problem:
+        findings.add("frontmatter-invalid", rel, key_line(split.frontmatter_text, "type"), problem)
+
+    parsed = parse_body(split.body, split.body_offset)
+    for block_id, line in parsed.duplicate_blocks:
+        findings.add(
+            "block-id-duplicate", rel, line, f"block id ^{block_id} is used twice in this note"
+        )
+
+    stem = rel.rsplit("/", 1)[-1][: -len(NOTE_SUFFIX)]
+    title = meta.get("title")
+    note = Note(
+        path=rel,
+        kind=kind,
+        title=str(title).strip()
+        if isinstance(title, str | int | float) and str(title).strip()
+        else stem,
+        meta=meta,
+        body=split.body,
+        body_offset=split.body_offset,
+        sha=hashlib.sha256(data).hexdigest(),
+        publish=meta.get("publish", True) is not False
+        and str(meta.get("publish")).lower() != "false",
+        aliases=_aliases(meta),
+        tags=[Tag(t, None) for t in _frontmatter_tags(meta)] + parsed.tags,
+        links=_frontmatter_links(meta, split.frontmatter_text) + parsed.links,
+        headings=parsed.headings,
+        blocks=parsed.blocks,
+        callouts=parsed.callouts,
+        comments=parsed.comments,
+        block_markers=parsed.block_markers,
+        h1=_opens_with_h1(parsed.headings, split.body),
+    )
+    validate(note, split.frontmatter_text, findings)
+    return note
+
+
+def _opens_with_h1(headings: list[Heading], body: str) -> bool:
+    """Whether the first non-blank line is a level-1 heading (then it is the page title)."""
+    if not headings or headings[0].level != 1:
+        return False
+    for number, line in enumerate(body.split("\n")):
+        if line.strip():
+            return number == headings[0].line
+    return False
+
+
+def _aliases(meta: dict[str, Any]) -> list[str]:
+    value = meta.get("aliases", meta.get("alias"))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return []
+    return [unicodedata.normalize("NFC", str(v).strip()) for v in value if str(v).strip()]
+
+
+def _frontmatter_tags(meta: dict[str, Any]) -> list[str]:
+    value = meta.get("tags", meta.get("tag"))
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, list):
+        return []
+    return [str(v).strip().lstrip("#") for v in value if str(v).strip().lstrip("#")]
+
+
+def _frontmatter_links(meta: dict[str, Any], fm_text: str) -> list[Link]:
+    """Wikilinks in frontmatter values (``article: "[[X]]"``) are links too, as in Obsidian."""
+    links: list[Link] = []
+    for key, value in meta.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if not isinstance(item, str):
+                continue
+            start = item.find("[[")
+            while start >= 0:
+                end = item.find("]]", start + 2)
+                if end < 0:
+                    break
+                target, subpath, display = split_wikilink(item[start + 2 : end])
+                if target or subpath:
+                    raw = item[start : end + 2]
+                    links.append(
+                        Link(raw, target, subpath, display, False, "wiki", key_line(fm_text, key))
+                    )
+                start = item.find("[[", end + 2)
+    return links

@@ -1,0 +1,111 @@
+"""The pipeline, stage by stage: load -> graph -> (consolidate) -> render -> publish.
+
+Each stage is a package named after it; this module only runs them in order and reports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+
+from generator.config import Settings
+from generator.errors import BuildError
+from generator.findings import Finding, Findings
+from generator.graph import LinkGraph, build_graph
+from generator.graph.audit import audit_links
+from generator.load import load_vault
+from generator.model import Vault
+from generator.publish.mkdocs_site import build_site
+from generator.render import EmitResult, SitePlan, emit, plan_site
+
+# Findings that make `build --strict` fail: the link is wrong on the published site.
+STRICT_CODES = ("link-broken", "link-ambiguous", "link-outside-vault")
+
+
+class StrictError(BuildError):
+    def __init__(self, failing: list[Finding]) -> None:
+        super().__init__(f"--strict: {len(failing)} broken or ambiguous link(s); site not built")
+        self.failing = failing
+
+
+Step = Callable[[str], AbstractContextManager[object]]
+
+
+@dataclass
+class Analysis:
+    vault: Vault
+    graph: LinkGraph
+    findings: Findings
+
+
+@dataclass
+class BuildReport:
+    analysis: Analysis
+    plan: SitePlan
+    emitted: EmitResult
+    site_built: bool
+    mkdocs_warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def findings(self) -> Findings:
+        return self.analysis.findings
+
+    def summary(self) -> dict[str, int | float]:
+        links = [i for items in self.analysis.graph.links.values() for i in items]
+        return {
+            "notes": len(self.analysis.vault.notes),
+            "published": len(self.plan.note_paths),
+            "pages": sum(1 for p in self.plan.pages if p.endswith(".md")),
+            "links": len(links),
+            "broken": self.findings.count("link-broken", "link-outside-vault"),
+            "ambiguous": self.findings.count("link-ambiguous"),
+            "written": len(self.emitted.written),
+            "deleted": len(self.emitted.deleted),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def _no_step(name: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
+def analyse(settings: Settings, step: Step = _no_step) -> Analysis:
+    """Load the vault and resolve its links: everything `check` needs, nothing written."""
+    findings = Findings()
+    with step("Loading vault"):
+        vault = load_vault(settings.vault, settings.options, findings)
+    with step("Resolving links"):
+        graph = build_graph(vault)
+        audit_links(graph, findings)
+    return Analysis(vault, graph, findings)
+
+
+def render(
+    settings: Settings, analysis: Analysis, step: Step = _no_step
+) -> tuple[SitePlan, EmitResult]:
+    """Lay out and write the docs tree (only what changed)."""
+    with step("Rendering pages"):
+        plan = plan_site(
+            analysis.graph, settings.options, analysis.findings, settings.directory_urls
+        )
+    with step("Writing docs tree"):
+        emitted = emit(plan, settings.docs_dir, settings.cache_dir)
+    return plan, emitted
+
+
+def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> BuildReport:
+    started = time.perf_counter()
+    analysis = analyse(settings, step)
+    # Consolidation (merging new meta articles into definitive articles) runs here, between
+    # graph and render, once generator/consolidate lands.
+    if settings.strict:
+        failing = [f for f in analysis.findings if f.code in STRICT_CODES]
+        if failing:
+            raise StrictError(failing)
+    plan, emitted = render(settings, analysis, step)
+    with step("Building site with MkDocs"):
+        built, warnings = build_site(settings, plan.nav, emitted.changed, verbose)
+    return BuildReport(analysis, plan, emitted, built, warnings, time.perf_counter() - started)

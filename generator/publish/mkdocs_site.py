@@ -1,0 +1,172 @@
+"""Drive MkDocs (with Material) on the emitted docs tree, using the user's own mkdocs.yml.
+
+The user's config stays the single source of site settings (name, palette, extra, plugins);
+we only override what the emitted tree decides: ``docs_dir``, ``site_dir``, the generated
+``nav``, and the markdown extensions our plain markdown relies on (added when missing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.config import Settings, site_templates_dir
+from generator.errors import BuildError
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Definitive drives MkDocs; see docs/design
+
+# What our emitted markdown needs from Python-Markdown, with the options we rely on.
+REQUIRED_EXTENSIONS: list[Any] = [
+    "attr_list",  # {#id} on headings, { width="300" } on images
+    "md_in_html",  # <div markdown> around embeds and properties
+    "admonition",  # callouts
+    "pymdownx.details",  # folded callouts (???)
+    "tables",
+    "footnotes",
+    {"toc": {"permalink": True}},
+]
+STAMP = "site-stamp.json"
+
+
+def _name(entry: Any) -> str:
+    return next(iter(entry)) if isinstance(entry, dict) else str(entry)
+
+
+def user_config(settings: Settings) -> dict[str, Any]:
+    """The user's mkdocs.yml read the way MkDocs reads it (``!ENV``, ``!!python/name`` work)."""
+    if settings.config_file is None:
+        return {}
+    from mkdocs.utils.yaml import yaml_load
+
+    try:
+        with settings.config_file.open("rb") as handle:
+            data = yaml_load(handle)
+    except Exception as exc:  # MkDocs raises its own ConfigurationError types
+        raise BuildError(f"{settings.config_file}: cannot read site config: {exc}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def config_file_for(settings: Settings) -> Path:
+    """The user's mkdocs.yml, or a default one written into the cache for a bare vault."""
+    if settings.config_file is not None:
+        return settings.config_file
+    template = (site_templates_dir() / "mkdocs.default.yml").read_text(encoding="utf-8")
+    text = template.replace("{{ site_name }}", json.dumps(settings.vault.name or "Notes"))
+    text = text.replace("{{ custom_dir }}", json.dumps(str(site_templates_dir() / "overrides")))
+    path = settings.cache_dir / "mkdocs.default.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
+    raw = user_config(settings) if settings.config_file else {}
+    extensions = list(raw.get("markdown_extensions") or [])
+    present = {_name(e) for e in extensions}
+    extensions += [e for e in REQUIRED_EXTENSIONS if _name(e) not in present]
+    extra_css = list(raw.get("extra_css") or [])
+    if "assets/definitive/definitive.css" not in extra_css:
+        extra_css.append("assets/definitive/definitive.css")
+    return {
+        "docs_dir": str(settings.docs_dir),
+        "site_dir": str(settings.site_dir),
+        "nav": nav,
+        "markdown_extensions": extensions,
+        "extra_css": extra_css,
+        # Pages outside the nav are the point (hubs list them); don't log each one.
+        "validation": {"nav": {"omitted_files": "ignore"}, "links": {"anchors": "warn"}},
+    }
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _mkdocs_logging(verbose: bool) -> Iterator[_Collect]:
+    logger = logging.getLogger("mkdocs")
+    collect = _Collect()
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(collect)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = verbose
+    try:
+        yield collect
+    finally:
+        logger.removeHandler(collect)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+def _stamp(settings: Settings, config_file: Path, extra: dict[str, Any]) -> str:
+    manifest = settings.cache_dir / "manifest.json"
+    digest = hashlib.sha256()
+    for part in (
+        __version__,
+        str(settings.site_dir),
+        config_file.read_bytes().hex(),
+        json.dumps(extra, sort_keys=True, default=str),
+        manifest.read_bytes().hex() if manifest.is_file() else "",
+    ):
+        digest.update(part.encode())
+    return digest.hexdigest()
+
+
+def build_site(
+    settings: Settings,
+    nav: list[dict[str, str]],
+    docs_changed: bool,
+    verbose: bool = False,
+) -> tuple[bool, list[str]]:
+    """Run MkDocs unless the site is already up to date. Returns (built, MkDocs warnings)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    config_file = config_file_for(settings)
+    extra = overrides(settings, nav)
+    stamp = _stamp(settings, config_file, extra)
+    stamp_path = settings.cache_dir / STAMP
+    if (
+        not docs_changed
+        and (settings.site_dir / "index.html").is_file()
+        and stamp_path.is_file()
+        and stamp_path.read_text(encoding="utf-8") == stamp
+    ):
+        return False, []
+    with _mkdocs_logging(verbose) as collected:
+        try:
+            config = load_config(config_file=str(config_file), **extra)
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(config)
+            finally:
+                config.plugins.on_shutdown()
+        except MkDocsException as exc:
+            raise BuildError(f"MkDocs could not build the site: {exc}") from None
+    stamp_path.write_text(stamp, encoding="utf-8")
+    return True, collected.messages
+
+
+def serve_site(settings: Settings, nav: list[dict[str, str]], dev_addr: str | None) -> None:
+    """MkDocs' live-reload server on the emitted docs tree (rebuilds when the tree changes)."""
+    from mkdocs.commands.serve import serve
+
+    extra = overrides(settings, nav)
+    extra.pop("site_dir")
+    if dev_addr:
+        extra["dev_addr"] = dev_addr
+    serve(config_file=str(config_file_for(settings)), livereload=True, **extra)

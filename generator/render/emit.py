@@ -1,0 +1,85 @@
+"""Write the docs tree incrementally: only files whose content hash changed are written.
+
+A manifest (``cache/manifest.json``: docs path -> SHA-256) remembers the last emit. Every page
+is recomputed from the vault (cheap string work), and the link graph has already folded each
+note's backlinks and embeds into its text, so comparing hashes re-emits exactly the pages a
+change affects: the note itself, notes that embed it, and notes whose backlinks it changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.render.pages import SitePlan
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class EmitResult:
+    written: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written or self.deleted)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def emit(plan: SitePlan, docs_dir: Path, cache_dir: Path) -> EmitResult:
+    manifest_path = cache_dir / MANIFEST
+    try:
+        previous: dict[str, str] = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    result = EmitResult()
+    current: dict[str, str] = {}
+    outputs: dict[str, bytes | Path] = {p: text.encode("utf-8") for p, text in plan.pages.items()}
+    outputs.update(plan.files)
+    for rel in sorted(outputs):
+        source = outputs[rel]
+        data = source.read_bytes() if isinstance(source, Path) else source
+        digest = hashlib.sha256(data).hexdigest()
+        current[rel] = digest
+        target = docs_dir / rel
+        if previous.get(rel) == digest and target.is_file():
+            result.unchanged += 1
+            continue
+        atomic_write(target, data)
+        result.written.append(rel)
+    for rel in sorted(set(previous) - set(current)):
+        (docs_dir / rel).unlink(missing_ok=True)
+        result.deleted.append(rel)
+        _prune_empty_dirs(docs_dir, (docs_dir / rel).parent)
+    atomic_write(manifest_path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
+    gitignore = cache_dir.parent / ".gitignore"
+    if not gitignore.exists():
+        atomic_write(gitignore, b"# Build cache: rebuilt from the vault at any time.\ncache/\n")
+    return result
+
+
+def _prune_empty_dirs(root: Path, folder: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

@@ -1,0 +1,299 @@
+"""Lay out the docs tree: a page per published note, hub pages, tag pages, the home page.
+
+Navigation is what keeps a big site fast: Material renders the whole ``nav`` into every page,
+so thousands of entries there make the build grow with the square of the vault. The nav holds
+only a handful of hubs; each hub lists its notes in pages of ``hub_size`` entries.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.config import Options, site_templates_dir
+from generator.findings import Findings
+from generator.graph.build import LinkGraph
+from generator.model import Note, NoteKind
+from generator.render.markdown import NoteRenderer, RenderContext, _escape_text
+from generator.render.slugs import PathAllocator, page_url, relative_url, slug_path, slugify
+
+# Hub folder and label per kind, in nav order.
+HUBS: dict[NoteKind, tuple[str, str]] = {
+    "definitive": ("articles", "Articles"),
+    "agent": ("agents", "Agents"),
+    "meta": ("runs", "Runs"),
+    "rule": ("rules", "Rules"),
+    "note": ("notes", "Notes"),
+}
+BROWSE = "browse"
+TAGS = "tags"
+ASSETS = "assets/definitive"
+HIDDEN_PROPERTIES = {"title", "aliases", "alias", "tags", "tag", "publish", "type", "cssclasses"}
+
+
+@dataclass
+class Page:
+    path: str
+    """Docs-tree path, e.g. ``runs/page-2.md``."""
+    content: str
+
+
+@dataclass
+class SitePlan:
+    """Everything render decided: each output file and the nav that points at the hubs."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+    """Docs path -> markdown text."""
+    files: dict[str, Path] = field(default_factory=dict)
+    """Docs path -> source file to copy (attachments, our CSS)."""
+    nav: list[dict[str, str]] = field(default_factory=list)
+    note_paths: dict[str, str] = field(default_factory=dict)
+    """Published vault note path -> docs path."""
+    graph_json: dict[str, Any] = field(default_factory=dict)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(site_templates_dir() / "pages")),
+        autoescape=False,  # we write markdown; text is escaped with the mdtext filter
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["mdtext"] = _escape_text
+    env.filters["yaml_str"] = lambda s: json.dumps(str(s), ensure_ascii=False)
+    return env
+
+
+def plan_site(
+    graph: LinkGraph, options: Options, findings: Findings, directory_urls: bool = True
+) -> SitePlan:
+    vault = graph.vault
+    notes = sorted(vault.public_notes(), key=lambda n: n.path)
+    plan = SitePlan()
+    env = _environment()
+
+    # Tags first: their pages are generated paths that notes must not take.
+    tagged: dict[str, list[Note]] = {}
+    names: dict[str, str] = {}
+    for note in notes:
+        for name in {t.name.casefold(): t.name for t in note.tags}.values():
+            parts = name.split("/")
+            for depth in range(1, len(parts) + 1):  # #a/b is listed under #a too
+                key = "/".join(parts[:depth]).casefold()
+                names.setdefault(key, "/".join(parts[:depth]))
+                if note not in tagged.setdefault(key, []):
+                    tagged[key].append(note)
+    tag_pages = {key: f"{TAGS}/{'/'.join(slugify(p) for p in key.split('/'))}.md" for key in tagged}
+
+    by_kind: dict[NoteKind, list[Note]] = {}
+    for note in notes:
+        by_kind.setdefault(note.kind, []).append(note)
+    hub_pages: dict[NoteKind, list[str]] = {}
+    for kind, members in by_kind.items():
+        folder = f"{BROWSE}/{HUBS[kind][0]}"
+        count = max(1, math.ceil(len(members) / options.hub_size))
+        hub_pages[kind] = [f"{folder}/index.md"] + [
+            f"{folder}/page-{n}.md" for n in range(2, count + 1)
+        ]
+    generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
+    generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
+    has_home = any(n.path.lower() == "index.md" for n in notes)
+    if not has_home:
+        generated.add("index.md")
+
+    allocator = PathAllocator(generated)
+    for note in notes:
+        plan.note_paths[note.path] = allocator.allocate(slug_path(note.path, note=True))
+    docs_paths = dict(plan.note_paths)
+    for path in vault.attachments:
+        docs_paths[path] = allocator.allocate(slug_path(path, note=False))
+
+    ctx = RenderContext(graph, docs_paths, tag_pages, options, findings)
+    renderer = NoteRenderer(ctx)
+    note_template = env.get_template("note.md.j2")
+    for note in notes:
+        page = plan.note_paths[note.path]
+        plan.pages[page] = note_template.render(
+            note=note,
+            kind_label=HUBS[note.kind][1],
+            hub=relative_url(page, hub_pages[note.kind][0]),
+            body=renderer.render(note, page),
+            properties=_properties(note, page, ctx, renderer),
+            tags=[
+                (t, relative_url(page, tag_pages[t.casefold()]))
+                for t in sorted({t.name for t in note.tags}, key=str.casefold)
+            ],
+            backlinks=[
+                (src.title, relative_url(page, plan.note_paths[src.path]))
+                for src in (vault.notes[p] for p in graph.backlinks.get(note.path, ()))
+                if src.path in plan.note_paths
+            ],
+        )
+    for path in sorted(ctx.used_attachments):
+        plan.files[docs_paths[path]] = Path(vault.root) / path
+
+    hub_template = env.get_template("hub.md.j2")
+    for kind, members in by_kind.items():
+        pages = hub_pages[kind]
+        ordered = _hub_order(kind, members)
+        for number, page in enumerate(pages):
+            chunk = ordered[number * options.hub_size : (number + 1) * options.hub_size]
+            plan.pages[page] = hub_template.render(
+                label=HUBS[kind][1],
+                kind=kind,
+                number=number + 1,
+                total=len(pages),
+                count=len(members),
+                entries=[_entry(n, page, plan.note_paths[n.path]) for n in chunk],
+                previous=relative_url(page, pages[number - 1]) if number else None,
+                next=relative_url(page, pages[number + 1]) if number + 1 < len(pages) else None,
+            )
+
+    browse_page = f"{BROWSE}/index.md"
+    hubs = [
+        (HUBS[k][1], relative_url(browse_page, hub_pages[k][0]), len(by_kind[k]))
+        for k in HUBS
+        if k in by_kind
+    ]
+    plan.pages[browse_page] = env.get_template("browse.md.j2").render(
+        hubs=hubs, tags=relative_url(browse_page, f"{TAGS}/index.md"), tag_count=len(tagged)
+    )
+
+    tags_index = f"{TAGS}/index.md"
+    plan.pages[tags_index] = env.get_template("tags.md.j2").render(
+        tags=[
+            (names[key], relative_url(tags_index, tag_pages[key]), len(tagged[key]))
+            for key in sorted(tagged)
+        ]
+    )
+    tag_template = env.get_template("tag.md.j2")
+    for key, members in tagged.items():
+        page = tag_pages[key]
+        plan.pages[page] = tag_template.render(
+            name=names[key],
+            all_tags=relative_url(page, tags_index),
+            entries=[
+                _entry(n, page, plan.note_paths[n.path])
+                for n in sorted(members, key=lambda n: n.title.casefold())
+            ],
+        )
+
+    if not has_home:
+        plan.pages["index.md"] = env.get_template("home.md.j2").render(
+            title=Path(vault.root).name,
+            hubs=[
+                (label, relative_url("index.md", hub_pages[k][0]), len(by_kind[k]))
+                for k, (_, label) in HUBS.items()
+                if k in by_kind
+            ],
+            tags=relative_url("index.md", tags_index),
+            note_count=len(notes),
+        )
+
+    css = site_templates_dir() / "assets" / "definitive.css"
+    plan.files[f"{ASSETS}/definitive.css"] = css
+    plan.nav = [{"Home": "index.md"}]
+    plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
+    plan.nav += [{"Tags": tags_index}]
+    plan.graph_json = graph_document(graph, plan.note_paths, docs_paths, directory_urls)
+    plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
+    return plan
+
+
+def _hub_order(kind: NoteKind, members: list[Note]) -> list[Note]:
+    if kind == "meta":  # newest runs first
+        return sorted(members, key=lambda n: (str(n.meta.get("date", "")), n.title), reverse=True)
+    return sorted(members, key=lambda n: (n.title.casefold(), n.path))
+
+
+def _entry(note: Note, page: str, target: str) -> dict[str, str]:
+    meta = note.meta
+    if note.kind == "meta":
+        parts = [str(meta.get("date", "")), _plain(meta.get("agent")), str(meta.get("outcome", ""))]
+        detail = " · ".join(p for p in parts if p and p != "None")
+    elif note.kind == "definitive":
+        detail = str(meta.get("description") or "")
+    elif note.kind == "agent":
+        detail = str(meta.get("job") or "")
+    else:
+        detail = note.folder
+    return {"title": note.title, "href": relative_url(page, target), "detail": detail}
+
+
+def _plain(value: Any) -> str:
+    text = str(value or "")
+    if text.startswith("[[") and text.endswith("]]"):
+        text = text[2:-2].split("|")[-1]
+    return text
+
+
+def _properties(
+    note: Note, page: str, ctx: RenderContext, renderer: NoteRenderer
+) -> list[tuple[str, str]]:
+    """Frontmatter shown as the page's property list; wikilinks in values become links."""
+    by_raw = {link.raw: link for link in note.links if link.span is None}
+    rows: list[tuple[str, str]] = []
+    for key, value in note.meta.items():
+        if key in HIDDEN_PROPERTIES or value is None or value == "" or value == []:
+            continue
+        values = value if isinstance(value, list) else [value]
+        shown = []
+        for item in values:
+            text = str(item)
+            link = by_raw.get(text.strip())
+            if link is not None:
+                shown.append(renderer._link(note, link, page, 0, (note.path,), "", False))
+            else:
+                shown.append(_escape_text(text).replace("\n", " "))
+        rows.append((key, ", ".join(shown)))
+    return rows
+
+
+def graph_document(
+    graph: LinkGraph,
+    note_paths: dict[str, str],
+    docs_paths: dict[str, str],
+    directory_urls: bool,
+) -> dict[str, Any]:
+    """``graph.json``: the published notes and every link between them, for other tools."""
+    vault = graph.vault
+    nodes = [
+        {
+            "id": path,
+            "url": page_url(docs, directory_urls),
+            "kind": vault.notes[path].kind,
+            "title": vault.notes[path].title,
+        }
+        for path, docs in sorted(note_paths.items())
+    ]
+    attachment_nodes = set()
+    links = []
+    for source in sorted(note_paths):
+        for item in graph.links.get(source, ()):
+            res = item.resolution
+            target = res.target if res.target in docs_paths else None
+            status = res.status if target is not None else "broken"
+            if target is not None and res.attachment:
+                attachment_nodes.add(target)
+            links.append(
+                {
+                    "source": source,
+                    "target": target,
+                    "raw": item.link.raw,
+                    "line": item.link.line,
+                    "status": status,
+                    "embed": item.link.embed,
+                }
+            )
+    nodes += [
+        {"id": p, "url": docs_paths[p], "kind": "attachment", "title": p.rsplit("/", 1)[-1]}
+        for p in sorted(attachment_nodes)
+    ]
+    return {"version": 1, "nodes": nodes, "links": links}
