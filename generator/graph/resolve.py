@@ -6,7 +6,7 @@ Order, for a link written in note ``source``:
 2. ``./x`` and ``../x`` resolve against the source's folder; a path that climbs out of the
    vault is broken, whatever is there.
 3. An exact vault path wins: ``[[folder/Name]]`` is ``folder/Name.md`` from the vault root.
-4. A path relative to the source's folder (how Obsidian's "relative path" format writes links).
+4. A path with folders, relative to the source's folder (Obsidian's "relative path" format).
 5. Otherwise the file name (with any folders written as a path suffix) is looked up vault-wide.
    Several matches make the link *ambiguous*: the one in the source's own folder wins, else the
    shortest path, else the first in alphabetical order. That is the tie-break observed in
@@ -98,7 +98,7 @@ class Resolver:
         exact = self._exact(target, written)
         if exact:
             return exact
-        if source.folder:
+        if source.folder and "/" in target:  # bare names go by name: same folder wins there
             relative = self._exact(posixpath.join(source.folder, target), written)
             if relative:
                 return relative

@@ -38,7 +38,9 @@ def split_frontmatter(text: str) -> SplitNote:
         loaded = yaml.safe_load(fm) if fm.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 1  # +1 for the opening ---, +1 1-based
+        # The YAML text starts with the newline after the opening ---, so its line N (0-based)
+        # is file line N + 1.
+        line = (mark.line + 1) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return SplitNote({}, content, offset, (line, f"malformed YAML frontmatter: {problem}"), fm)
     if loaded is None:
@@ -61,7 +63,7 @@ def _jsonable(value: Any) -> Any:
 
 def key_line(frontmatter_text: str, key: str) -> int:
     """1-based file line of ``key:`` in the frontmatter block (1 = the opening ``---``)."""
-    for number, line in enumerate(frontmatter_text.split("\n"), start=2):
+    for number, line in enumerate(frontmatter_text.split("\n"), start=1):
         if line.startswith(f"{key}:"):
             return number
     return 1

@@ -7,6 +7,7 @@ we only override what the emitted tree decides: ``docs_dir``, ``site_dir``, the 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -71,7 +72,8 @@ def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
     raw = user_config(settings) if settings.config_file else {}
     extensions = list(raw.get("markdown_extensions") or [])
     present = {_name(e) for e in extensions}
-    extensions += [e for e in REQUIRED_EXTENSIONS if _name(e) not in present]
+    # Copies: MkDocs consumes the option dicts it is given.
+    extensions += [copy.deepcopy(e) for e in REQUIRED_EXTENSIONS if _name(e) not in present]
     extra_css = list(raw.get("extra_css") or [])
     if "assets/definitive/definitive.css" not in extra_css:
         extra_css.append("assets/definitive/definitive.css")

@@ -108,9 +108,16 @@ class NoteRenderer:
 
     # -- entry points --------------------------------------------------------------------------
 
-    def render(self, note: Note, page: str) -> str:
-        """The note's body as plain markdown for the page at docs path ``page``."""
-        return self._render_lines(note, page, 0, None, depth=0, stack=(note.path,), anchors=True)
+    def render(self, note: Note, page: str) -> tuple[str | None, str]:
+        """The note as plain markdown for the page at docs path ``page``: (its own opening
+        ``# Title`` line or None, the rest of the body)."""
+        if not note.h1:
+            body = self._render_lines(note, page, 0, None, 0, (note.path,), anchors=True)
+            return None, body
+        line = note.headings[0].line
+        full = self._render_lines(note, page, 0, line + 1, 0, (note.path,), anchors=True)
+        rest = self._render_lines(note, page, line + 1, None, 0, (note.path,), anchors=True)
+        return full.strip("\n"), rest
 
     # -- core ----------------------------------------------------------------------------------
 

@@ -120,11 +120,13 @@ def plan_site(
     note_template = env.get_template("note.md.j2")
     for note in notes:
         page = plan.note_paths[note.path]
+        heading, body = renderer.render(note, page)
         plan.pages[page] = note_template.render(
             note=note,
+            heading=heading,
             kind_label=HUBS[note.kind][1],
             hub=relative_url(page, hub_pages[note.kind][0]),
-            body=renderer.render(note, page),
+            body=body,
             properties=_properties(note, page, ctx, renderer),
             tags=[
                 (t, relative_url(page, tag_pages[t.casefold()]))

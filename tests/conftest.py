@@ -1,0 +1,101 @@
+"""Shared fixtures: small vaults written on the fly, and the demo vault built once per session."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator.config import Settings, load_settings
+from generator.pipeline import Analysis, BuildReport, analyse, build
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_VAULT = ROOT / "vault"
+DEMO_CONFIG = ROOT / "mkdocs.yml"
+
+
+def write_vault(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@dataclass
+class Built:
+    settings: Settings
+    report: BuildReport
+
+    @property
+    def site(self) -> Path:
+        return self.settings.site_dir
+
+    def html(self, url: str) -> str:
+        """The HTML of a page by its site URL, e.g. ``notes/how-we-grade/``."""
+        path = self.site / url
+        if url.endswith("/") or url == "":
+            path = path / "index.html"
+        return path.read_text(encoding="utf-8")
+
+    def docs(self, rel: str) -> str:
+        return (self.settings.docs_dir / rel).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def make_vault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[dict[str, str | bytes]], Path]:
+    # Run from an empty folder: no ./mkdocs.yml, as for a user's bare Obsidian vault.
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        return write_vault(tmp_path / "vault", files)
+
+    return make
+
+
+def settings_for(vault: Path, site: Path, config: Path | None = None, **kw: object) -> Settings:
+    return load_settings(vault=vault, config=config, site_dir=site, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def check_vault(make_vault: Callable[[dict[str, str | bytes]], Path], tmp_path: Path):
+    """Write a vault and analyse it (load + resolve + audit), as `definitive check` does."""
+
+    def run(files: dict[str, str | bytes]) -> Analysis:
+        vault = make_vault(files)
+        return analyse(settings_for(vault, tmp_path / "site"))
+
+    return run
+
+
+@pytest.fixture
+def build_vault(make_vault: Callable[[dict[str, str | bytes]], Path], tmp_path: Path):
+    """Write a vault and build it with the real MkDocs into a temporary site folder."""
+
+    def run(files: dict[str, str | bytes], **kw: object) -> Built:
+        vault = make_vault(files)
+        settings = settings_for(vault, tmp_path / "site", **kw)
+        return Built(settings, build(settings))
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The demo vault (a copy, so the repository stays clean) built with the repo's mkdocs.yml."""
+    base = tmp_path_factory.mktemp("demo")
+    vault = base / "vault"
+    shutil.copytree(DEMO_VAULT, vault, ignore=shutil.ignore_patterns(".definitive"))
+    settings = settings_for(vault, base / "site", config=DEMO_CONFIG)
+    return Built(settings, build(settings))

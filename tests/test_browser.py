@@ -1,0 +1,119 @@
+"""The demo site in a real browser: Debian's Chromium driven by Playwright, as a visitor uses it.
+
+Screenshots land in test-artifacts/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Built
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium (dev.py installs it)"
+    ),
+]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(demo: Built) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(demo.site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, site_url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((site_url, "data:", "blob:")) else outside.append(r.url),
+    )
+    yield page
+    context.close()
+    assert outside == [], f"requests left the site: {outside}"
+
+
+def test_home_follow_wikilink_and_backlinks(page, site_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(site_url)
+    assert page.locator("h1").first.inner_text().startswith("Definitive demo agency")
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+
+    page.locator("article a", has_text="Grading an article").first.click()
+    page.wait_for_url("**/articles/grading-an-article/")
+    assert page.locator("h1").first.inner_text().startswith("Grading an article")
+    page.screenshot(path=str(ARTIFACTS / "article.png"), full_page=True)
+
+    backlinks = page.locator("h2#backlinks + ul a")
+    titles = backlinks.all_inner_texts()
+    assert "Jennifer" in titles and "How we grade" in titles
+    page.locator("h2#backlinks + ul a", has_text="How we grade").click()
+    page.wait_for_url("**/notes/how-we-grade/")
+    assert page.locator(".dfn-embed").count() == 3
+
+
+def test_heading_and_block_links_land_on_their_target(page, site_url: str) -> None:
+    page.goto(site_url + "notes/knowledge-panel-field-guide/")
+    page.locator("article a", has_text="Building a knowledge panel › Skill").click()
+    page.wait_for_url("**/articles/building-a-knowledge-panel/#skill")
+    assert page.locator("h2#skill").is_visible()
+    page.go_back()
+    page.locator("article a", has_text="^l-first-name-initial").click()
+    page.wait_for_url("**/collecting-positive-comments/#^l-first-name-initial")
+    anchor = page.locator('[id="^l-first-name-initial"]')
+    assert anchor.count() == 1
+    assert anchor.evaluate("e => e.closest('li').textContent").strip() != ""
+
+
+def test_search_finds_a_word_from_a_note_body(page, site_url: str) -> None:
+    page.goto(site_url)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").press_sequentially("espresso", delay=20)
+    hit = page.locator("a.md-search-result__link").first
+    hit.wait_for(timeout=15_000)
+    hit.click()
+    page.wait_for_load_state()
+    assert "espresso" in page.locator("article").inner_text().lower()
+
+
+def test_broken_link_is_not_clickable(page, site_url: str) -> None:
+    page.goto(site_url + "notes/planning-for-december/")
+    broken = page.locator(".dfn-broken")
+    assert broken.inner_text() == "Quarterly client review"
+    assert broken.evaluate("e => e.closest('a')") is None

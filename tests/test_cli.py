@@ -1,0 +1,131 @@
+"""The command line as a user runs it: exit codes, messages, output formats."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DEMO_CONFIG, DEMO_VAULT, write_vault
+
+
+def definitive(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+    )
+
+
+def test_check_demo_vault_reports_the_deliberate_broken_link(tmp_path: Path) -> None:
+    result = definitive(
+        "check", "--vault", str(DEMO_VAULT), "--config", str(DEMO_CONFIG), cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert (
+        "notes/Planning for December.md:19: warning link-broken: unresolved link "
+        "[[Quarterly client review]]" in result.stderr
+    )
+    assert "42 notes checked: 1 finding(s)" in result.stdout
+
+
+def test_check_json_is_machine_readable(tmp_path: Path) -> None:
+    result = definitive("check", "--vault", str(DEMO_VAULT), "--format", "json", cwd=tmp_path)
+    document = json.loads(result.stdout)
+    assert document["notes"] == 42
+    (finding,) = document["findings"]
+    assert finding == {
+        "code": "link-broken",
+        "path": "notes/Planning for December.md",
+        "line": 19,
+        "message": "unresolved link [[Quarterly client review]]",
+        "severity": "warning",
+        "candidates": [],
+    }
+
+
+def test_check_clean_vault_exits_zero(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "v", {"a.md": "[[b]]\n", "b.md": "b\n"})
+    result = definitive("check", "--vault", str(vault), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 notes checked: clean" in result.stdout
+
+
+def test_usage_and_config_errors_exit_two_with_a_message(tmp_path: Path) -> None:
+    missing = definitive("check", "--vault", str(tmp_path / "nope"), cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "vault folder not found" in missing.stderr and "Traceback" not in missing.stderr
+    assert definitive("check", "--frobnicate", cwd=tmp_path).returncode == 2
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: x\nextra:\n  definitive:\n    privat_folders: [a]\n")
+    vault = write_vault(tmp_path / "v", {"a.md": "a\n"})
+    bad = definitive("build", "--vault", str(vault), cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "unknown option(s) under extra.definitive: privat_folders" in bad.stderr
+    config.write_text("site_name: [unclosed\n")
+    broken = definitive("check", "--vault", str(vault), cwd=tmp_path)
+    assert broken.returncode == 2 and "mkdocs.yml: not valid YAML" in broken.stderr
+
+
+def test_build_bare_vault_with_no_config(tmp_path: Path) -> None:
+    """`definitive build --vault ~/Notes --site-dir /tmp/out` from anywhere just works."""
+    vault = write_vault(
+        tmp_path / "Notes",
+        {"Daily/2026-11-01.md": "Met [[Sam]] #people\n", "People/Sam.md": "# Sam\n\nHi.\n"},
+    )
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    out = tmp_path / "out"
+    result = definitive("build", "--vault", str(vault), "--site-dir", str(out), cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert "2 notes (2 published)" in result.stdout and "site built" in result.stdout
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "<title>Home - Notes</title>" in home  # site name from the vault folder
+    assert (out / "people" / "sam" / "index.html").is_file()
+    assert (out / "tags" / "people" / "index.html").is_file()
+    assert (vault / ".definitive" / ".gitignore").read_text().strip().endswith("cache/")
+    again = definitive("build", "--vault", str(vault), "--site-dir", str(out), cwd=work)
+    assert "emitted 0 file(s)" in again.stdout and "site up to date" in again.stdout
+
+
+def test_build_strict_fails_on_broken_links(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(DEMO_VAULT, vault, ignore=shutil.ignore_patterns(".definitive"))
+    out = tmp_path / "site"
+    result = definitive(
+        "build",
+        "--strict",
+        "--vault",
+        str(vault),
+        "--config",
+        str(DEMO_CONFIG),
+        "--site-dir",
+        str(out),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "--strict: 1 broken or ambiguous link(s); site not built" in result.stderr
+    assert "Planning for December.md:19" in result.stderr
+    assert not out.exists()
+
+
+def test_quiet_build_prints_nothing(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "v", {"a.md": "a\n"})
+    result = definitive(
+        "build", "-q", "--vault", str(vault), "--site-dir", str(tmp_path / "s"), cwd=tmp_path
+    )
+    assert result.returncode == 0
+    assert result.stdout == "" and result.stderr == ""
+
+
+def test_site_dir_inside_vault_is_refused(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "v", {"a.md": "a\n"})
+    result = definitive(
+        "build", "--vault", str(vault), "--site-dir", str(vault / "site"), cwd=tmp_path
+    )
+    assert result.returncode == 2 and "must not be inside the vault" in result.stderr

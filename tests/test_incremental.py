@@ -1,0 +1,72 @@
+"""Incremental builds: only what a change affects is re-emitted; nothing changed, nothing done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.pipeline import build
+from tests.conftest import settings_for
+
+FILES = {
+    "a.md": "# A\n\nSee [[b]].\n",
+    "b.md": "# B\n\nThe b body.\n",
+    "c.md": "# C\n\n![[b]]\n",
+    "d.md": "# D\n\nUnrelated.\n",
+}
+
+
+def _build(vault: Path, site: Path):
+    return build(settings_for(vault, site))
+
+
+def test_no_change_rebuild_emits_nothing_and_skips_mkdocs(make_vault, tmp_path) -> None:
+    vault = make_vault(FILES)
+    first = _build(vault, tmp_path / "site")
+    assert first.site_built and len(first.emitted.written) > 4
+    second = _build(vault, tmp_path / "site")
+    assert second.emitted.written == [] and second.emitted.deleted == []
+    assert second.site_built is False
+    assert (tmp_path / "site" / "b" / "index.html").is_file()
+
+
+def test_changing_one_note_reemits_it_and_its_embedders(make_vault, tmp_path) -> None:
+    vault = make_vault(FILES)
+    _build(vault, tmp_path / "site")
+    (vault / "b.md").write_text("# B\n\nThe b body, revised.\n", encoding="utf-8")
+    report = _build(vault, tmp_path / "site")
+    assert sorted(report.emitted.written) == ["b.md", "c.md"]
+    assert report.site_built
+    assert "revised" in (tmp_path / "site" / "c" / "index.html").read_text(encoding="utf-8")
+
+
+def test_new_link_reemits_the_target_for_its_backlinks(make_vault, tmp_path) -> None:
+    vault = make_vault(FILES)
+    _build(vault, tmp_path / "site")
+    (vault / "a.md").write_text("# A\n\nSee [[b]] and [[d]].\n", encoding="utf-8")
+    report = _build(vault, tmp_path / "site")
+    assert sorted(report.emitted.written) == ["a.md", "d.md", "graph.json"]
+    d_page = (tmp_path / "site" / "d" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../a/"' in d_page.split('id="backlinks"', 1)[1]
+
+
+def test_deleted_note_is_removed_from_tree_and_site(make_vault, tmp_path) -> None:
+    vault = make_vault(FILES)
+    first = _build(vault, tmp_path / "site")
+    docs = settings_for(vault, tmp_path / "site").docs_dir
+    assert (docs / "d.md").is_file() and first.site_built
+    (vault / "d.md").unlink()
+    report = _build(vault, tmp_path / "site")
+    assert report.emitted.deleted == ["d.md"]
+    assert not (docs / "d.md").exists()
+    assert not (tmp_path / "site" / "d").exists()
+
+
+def test_deleted_site_is_rebuilt_even_without_vault_changes(make_vault, tmp_path) -> None:
+    import shutil
+
+    vault = make_vault(FILES)
+    _build(vault, tmp_path / "site")
+    shutil.rmtree(tmp_path / "site")
+    report = _build(vault, tmp_path / "site")
+    assert report.emitted.written == [] and report.site_built
+    assert (tmp_path / "site" / "index.html").is_file()
