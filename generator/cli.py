@@ -9,19 +9,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from generator import __version__
 from generator.config import Settings, load_settings
 from generator.errors import DefinitiveError
 from generator.findings import Finding, Findings
+from generator.pipeline import Advance
+
+
+def _ignore(n: int) -> None:
+    pass
+
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
@@ -38,20 +50,23 @@ class Output:
         if not self.quiet:
             self.out.print(message)
 
-    def step(self, name: str) -> AbstractContextManager[object]:
-        return self._step(name)
+    def step(self, name: str, total: int | None = None) -> AbstractContextManager[Advance]:
+        return self._step(name, total)
 
     @contextmanager
-    def _step(self, name: str) -> Iterator[None]:
-        if self.quiet or (not self.out.is_terminal and not self.verbose):
-            yield
-            return
+    def _step(self, name: str, total: int | None) -> Iterator[Advance]:
+        """A progress bar on a terminal (a spinner when the size is unknown); timings with -v."""
         started = time.perf_counter()
-        if self.out.is_terminal:
-            with self.out.status(f"{name}…", spinner="dots"):
-                yield
+        if self.quiet or not self.out.is_terminal:
+            yield _ignore
         else:
-            yield
+            columns = [SpinnerColumn(), TextColumn("{task.description}")]
+            if total:
+                columns += [BarColumn(), MofNCompleteColumn()]
+            columns.append(TimeElapsedColumn())
+            with Progress(*columns, console=self.out, transient=True) as progress:
+                task = progress.add_task(name, total=total)
+                yield lambda n: progress.advance(task, n)
         if self.verbose:
             self.out.print(f"[dim]{name}: {time.perf_counter() - started:.2f}s[/dim]")
 
@@ -177,53 +192,23 @@ def cmd_serve(args: argparse.Namespace, output: Output) -> int:
     from generator.publish.mkdocs_site import serve_site
 
     settings = _settings(args)
-    analysis = analyse(settings)
-    plan, _ = render(settings, analysis)
-    output.findings([f for f in analysis.findings.sorted() if f.severity != "info"], 20)
+    reported: set[Finding] = set()
 
-    def rebuild() -> None:
-        fresh = analyse(settings)
-        _, emitted = render(settings, fresh)
+    def emit_docs() -> tuple[list[dict[str, str]], bool]:
+        analysis = analyse(settings)
+        plan, emitted = render(settings, analysis)
+        fresh = [f for f in analysis.findings.sorted() if f.severity != "info"]
+        output.findings([f for f in fresh if f not in reported], None)
+        reported.clear()
+        reported.update(fresh)
         if emitted.changed:
-            output.info(f"vault changed: re-emitted {len(emitted.written)} file(s)")
+            output.info(f"re-emitted {len(emitted.written)} page(s) and file(s)")
+        return plan.nav, emitted.changed
 
-    watcher = threading.Thread(
-        target=_watch, args=(settings.vault, rebuild, output), daemon=True, name="vault-watch"
-    )
-    watcher.start()
-    serve_site(settings, plan.nav, args.dev_addr)
+    address = args.dev_addr or "127.0.0.1:8000"
+    output.info(f"serving {escape(str(settings.vault))} on http://{address}/ (Ctrl+C to stop)")
+    serve_site(settings, emit_docs, args.dev_addr, verbose=args.verbose)
     return 0
-
-
-def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    state: dict[str, tuple[int, int]] = {}
-    for path in root.rglob("*"):
-        rel = path.relative_to(root)
-        if (rel.parts and rel.parts[0] == ".definitive") or not path.is_file():
-            continue
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        state[str(rel)] = (stat.st_mtime_ns, stat.st_size)
-    return state
-
-
-def _watch(root: Path, rebuild, output: Output, interval: float = 1.0) -> None:
-    """Poll the vault (portable, no extra dependency) and re-emit the docs tree on change.
-
-    MkDocs' own server watches the docs tree and reloads the browser when we write to it.
-    """
-    seen = _snapshot(root)
-    while True:
-        time.sleep(interval)
-        now = _snapshot(root)
-        if now != seen:
-            seen = now
-            try:
-                rebuild()
-            except Exception as exc:  # keep serving; the next save may fix it
-                output.err.print(f"[red]rebuild failed:[/red] {escape(str(exc))}")
 
 
 if __name__ == "__main__":

@@ -49,9 +49,6 @@ class Findings:
     ) -> None:
         self.items.append(Finding(code, path, line, message, severity, tuple(candidates)))
 
-    def extend(self, other: Findings) -> None:
-        self.items.extend(other.items)
-
     def sorted(self) -> list[Finding]:
         return sorted(self.items, key=lambda f: (f.path, f.line or 0, f.code, f.message))
 

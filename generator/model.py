@@ -39,10 +39,6 @@ class Link:
     span: Span | None = None
     """Where to rewrite it in the body; ``None`` for links that are not rewritten (frontmatter)."""
 
-    @property
-    def is_block_ref(self) -> bool:
-        return self.subpath.startswith("^")
-
 
 @dataclass(frozen=True)
 class Heading:
@@ -108,10 +104,6 @@ class Note:
     def folder(self) -> str:
         return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
 
-    def file_line(self, body_line: int) -> int:
-        """1-based file line for a 0-based body line."""
-        return self.body_offset + body_line + 1
-
 
 @dataclass(frozen=True)
 class Attachment:
@@ -120,14 +112,6 @@ class Attachment:
     path: str
     sha: str
     size: int
-
-    @property
-    def name(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
-
-    @property
-    def folder(self) -> str:
-        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
 
 
 @dataclass

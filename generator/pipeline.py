@@ -30,7 +30,10 @@ class StrictError(BuildError):
         self.failing = failing
 
 
-Step = Callable[[str], AbstractContextManager[object]]
+Advance = Callable[[int], None]
+"""Reports progress on a step: ``advance(1)`` after each unit of work."""
+Step = Callable[[str, int | None], AbstractContextManager[Advance]]
+"""``step(name, total)`` wraps one stage; the CLI shows it as a spinner or a progress bar."""
 
 
 @dataclass
@@ -68,16 +71,16 @@ class BuildReport:
         }
 
 
-def _no_step(name: str) -> AbstractContextManager[object]:
-    return nullcontext()
+def _no_step(name: str, total: int | None = None) -> AbstractContextManager[Advance]:
+    return nullcontext(lambda n: None)
 
 
 def analyse(settings: Settings, step: Step = _no_step) -> Analysis:
     """Load the vault and resolve its links: everything `check` needs, nothing written."""
     findings = Findings()
-    with step("Loading vault"):
-        vault = load_vault(settings.vault, settings.options, findings)
-    with step("Resolving links"):
+    with step("Loading vault", None) as advance:
+        vault = load_vault(settings.vault, settings.options, findings, advance)
+    with step("Resolving links", None):
         graph = build_graph(vault)
         audit_links(graph, findings)
     return Analysis(vault, graph, findings)
@@ -87,11 +90,12 @@ def render(
     settings: Settings, analysis: Analysis, step: Step = _no_step
 ) -> tuple[SitePlan, EmitResult]:
     """Lay out and write the docs tree (only what changed)."""
-    with step("Rendering pages"):
+    published = sum(1 for n in analysis.vault.notes.values() if n.publish)
+    with step("Rendering pages", published) as advance:
         plan = plan_site(
-            analysis.graph, settings.options, analysis.findings, settings.directory_urls
+            analysis.graph, settings.options, analysis.findings, settings.directory_urls, advance
         )
-    with step("Writing docs tree"):
+    with step("Writing docs tree", None):
         emitted = emit(plan, settings.docs_dir, settings.cache_dir)
     return plan, emitted
 
@@ -106,6 +110,6 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
         if failing:
             raise StrictError(failing)
     plan, emitted = render(settings, analysis, step)
-    with step("Building site with MkDocs"):
+    with step("Building site with MkDocs", None):
         built, warnings = build_site(settings, plan.nav, emitted.changed, verbose)
     return BuildReport(analysis, plan, emitted, built, warnings, time.perf_counter() - started)

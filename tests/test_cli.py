@@ -129,3 +129,62 @@ def test_site_dir_inside_vault_is_refused(tmp_path: Path) -> None:
         "build", "--vault", str(vault), "--site-dir", str(vault / "site"), cwd=tmp_path
     )
     assert result.returncode == 2 and "must not be inside the vault" in result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> str | None:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def test_serve_rebuilds_when_a_vault_note_changes(tmp_path: Path) -> None:
+    import time
+
+    vault = write_vault(tmp_path / "v", {"a.md": "# A\n\nFirst words.\n", "b.md": "[[a]]\n"})
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "serve",
+            "--vault",
+            str(vault),
+            "--dev-addr",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/a/"
+    try:
+        deadline = time.monotonic() + 60
+        page = None
+        while time.monotonic() < deadline and not (page and "First words." in page):
+            time.sleep(0.5)
+            page = _get(url)
+        assert page and "First words." in page
+        (vault / "a.md").write_text("# A\n\nSecond words.\n", encoding="utf-8")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "Second words." not in (page or ""):
+            time.sleep(0.5)
+            page = _get(url)
+        assert page and "Second words." in page
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -1,13 +1,4 @@
-"""Consolidate stage (between graph and render): merges new meta articles into their
-definitive articles. Not built yet; the pipeline calls `consolidate` so the seam is in place.
+"""Consolidate stage, between graph and render: merges each night's new meta articles into
+their definitive articles (design step 3). Not built yet: `generator.pipeline.build` marks the
+place where it will run.
 """
-
-from __future__ import annotations
-
-from generator.findings import Findings
-from generator.graph.build import LinkGraph
-
-
-def consolidate(graph: LinkGraph, findings: Findings) -> LinkGraph:
-    """Returns the graph unchanged until the consolidation issue lands."""
-    return graph

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from generator.graph.resolve import Resolution, Resolver
-from generator.model import Link, Note, Vault
+from generator.model import Link, Vault
 
 
 @dataclass
@@ -31,17 +31,6 @@ class LinkGraph:
     backlinks: dict[str, list[str]] = field(default_factory=dict)
     """Public notes linking to each note, sorted by title (private sources never listed)."""
     embed_cycles: list[list[str]] = field(default_factory=list)
-
-    def resolution(self, source: str, link: Link) -> Resolution:
-        for item in self.links.get(source, ()):
-            if item.link is link:
-                return item.resolution
-        raise KeyError(link.raw)
-
-    def orphans(self) -> list[str]:
-        return sorted(
-            n for n in self.vault.notes if self.graph.degree(n) == 0 and self.vault.notes[n].publish
-        )
 
 
 def build_graph(vault: Vault) -> LinkGraph:
@@ -82,7 +71,3 @@ def build_graph(vault: Vault) -> LinkGraph:
     }
     cycles = [sorted(c) for c in nx.simple_cycles(embeds)] if embeds.number_of_edges() else []
     return LinkGraph(vault, graph, links, backlinks, cycles)
-
-
-def public_backlinks(graph: LinkGraph, note: Note) -> list[Note]:
-    return [graph.vault.notes[p] for p in graph.backlinks.get(note.path, ())]

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,12 @@ from generator.model import Attachment, Heading, Link, Note, Tag, Vault
 NOTE_SUFFIX = ".md"
 
 
-def load_vault(root: Path, options: Options, findings: Findings) -> Vault:
+def load_vault(
+    root: Path,
+    options: Options,
+    findings: Findings,
+    advance: Callable[[int], None] | None = None,
+) -> Vault:
     root = root.resolve()
     templates = options.templates_folder or _obsidian_templates_folder(root)
     excluded = [*options.exclude]
@@ -31,6 +37,8 @@ def load_vault(root: Path, options: Options, findings: Findings) -> Vault:
     notes: dict[str, Note] = {}
     attachments: dict[str, Attachment] = {}
     for path in _walk(root, excluded, findings):
+        if advance is not None:
+            advance(1)
         rel = path.relative_to(root).as_posix()
         if rel.lower().endswith(NOTE_SUFFIX):
             note = read_note(path, rel, options, findings)

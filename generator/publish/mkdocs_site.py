@@ -8,18 +8,21 @@ we only override what the emitted tree decides: ``docs_dir``, ``site_dir``, the 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
 from generator.config import Settings, site_templates_dir
-from generator.errors import BuildError
+from generator.errors import BuildError, UsageError
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Definitive drives MkDocs; see docs/design
 
@@ -163,12 +166,58 @@ def build_site(
     return True, collected.messages
 
 
-def serve_site(settings: Settings, nav: list[dict[str, str]], dev_addr: str | None) -> None:
-    """MkDocs' live-reload server on the emitted docs tree (rebuilds when the tree changes)."""
-    from mkdocs.commands.serve import serve
+def serve_site(
+    settings: Settings,
+    emit_docs: Callable[[], tuple[list[dict[str, str]], bool]],
+    dev_addr: str | None,
+    verbose: bool = False,
+) -> None:
+    """Live preview: MkDocs' live-reload server, watching the vault instead of the docs tree.
 
-    extra = overrides(settings, nav)
-    extra.pop("site_dir")
-    if dev_addr:
-        extra["dev_addr"] = dev_addr
-    serve(config_file=str(config_file_for(settings)), livereload=True, **extra)
+    On every change under the vault (or in mkdocs.yml) ``emit_docs`` re-emits the docs tree
+    (incrementally) and, when anything changed, MkDocs rebuilds into a temporary folder and
+    the browser reloads.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.livereload import LiveReloadServer
+
+    site_dir = Path(tempfile.mkdtemp(prefix="definitive-serve-"))
+    preview = dataclasses.replace(settings, site_dir=site_dir)
+    host, _, port = (dev_addr or "127.0.0.1:8000").rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--dev-addr {dev_addr!r}: expected HOST:PORT, e.g. 127.0.0.1:8000")
+    serve_url = f"http://{host}:{port}/"
+    first = True
+
+    def builder() -> None:
+        nonlocal first
+        nav, changed = emit_docs()
+        if not (changed or first):
+            return  # our own write to the docs cache; nothing new to show
+        with _mkdocs_logging(verbose):
+            config = load_config(
+                config_file=str(config_file_for(preview)), **overrides(preview, nav)
+            )
+            config.site_url = serve_url
+            config.plugins.on_startup(command="serve", dirty=False)
+            try:
+                build(config, serve_url=serve_url)
+            finally:
+                config.plugins.on_shutdown()
+        first = False
+
+    server = LiveReloadServer(builder=builder, host=host, port=int(port), root=str(site_dir))
+    try:
+        builder()
+        server.watch(str(settings.vault))
+        if settings.config_file is not None:
+            server.watch(str(settings.config_file))
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
+    finally:
+        shutil.rmtree(site_dir, ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,11 @@ def _environment() -> jinja2.Environment:
 
 
 def plan_site(
-    graph: LinkGraph, options: Options, findings: Findings, directory_urls: bool = True
+    graph: LinkGraph,
+    options: Options,
+    findings: Findings,
+    directory_urls: bool = True,
+    advance: Callable[[int], None] | None = None,
 ) -> SitePlan:
     vault = graph.vault
     notes = sorted(vault.public_notes(), key=lambda n: n.path)
@@ -121,6 +126,8 @@ def plan_site(
     for note in notes:
         page = plan.note_paths[note.path]
         heading, body = renderer.render(note, page)
+        if advance is not None:
+            advance(1)
         plan.pages[page] = note_template.render(
             note=note,
             heading=heading,
