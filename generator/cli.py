@@ -26,7 +26,7 @@ from rich.progress import (
 
 from generator import __version__
 from generator.config import Settings, load_settings
-from generator.errors import DefinitiveError
+from generator.errors import DefinitiveError, UsageError
 from generator.findings import Finding, Findings
 from generator.pipeline import Advance
 
@@ -71,6 +71,8 @@ class Output:
             self.out.print(f"[dim]{name}: {time.perf_counter() - started:.2f}s[/dim]")
 
     def findings(self, items: Sequence[Finding], limit: int | None) -> None:
+        if self.quiet:
+            items = [f for f in items if f.severity == "error"]
         shown = list(items) if limit is None else list(items)[:limit]
         for f in shown:
             style = SEVERITY_STYLE[f.severity]
@@ -87,9 +89,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", metavar="FILE", help="the site's mkdocs.yml (default: ./mkdocs.yml if any)"
     )
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("-v", "--verbose", action="store_true", help="show every step and finding")
-    noise.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    _noise(parser, argparse.SUPPRESS)
+
+
+def _noise(parser: argparse.ArgumentParser, default: object) -> None:
+    """-v/-q work before or after the command (the subcommand's copy must not reset them)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="show every step and finding"
+    )
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="print errors only"
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -98,6 +109,7 @@ def make_parser() -> argparse.ArgumentParser:
         description="Build the proof site of an Obsidian vault of agent work logs.",
     )
     parser.add_argument("--version", action="version", version=f"definitive {__version__}")
+    _noise(parser, False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="build the static site into site/")
@@ -116,7 +128,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.verbose and args.quiet:
+        parser.error("-v/--verbose and -q/--quiet cannot be used together")
     output = Output(args.verbose, args.quiet)
     try:
         if args.command == "build":
@@ -125,9 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_serve(args, output)
         return cmd_check(args, output)
     except DefinitiveError as exc:
-        failing = getattr(exc, "failing", None)
-        if failing:
-            output.findings(failing, None if args.verbose else 20)
+        if exc.findings:
+            output.findings(exc.findings, None if args.verbose else 20)
         output.err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
         return exc.exit_code
     except KeyboardInterrupt:
@@ -206,8 +220,11 @@ def cmd_serve(args: argparse.Namespace, output: Output) -> int:
         return plan.nav, emitted.changed
 
     address = args.dev_addr or "127.0.0.1:8000"
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--dev-addr {address!r}: expected HOST:PORT, e.g. 127.0.0.1:8000")
     output.info(f"serving {escape(str(settings.vault))} on http://{address}/ (Ctrl+C to stop)")
-    serve_site(settings, emit_docs, args.dev_addr, verbose=args.verbose)
+    serve_site(settings, emit_docs, host, int(port), verbose=args.verbose)
     return 0
 
 

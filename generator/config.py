@@ -67,8 +67,14 @@ class Options:
                 setattr(opts, name, [value])
             elif not isinstance(value, list):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
+        if not isinstance(opts.strict, bool):
+            raise UsageError(f"{source}: extra.definitive.strict must be true or false")
+        for name in ("vault", "templates_folder"):
+            if getattr(opts, name) is not None and not isinstance(getattr(opts, name), str):
+                raise UsageError(f"{source}: extra.definitive.{name} must be a folder path")
         for name in ("embed_depth", "hub_size", "max_note_bytes"):
-            if not isinstance(getattr(opts, name), int) or getattr(opts, name) < 1:
+            value = getattr(opts, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")
         return opts
 
@@ -101,6 +107,14 @@ class Settings:
     @property
     def docs_dir(self) -> Path:
         return self.cache_dir / "docs"
+
+    def require_site_outside_vault(self) -> None:
+        """A site inside the vault would be read back as vault content on the next build."""
+        if self.site_dir == self.vault or self.vault in self.site_dir.parents:
+            raise UsageError(
+                f"{self.site_dir}: the site folder must not be inside the vault "
+                "(use --site-dir, or run from outside the vault)"
+            )
 
 
 def load_settings(
@@ -150,9 +164,6 @@ def load_settings(
         site_path = (base / raw["site_dir"]).resolve()
     else:
         site_path = (base / "site").resolve()
-    if site_path == vault_path or vault_path in site_path.parents:
-        raise UsageError(f"{site_path}: the site folder must not be inside the vault")
-
     return Settings(
         vault=vault_path,
         config_file=config_file,

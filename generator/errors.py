@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.findings import Finding
+
 
 class DefinitiveError(Exception):
     """Base class: the message is shown to the user as is."""
 
     exit_code = 1
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = list(findings)
+        """Findings to show before the message (what made the build fail, or led up to it)."""
 
 
 class UsageError(DefinitiveError):

@@ -16,7 +16,7 @@ Severity = Literal["error", "warning", "info"]
 @dataclass(frozen=True)
 class Finding:
     code: str
-    """Stable machine name, e.g. ``link-broken``; documented in docs/check.md."""
+    """Stable machine name, e.g. ``link-broken``; documented in docs/links.md#finding-codes."""
     path: str
     """Vault-relative path of the file the finding is about."""
     line: int | None

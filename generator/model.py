@@ -112,6 +112,8 @@ class Attachment:
     path: str
     sha: str
     size: int
+    publish: bool = True
+    """False inside a private folder: never copied to the site, even when a note links it."""
 
 
 @dataclass

@@ -26,8 +26,9 @@ STRICT_CODES = ("link-broken", "link-ambiguous", "link-outside-vault")
 
 class StrictError(BuildError):
     def __init__(self, failing: list[Finding]) -> None:
-        super().__init__(f"--strict: {len(failing)} broken or ambiguous link(s); site not built")
-        self.failing = failing
+        super().__init__(
+            f"--strict: {len(failing)} broken or ambiguous link(s); site not built", failing
+        )
 
 
 Advance = Callable[[int], None]
@@ -102,6 +103,7 @@ def render(
 
 def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> BuildReport:
     started = time.perf_counter()
+    settings.require_site_outside_vault()
     analysis = analyse(settings, step)
     # Consolidation (merging new meta articles into definitive articles) runs here, between
     # graph and render, once generator/consolidate lands.
@@ -111,5 +113,8 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
             raise StrictError(failing)
     plan, emitted = render(settings, analysis, step)
     with step("Building site with MkDocs", None):
-        built, warnings = build_site(settings, plan.nav, emitted.changed, verbose)
+        try:
+            built, warnings = build_site(settings, plan.nav, emitted.changed, verbose)
+        except BuildError as exc:
+            raise BuildError(str(exc), analysis.findings.sorted()) from None
     return BuildReport(analysis, plan, emitted, built, warnings, time.perf_counter() - started)

@@ -188,3 +188,56 @@ def test_serve_rebuilds_when_a_vault_note_changes(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_check_runs_from_inside_the_vault(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "Notes", {"a.md": "[[b]]\n", "b.md": "b\n"})
+    result = definitive("check", "--vault", ".", cwd=vault)
+    assert result.returncode == 0, result.stderr
+
+
+def test_mkdocs_config_error_says_why(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "v", {"a.md": "[[nowhere]]\n"})
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: x\ntheme:\n  name: material\n  custom_dir: no_such_overrides\n"
+    )
+    result = definitive("build", "--vault", str(vault), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no_such_overrides" in result.stderr and "does not exist" in result.stderr
+    assert "link-broken" in result.stderr  # the findings are still shown
+
+
+def test_quiet_hides_warnings_and_verbose_goes_anywhere(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "v", {"a.md": "[[nowhere]]\n"})
+    site = str(tmp_path / "s")
+    quiet = definitive("-q", "build", "--vault", str(vault), "--site-dir", site, cwd=tmp_path)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    verbose = definitive("build", "-v", "--vault", str(vault), "--site-dir", site, cwd=tmp_path)
+    assert "link-broken" in verbose.stderr and "site up to date" in verbose.stdout
+    both = definitive("-q", "build", "-v", "--vault", str(vault), cwd=tmp_path)
+    assert both.returncode == 2 and "cannot be used together" in both.stderr
+
+
+def test_serve_rejects_a_bad_address_before_starting(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "v", {"a.md": "a\n"})
+    result = definitive("serve", "--vault", str(vault), "--dev-addr", "nope", cwd=tmp_path)
+    assert result.returncode == 2 and "expected HOST:PORT" in result.stderr
+    assert "serving" not in result.stdout
+
+
+def test_editing_a_theme_override_rebuilds_the_site(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "v", {"a.md": "a\n"})
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "main.html").write_text('{% extends "base.html" %}\n')
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: x\ntheme:\n  name: material\n  custom_dir: overrides\n"
+    )
+    assert definitive("build", "--vault", str(vault), cwd=tmp_path).returncode == 0
+    (overrides / "main.html").write_text(
+        '{% extends "base.html" %}\n{% block extrahead %}<meta name="probe" content="2">'
+        "{% endblock %}\n"
+    )
+    again = definitive("build", "--vault", str(vault), cwd=tmp_path)
+    assert "site built" in again.stdout
+    assert 'name="probe"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")

@@ -164,3 +164,21 @@ def test_html_in_titles_and_links_is_escaped(build_vault) -> None:
     built = build_vault({"a.md": "[[<b>Missing</b>]]\n"})
     page = built.html("a/")
     assert "&lt;b&gt;Missing&lt;/b&gt;" in page and "<b>Missing</b>" not in page
+
+
+def test_attachments_in_private_folders_stay_private(build_vault) -> None:
+    svg = "<svg xmlns='http://www.w3.org/2000/svg'/>"
+    built = build_vault(
+        {"private/plan.svg": svg, "a.md": "![[plan.svg]] and [[plan.svg|the plan]]\n"}
+    )
+    assert not (built.site / "private").exists()
+    page = built.html("a/")
+    assert "the plan" in page and "plan.svg</a>" not in page and "<img" not in page
+
+
+def test_dollar_properties_read_as_money(build_vault) -> None:
+    built = build_vault(
+        {"meta/run.md": "---\ntype: meta\ncost_usd: 0.0884\nprice_usd: 4.00\n---\nx\n"}
+    )
+    props = built.html("meta/run/").split('class="dfn-properties"', 1)[1].split("</div>", 1)[0]
+    assert "$0.0884" in props and "$4.00" in props

@@ -53,7 +53,9 @@ def load_vault(
             except OSError as exc:
                 findings.add("file-unreadable", rel, None, f"cannot read file: {exc.strerror}")
                 continue
-            attachments[rel] = Attachment(rel, hashlib.sha256(data).hexdigest(), stat.st_size)
+            attachments[rel] = Attachment(
+                rel, hashlib.sha256(data).hexdigest(), stat.st_size, not rel.startswith(private)
+            )
     return Vault(str(root), notes, attachments)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from generator import __version__
 from generator.config import Settings, site_templates_dir
-from generator.errors import BuildError, UsageError
+from generator.errors import BuildError
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Definitive drives MkDocs; see docs/design
 
@@ -116,9 +116,23 @@ def _mkdocs_logging(verbose: bool) -> Iterator[_Collect]:
         logger.propagate = old_propagate
 
 
+def _theme_files(settings: Settings, config_file: Path) -> list[Path]:
+    """Files under the theme's custom_dir: editing an override must rebuild the site."""
+    theme = (user_config(settings) if settings.config_file else {}).get("theme")
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    folder = (config_file.parent / custom) if isinstance(custom, str) else None
+    if settings.config_file is None:
+        folder = site_templates_dir() / "overrides"
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
 def _stamp(settings: Settings, config_file: Path, extra: dict[str, Any]) -> str:
     manifest = settings.cache_dir / "manifest.json"
     digest = hashlib.sha256()
+    for path in _theme_files(settings, config_file):
+        digest.update(str(path).encode() + path.read_bytes())
     for part in (
         __version__,
         str(settings.site_dir),
@@ -161,7 +175,8 @@ def build_site(
             finally:
                 config.plugins.on_shutdown()
         except MkDocsException as exc:
-            raise BuildError(f"MkDocs could not build the site: {exc}") from None
+            reasons = "; ".join(collected.messages) or str(exc)
+            raise BuildError(f"MkDocs could not build the site: {reasons}") from None
     stamp_path.write_text(stamp, encoding="utf-8")
     return True, collected.messages
 
@@ -169,7 +184,8 @@ def build_site(
 def serve_site(
     settings: Settings,
     emit_docs: Callable[[], tuple[list[dict[str, str]], bool]],
-    dev_addr: str | None,
+    host: str,
+    port: int,
     verbose: bool = False,
 ) -> None:
     """Live preview: MkDocs' live-reload server, watching the vault instead of the docs tree.
@@ -184,9 +200,6 @@ def serve_site(
 
     site_dir = Path(tempfile.mkdtemp(prefix="definitive-serve-"))
     preview = dataclasses.replace(settings, site_dir=site_dir)
-    host, _, port = (dev_addr or "127.0.0.1:8000").rpartition(":")
-    if not host or not port.isdigit():
-        raise UsageError(f"--dev-addr {dev_addr!r}: expected HOST:PORT, e.g. 127.0.0.1:8000")
     serve_url = f"http://{host}:{port}/"
     first = True
 
@@ -207,7 +220,7 @@ def serve_site(
                 config.plugins.on_shutdown()
         first = False
 
-    server = LiveReloadServer(builder=builder, host=host, port=int(port), root=str(site_dir))
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
     try:
         builder()
         server.watch(str(settings.vault))

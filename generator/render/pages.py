@@ -117,8 +117,9 @@ def plan_site(
     for note in notes:
         plan.note_paths[note.path] = allocator.allocate(slug_path(note.path, note=True))
     docs_paths = dict(plan.note_paths)
-    for path in vault.attachments:
-        docs_paths[path] = allocator.allocate(slug_path(path, note=False))
+    for path, attachment in vault.attachments.items():
+        if attachment.publish:
+            docs_paths[path] = allocator.allocate(slug_path(path, note=False))
 
     ctx = RenderContext(graph, docs_paths, tag_pages, options, findings)
     renderer = NoteRenderer(ctx)
@@ -259,10 +260,21 @@ def _properties(
             link = by_raw.get(text.strip())
             if link is not None:
                 shown.append(renderer._link(note, link, page, 0, (note.path,), "", False))
+            elif (
+                key.endswith("_usd")
+                and isinstance(item, int | float)
+                and not isinstance(item, bool)
+            ):
+                shown.append(format_usd(item))
             else:
                 shown.append(_escape_text(text).replace("\n", " "))
         rows.append((key, ", ".join(shown)))
     return rows
+
+
+def format_usd(value: float) -> str:
+    """Dollars as people read them: $4.00, $0.0884 (cents alone hide what a run costs)."""
+    return f"${value:,.2f}" if abs(value) >= 1 or value == 0 else f"${value:.4f}"
 
 
 def graph_document(
