@@ -182,3 +182,9 @@ def test_dollar_properties_read_as_money(build_vault) -> None:
     )
     props = built.html("meta/run/").split('class="dfn-properties"', 1)[1].split("</div>", 1)[0]
     assert "$0.0884" in props and "$4.00" in props
+
+
+def test_link_text_cannot_inject_html(build_vault) -> None:
+    built = build_vault({"a.md": "[[b|<img src=x onerror=alert(1)> & co]]\n", "b.md": "b\n"})
+    page = built.html("a/")
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; &amp; co</a>" in page

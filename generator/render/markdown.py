@@ -156,7 +156,7 @@ class NoteRenderer:
             line = lines[link.span.line]
             alone = not line[: link.span.start].strip(" \t>") and not line[link.span.end :].strip()
             prefix = line[: link.span.start] if alone else ""
-            edit(link.span, self._link(note, link, page, depth, stack, prefix, alone))
+            edit(link.span, self.render_link(note, link, page, depth, stack, prefix, alone))
 
         if anchors:  # explicit ids, so links never depend on the site's slugify settings
             ids = self.ctx.heading_ids(note)
@@ -186,7 +186,7 @@ class NoteRenderer:
 
     # -- links ---------------------------------------------------------------------------------
 
-    def _link(
+    def render_link(
         self,
         note: Note,
         link: Link,
@@ -200,7 +200,7 @@ class NoteRenderer:
         label = _label(link)
         if res.target is None or not self.ctx.published(res.target):
             if res.target is not None:  # a private note: show the words, link nowhere
-                return _escape_text(label)
+                return escape_text(label)
             return (
                 f'<span class="dfn-broken" title="Unresolved link: {html.escape(link.target)}">'
                 f"{html.escape(label)}</span>"
@@ -213,16 +213,16 @@ class NoteRenderer:
                 return _image(link, href, res.target)
             if link.style == "markdown":
                 return _replace_destination(link.raw, href)
-            return f"[{_escape_text(label)}]({href})"
+            return f"[{escape_text(label)}]({href})"
         anchor = self._anchor(res)
         href = relative_url(page, target_docs, anchor)
         if link.embed and link.style == "wiki":
             if alone:
                 return self._embed(note, link, res, page, href, depth, stack, prefix)
-            return f"[{_escape_text(label)}]({href})"
+            return f"[{escape_text(label)}]({href})"
         if link.style == "markdown":
             return _replace_destination(link.raw, href)
-        return f"[{_escape_text(label)}]({href})"
+        return f"[{escape_text(label)}]({href})"
 
     def _anchor(self, res: Resolution) -> str:
         if res.target is None:
@@ -283,7 +283,7 @@ class NoteRenderer:
         lines = [
             '<div class="dfn-embed" markdown>',
             "",
-            f"[{_escape_text(title)}]({href}){{ .dfn-embed-title }}",
+            f"[{escape_text(title)}]({href}){{ .dfn-embed-title }}",
             "",
             body,
             "",
@@ -293,7 +293,7 @@ class NoteRenderer:
         return text.replace("\n", "\n" + prefix) if prefix else text
 
     def _embed_stub(self, link: Link, href: str, why: str) -> str:
-        return f'[{_escape_text(_label(link))}]({href}){{ .dfn-embed-stub title="{why}" }}'
+        return f'[{escape_text(_label(link))}]({href}){{ .dfn-embed-stub title="{why}" }}'
 
 
 def _section_end(note: Note, index: int) -> int | None:
@@ -317,8 +317,10 @@ def _label(link: Link) -> str:
     return name
 
 
-def _escape_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+def escape_text(text: str) -> str:
+    """Text to show literally inside markdown link text: no nested links, no raw HTML."""
+    text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _is_image(path: str) -> bool:
@@ -338,7 +340,7 @@ def _image(link: Link, href: str, target: str) -> str:
         alt = link.display
     if link.style == "markdown":
         return _replace_destination(link.raw, href)
-    return f"![{_escape_text(alt)}]({href}){attrs}"
+    return f"![{escape_text(alt)}]({href}){attrs}"
 
 
 def _replace_destination(raw: str, href: str) -> str:

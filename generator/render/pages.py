@@ -20,7 +20,7 @@ from generator.config import Options, site_templates_dir
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
-from generator.render.markdown import NoteRenderer, RenderContext, _escape_text
+from generator.render.markdown import NoteRenderer, RenderContext, escape_text
 from generator.render.slugs import PathAllocator, page_url, relative_url, slug_path, slugify
 
 # Hub folder and label per kind, in nav order.
@@ -67,7 +67,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["mdtext"] = _escape_text
+    env.filters["mdtext"] = escape_text
     env.filters["yaml_str"] = lambda s: json.dumps(str(s), ensure_ascii=False)
     return env
 
@@ -259,7 +259,7 @@ def _properties(
             text = str(item)
             link = by_raw.get(text.strip())
             if link is not None:
-                shown.append(renderer._link(note, link, page, 0, (note.path,), "", False))
+                shown.append(renderer.render_link(note, link, page, 0, (note.path,), "", False))
             elif (
                 key.endswith("_usd")
                 and isinstance(item, int | float)
@@ -267,7 +267,7 @@ def _properties(
             ):
                 shown.append(format_usd(item))
             else:
-                shown.append(_escape_text(text).replace("\n", " "))
+                shown.append(escape_text(text).replace("\n", " "))
         rows.append((key, ", ".join(shown)))
     return rows
 
