@@ -68,7 +68,7 @@ class Tag:
     span: Span | None
 
 
-@dataclass
+@dataclass(eq=False)  # identity: notes are compared and hashed as objects, never field by field
 class Note:
     path: str
     """Vault-relative POSIX path, e.g. ``meta/2026-10-06 Jennifer grades a post.md``."""

@@ -76,11 +76,13 @@ def _no_step(name: str, total: int | None = None) -> AbstractContextManager[Adva
     return nullcontext(lambda n: None)
 
 
-def analyse(settings: Settings, step: Step = _no_step) -> Analysis:
-    """Load the vault and resolve its links: everything `check` needs, nothing written."""
+def analyse(settings: Settings, step: Step = _no_step, use_cache: bool = False) -> Analysis:
+    """Load the vault and resolve its links: everything `check` needs. Only with ``use_cache``
+    (builds) does it write anything: the parsed-note cache."""
     findings = Findings()
+    cache = settings.cache_dir / "notes.json" if use_cache else None
     with step("Loading vault", None) as advance:
-        vault = load_vault(settings.vault, settings.options, findings, advance)
+        vault = load_vault(settings.vault, settings.options, findings, advance, cache)
     with step("Resolving links", None):
         graph = build_graph(vault)
         audit_links(graph, findings)
@@ -104,7 +106,7 @@ def render(
 def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> BuildReport:
     started = time.perf_counter()
     settings.require_site_outside_vault()
-    analysis = analyse(settings, step)
+    analysis = analyse(settings, step, use_cache=True)
     # Consolidation (merging new meta articles into definitive articles) runs here, between
     # graph and render, once generator/consolidate lands.
     if settings.strict:

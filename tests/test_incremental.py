@@ -70,3 +70,19 @@ def test_deleted_site_is_rebuilt_even_without_vault_changes(make_vault, tmp_path
     report = _build(vault, tmp_path / "site")
     assert report.emitted.written == [] and report.site_built
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_parsed_note_cache_replays_findings_and_survives_corruption(make_vault, tmp_path) -> None:
+    vault = make_vault({**FILES, "bad.md": "---\ntags: [a\n---\nx\n", "e.md": "[[nowhere]]\n"})
+    first = _build(vault, tmp_path / "site")
+    expected = sorted((f.code, f.path, f.line) for f in first.findings)
+    assert ("frontmatter-invalid", "bad.md", 3) in expected
+    cache = settings_for(vault, tmp_path / "site").cache_dir / "notes.json"
+    assert cache.is_file()
+    second = _build(vault, tmp_path / "site")  # every note comes from the cache now
+    assert sorted((f.code, f.path, f.line) for f in second.findings) == expected
+    assert second.analysis.vault.notes["a.md"].links[0].target == "b"
+    cache.write_text("{not json", encoding="utf-8")
+    third = _build(vault, tmp_path / "site")
+    assert sorted((f.code, f.path, f.line) for f in third.findings) == expected
+    assert third.emitted.written == []

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.config import ALWAYS_EXCLUDED, Options
 from generator.findings import Findings
+from generator.load.cache import NoteCache
 from generator.load.frontmatter import key_line, split_frontmatter
 from generator.load.kinds import detect_kind, validate
 from generator.load.markdown import parse_body, split_wikilink
@@ -26,8 +27,12 @@ def load_vault(
     options: Options,
     findings: Findings,
     advance: Callable[[int], None] | None = None,
+    cache_path: Path | None = None,
 ) -> Vault:
+    """Every note and attachment under ``root``. With ``cache_path``, notes whose bytes match
+    the last build are taken from the parsed-note cache instead of being parsed again."""
     root = root.resolve()
+    cache = NoteCache(cache_path, str(options.max_note_bytes))
     templates = options.templates_folder or _obsidian_templates_folder(root)
     excluded = [*options.exclude]
     if templates:
@@ -41,7 +46,7 @@ def load_vault(
             advance(1)
         rel = path.relative_to(root).as_posix()
         if rel.lower().endswith(NOTE_SUFFIX):
-            note = read_note(path, rel, options, findings)
+            note = read_note(path, rel, options, findings, cache)
             if note is not None:
                 if rel.startswith(private):
                     note.publish = False
@@ -56,6 +61,7 @@ def load_vault(
             attachments[rel] = Attachment(
                 rel, hashlib.sha256(data).hexdigest(), stat.st_size, not rel.startswith(private)
             )
+    cache.save()
     return Vault(str(root), notes, attachments)
 
 
@@ -102,16 +108,30 @@ def _obsidian_templates_folder(root: Path) -> str | None:
     return folder if isinstance(folder, str) and folder.strip("/") else None
 
 
-def read_note(path: Path, rel: str, options: Options, findings: Findings) -> Note | None:
+def read_note(
+    path: Path, rel: str, options: Options, findings: Findings, cache: NoteCache
+) -> Note | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
         findings.add("file-unreadable", rel, None, f"cannot read note: {exc.strerror}", "error")
         return None
-    return note_from_bytes(rel, data, options, findings)
+    sha = hashlib.sha256(data).hexdigest()
+    cached = cache.get(rel, sha)
+    if cached is not None:
+        note, found = cached
+        findings.items.extend(found)
+        return note
+    own = Findings()
+    note = note_from_bytes(rel, data, options, own, sha)
+    cache.put(rel, sha, note, own.items)
+    findings.items.extend(own.items)
+    return note
 
 
-def note_from_bytes(rel: str, data: bytes, options: Options, findings: Findings) -> Note | None:
+def note_from_bytes(
+    rel: str, data: bytes, options: Options, findings: Findings, sha: str = ""
+) -> Note | None:
     if len(data) > options.max_note_bytes:
         findings.add(
             "note-too-large",
@@ -167,7 +187,7 @@ def note_from_bytes(rel: str, data: bytes, options: Options, findings: Findings)
         meta=meta,
         body=split.body,
         body_offset=split.body_offset,
-        sha=hashlib.sha256(data).hexdigest(),
+        sha=sha or hashlib.sha256(data).hexdigest(),
         publish=meta.get("publish", True) is not False
         and str(meta.get("publish")).lower() != "false",
         aliases=_aliases(meta),

@@ -85,7 +85,7 @@ def plan_site(
     env = _environment()
 
     # Tags first: their pages are generated paths that notes must not take.
-    tagged: dict[str, list[Note]] = {}
+    tagged: dict[str, dict[str, Note]] = {}  # tag -> notes by path (dicts keep order, dedupe)
     names: dict[str, str] = {}
     for note in notes:
         for name in {t.name.casefold(): t.name for t in note.tags}.values():
@@ -93,8 +93,7 @@ def plan_site(
             for depth in range(1, len(parts) + 1):  # #a/b is listed under #a too
                 key = "/".join(parts[:depth]).casefold()
                 names.setdefault(key, "/".join(parts[:depth]))
-                if note not in tagged.setdefault(key, []):
-                    tagged[key].append(note)
+                tagged.setdefault(key, {})[note.path] = note
     tag_pages = {key: f"{TAGS}/{'/'.join(slugify(p) for p in key.split('/'))}.md" for key in tagged}
 
     by_kind: dict[NoteKind, list[Note]] = {}
@@ -191,7 +190,7 @@ def plan_site(
             all_tags=relative_url(page, tags_index),
             entries=[
                 _entry(n, page, plan.note_paths[n.path])
-                for n in sorted(members, key=lambda n: n.title.casefold())
+                for n in sorted(members.values(), key=lambda n: n.title.casefold())
             ],
         )
 

@@ -7,9 +7,9 @@ outside ASCII are kept (``café-lumen``): browsers show them as written.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote
 
 _DROP = re.compile(r"[^\w\s.-]")
@@ -58,13 +58,23 @@ class PathAllocator:
         return candidate
 
 
+@lru_cache(maxsize=65536)
+def _relative_path(from_docs_path: str, to_docs_path: str) -> str:
+    """posixpath.relpath on docs-tree paths, without its os.getcwd() calls (a hot path)."""
+    if from_docs_path == to_docs_path:
+        return ""
+    source = from_docs_path.split("/")[:-1]
+    target = to_docs_path.split("/")
+    common = 0
+    while common < len(source) and common < len(target) - 1 and source[common] == target[common]:
+        common += 1
+    rel = "/".join([".."] * (len(source) - common) + target[common:])
+    return quote(rel, safe="/.-_~")
+
+
 def relative_url(from_docs_path: str, to_docs_path: str, anchor: str = "") -> str:
     """A relative ``.md`` link MkDocs turns into the right URL, whatever use_directory_urls is."""
-    if from_docs_path == to_docs_path:
-        rel = ""
-    else:
-        rel = posixpath.relpath(to_docs_path, posixpath.dirname(from_docs_path) or ".")
-    href = quote(rel, safe="/.-_~")
+    href = _relative_path(from_docs_path, to_docs_path)
     if anchor:
         href += "#" + quote(anchor, safe="^-_.~")
     return href or "#"
