@@ -23,7 +23,7 @@ from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.graph.resolve import Resolution
 from generator.model import Link, Note, Span
-from generator.render.slugs import heading_slug, relative_url
+from generator.render.slugs import heading_slug, relative_url, site_href
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"}
 SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
@@ -72,6 +72,7 @@ class RenderContext:
     """Tag name (casefolded) -> docs path of its tag page."""
     options: Options
     findings: Findings
+    directory_urls: bool = True
     used_attachments: set[str] = field(default_factory=set)
     _resolutions: dict[int, Resolution] = field(default_factory=dict)
     _heading_ids: dict[str, list[str]] = field(default_factory=dict)
@@ -223,6 +224,22 @@ class NoteRenderer:
         if link.style == "markdown":
             return _replace_destination(link.raw, href)
         return f"[{escape_text(label)}]({href})"
+
+    def link_html(self, link: Link, page: str) -> str:
+        """A frontmatter link as raw HTML (property lists are HTML; see slugs.site_href)."""
+        res = self.ctx.resolution(link)
+        label = html.escape(_label(link))
+        if res.target is None:
+            title = html.escape(f"Unresolved link: {link.target}")
+            return f'<span class="dfn-broken" title="{title}">{label}</span>'
+        if not self.ctx.published(res.target):
+            return label
+        if res.attachment:
+            self.ctx.used_attachments.add(res.target)
+        href = site_href(
+            page, self.ctx.docs_paths[res.target], self.ctx.directory_urls, self._anchor(res)
+        )
+        return f'<a href="{html.escape(href)}">{label}</a>'
 
     def _anchor(self, res: Resolution) -> str:
         if res.target is None:

@@ -7,6 +7,7 @@ only a handful of hubs; each hub lists its notes in pages of ``hub_size`` entrie
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Callable
@@ -21,7 +22,14 @@ from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text
-from generator.render.slugs import PathAllocator, page_url, relative_url, slug_path, slugify
+from generator.render.slugs import (
+    PathAllocator,
+    page_url,
+    relative_url,
+    site_href,
+    slug_path,
+    slugify,
+)
 
 # Hub folder and label per kind, in nav order.
 HUBS: dict[NoteKind, tuple[str, str]] = {
@@ -120,7 +128,11 @@ def plan_site(
         if attachment.publish:
             docs_paths[path] = allocator.allocate(slug_path(path, note=False))
 
-    ctx = RenderContext(graph, docs_paths, tag_pages, options, findings)
+    ctx = RenderContext(graph, docs_paths, tag_pages, options, findings, directory_urls)
+
+    def href(source: str, target: str) -> str:
+        return site_href(source, target, directory_urls)
+
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     for note in notes:
@@ -131,16 +143,14 @@ def plan_site(
         plan.pages[page] = note_template.render(
             note=note,
             heading=heading,
-            kind_label=HUBS[note.kind][1],
-            hub=relative_url(page, hub_pages[note.kind][0]),
             body=body,
             properties=_properties(note, page, ctx, renderer),
             tags=[
-                (t, relative_url(page, tag_pages[t.casefold()]))
+                (t, href(page, tag_pages[t.casefold()]))
                 for t in sorted({t.name for t in note.tags}, key=str.casefold)
             ],
             backlinks=[
-                (src.title, relative_url(page, plan.note_paths[src.path]))
+                (src.title, href(page, plan.note_paths[src.path]))
                 for src in (vault.notes[p] for p in graph.backlinks.get(note.path, ()))
                 if src.path in plan.note_paths
             ],
@@ -160,9 +170,9 @@ def plan_site(
                 number=number + 1,
                 total=len(pages),
                 count=len(members),
-                entries=[_entry(n, page, plan.note_paths[n.path]) for n in chunk],
-                previous=relative_url(page, pages[number - 1]) if number else None,
-                next=relative_url(page, pages[number + 1]) if number + 1 < len(pages) else None,
+                entries=[_entry(n, href(page, plan.note_paths[n.path])) for n in chunk],
+                previous=href(page, pages[number - 1]) if number else None,
+                next=href(page, pages[number + 1]) if number + 1 < len(pages) else None,
             )
 
     browse_page = f"{BROWSE}/index.md"
@@ -178,7 +188,7 @@ def plan_site(
     tags_index = f"{TAGS}/index.md"
     plan.pages[tags_index] = env.get_template("tags.md.j2").render(
         tags=[
-            (names[key], relative_url(tags_index, tag_pages[key]), len(tagged[key]))
+            (names[key], href(tags_index, tag_pages[key]), len(tagged[key]))
             for key in sorted(tagged)
         ]
     )
@@ -189,7 +199,7 @@ def plan_site(
             name=names[key],
             all_tags=relative_url(page, tags_index),
             entries=[
-                _entry(n, page, plan.note_paths[n.path])
+                _entry(n, href(page, plan.note_paths[n.path]))
                 for n in sorted(members.values(), key=lambda n: n.title.casefold())
             ],
         )
@@ -222,7 +232,7 @@ def _hub_order(kind: NoteKind, members: list[Note]) -> list[Note]:
     return sorted(members, key=lambda n: (n.title.casefold(), n.path))
 
 
-def _entry(note: Note, page: str, target: str) -> dict[str, str]:
+def _entry(note: Note, href: str) -> dict[str, str]:
     meta = note.meta
     if note.kind == "meta":
         parts = [str(meta.get("date", "")), _plain(meta.get("agent")), str(meta.get("outcome", ""))]
@@ -233,7 +243,7 @@ def _entry(note: Note, page: str, target: str) -> dict[str, str]:
         detail = str(meta.get("job") or "")
     else:
         detail = note.folder
-    return {"title": note.title, "href": relative_url(page, target), "detail": detail}
+    return {"title": note.title, "href": href, "detail": detail}
 
 
 def _plain(value: Any) -> str:
@@ -258,7 +268,7 @@ def _properties(
             text = str(item)
             link = by_raw.get(text.strip())
             if link is not None:
-                shown.append(renderer.render_link(note, link, page, 0, (note.path,), "", False))
+                shown.append(renderer.link_html(link, page))
             elif (
                 key.endswith("_usd")
                 and isinstance(item, int | float)
@@ -266,7 +276,7 @@ def _properties(
             ):
                 shown.append(format_usd(item))
             else:
-                shown.append(escape_text(text).replace("\n", " "))
+                shown.append(html.escape(text).replace("\n", " "))
         rows.append((key, ", ".join(shown)))
     return rows
 
