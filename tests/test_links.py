@@ -177,3 +177,16 @@ def test_table_cell_link_with_escaped_pipe(check_vault) -> None:
     (item,) = analysis.graph.links["a.md"]
     assert (item.resolution.target, item.link.display) == ("T.md", "shown")
     assert item.link.span is not None and item.link.span.line == 2
+
+
+def test_tags_follow_obsidians_rules(check_vault) -> None:
+    analysis = check_vault(
+        {
+            "a.md": (
+                "#start and #nested/tag, #café #🚀rocket #y1984 but not #1984, x#inside,\n"
+                "(#paren), https://example.org/#anchor, `#code` or \\#escaped.\n"
+            )
+        }
+    )
+    names = [t.name for t in analysis.vault.notes["a.md"].tags]
+    assert names == ["start", "nested/tag", "café", "🚀rocket", "y1984"]

@@ -188,3 +188,16 @@ def test_link_text_cannot_inject_html(build_vault) -> None:
     built = build_vault({"a.md": "[[b|<img src=x onerror=alert(1)> & co]]\n", "b.md": "b\n"})
     page = built.html("a/")
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; &amp; co</a>" in page
+
+
+def test_tags_that_slugify_alike_get_their_own_pages(build_vault) -> None:
+    built = build_vault({"a.md": "#🚀 first\n", "b.md": "#🎉 second\n", "c.md": "#Index here\n"})
+    pages = {p for p in built.report.plan.pages if p.startswith("tags/")}
+    assert len(pages) == 4  # the index and one page per tag
+    lists = [
+        built.html(u).split('class="dfn-list"', 1)[1]
+        for u in ("tags/untitled/", "tags/untitled-2/")
+    ]
+    assert sorted(">a</a>" in x for x in lists) == [False, True]
+    assert sorted(">b</a>" in x for x in lists) == [False, True]
+    assert "#Index" in built.html("tags/")

@@ -29,7 +29,9 @@ from markdown_it.token import Token
 
 from generator.model import Block, Heading, Link, Span, Tag
 
-TAG_RE = re.compile(r"[\w/\-]+")
+# Obsidian's own tag pattern (from its app.js): anything but whitespace and punctuation, so
+# letters of any script, digits, emoji, "_", "-" and "/" for nesting.
+TAG_RE = re.compile(r"[^\u2000-\u206F\u2E00-\u2E7F'!\"#$%&()*+,.:;<=>?@^`{|}~\[\]\\\s]+")
 BLOCK_ID_RE = re.compile(r"\^([A-Za-z0-9-]+)[ \t]*$")
 LONE_BLOCK_ID_RE = re.compile(r"^\^([A-Za-z0-9-]+)$")
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")

@@ -102,7 +102,11 @@ def plan_site(
                 key = "/".join(parts[:depth]).casefold()
                 names.setdefault(key, "/".join(parts[:depth]))
                 tagged.setdefault(key, {})[note.path] = note
-    tag_pages = {key: f"{TAGS}/{'/'.join(slugify(p) for p in key.split('/'))}.md" for key in tagged}
+    tag_paths = PathAllocator({f"{TAGS}/index.md"})  # "#🚀" and "#🎉" both slugify to nothing
+    tag_pages = {
+        key: tag_paths.allocate(f"{TAGS}/{'/'.join(slugify(p) for p in key.split('/'))}.md")
+        for key in sorted(tagged)
+    }
 
     by_kind: dict[NoteKind, list[Note]] = {}
     for note in notes:
