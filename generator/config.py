@@ -46,6 +46,13 @@ class Options:
     """Entries per generated index page; keeps every page small however big the vault grows."""
     max_note_bytes: int = 2_000_000
     strict: bool = False
+    # Consolidation (docs/consolidation.md).
+    model: str = "claude-sonnet-5-5"
+    """The Anthropic model the consolidator uses (``--model`` overrides it)."""
+    max_cost_usd: float | None = None
+    """Dollar cap per consolidation run (``--max-cost-usd`` overrides it); none by default."""
+    consolidation_timeout_s: int = 1800
+    """Overall time limit of a consolidation run's requests, batch polling included."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -67,7 +74,14 @@ class Options:
                 setattr(opts, name, [value])
             elif not isinstance(value, list):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
-        for name in ("embed_depth", "hub_size", "max_note_bytes"):
+        if not isinstance(opts.model, str) or not opts.model.strip():
+            raise UsageError(f"{source}: extra.definitive.model must be a model name")
+        cap = opts.max_cost_usd
+        if cap is not None and (
+            isinstance(cap, bool) or not isinstance(cap, int | float) or cap < 0
+        ):
+            raise UsageError(f"{source}: extra.definitive.max_cost_usd must be a number of dollars")
+        for name in ("embed_depth", "hub_size", "max_note_bytes", "consolidation_timeout_s"):
             if not isinstance(getattr(opts, name), int) or getattr(opts, name) < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")
         return opts

@@ -91,7 +91,9 @@ def run_command(args: argparse.Namespace, output: Output) -> int:
     return cmd_history(args, settings, output)
 
 
-def make_consolidator(args: argparse.Namespace, settings: Settings) -> Consolidator:
+def make_consolidator(
+    args: argparse.Namespace, settings: Settings, output: Output | None = None
+) -> Consolidator:
     if args.offline or not os.environ.get("ANTHROPIC_API_KEY"):
         if args.batch or args.model:
             raise UsageError("--batch and --model need the Anthropic consolidator (no --offline)")
@@ -99,12 +101,16 @@ def make_consolidator(args: argparse.Namespace, settings: Settings) -> Consolida
     from generator.consolidate.anthropic_client import AnthropicConsolidator
 
     return AnthropicConsolidator.from_settings(
-        settings, model=args.model, max_cost_usd=args.max_cost_usd, batch=args.batch
+        settings,
+        model=args.model,
+        max_cost_usd=args.max_cost_usd,
+        batch=args.batch,
+        **({"step": output.step} if output is not None else {}),
     )
 
 
 def _consolidate(args: argparse.Namespace, settings: Settings, output: Output) -> RunReport:
-    consolidator = make_consolidator(args, settings)
+    consolidator = make_consolidator(args, settings, output)
 
     def show(outcome: ArticleOutcome) -> None:
         output.info(describe(outcome))
@@ -122,8 +128,11 @@ def _consolidate(args: argparse.Namespace, settings: Settings, output: Output) -
 
 def describe(outcome: ArticleOutcome) -> str:
     name = escape(outcome.title)
-    cost = f"{outcome.usage.input_tokens} in / {outcome.usage.output_tokens} out, "
-    cost += f"${outcome.cost_usd:.4f}"
+    usage = outcome.usage
+    read, written = usage.cache_read_input_tokens, usage.cache_creation_input_tokens
+    cost = f"{usage.input_tokens + read + written} in"
+    cost += f" ({read} cache read)" if read else ""
+    cost += f" / {usage.output_tokens} out, ${outcome.cost_usd:.4f}"
     if outcome.rejected is not None:
         return (
             f"[bold]{name}[/bold]: [red]rejected[/red]: {escape(outcome.rejected)} "
@@ -140,7 +149,9 @@ def summary(report: RunReport, mode: str) -> str:
     text = (
         f"{done} {report.merged} meta article(s) into "
         f"{sum(1 for a in report.articles if a.rejected is None)} article(s), "
-        f"{len(report.rejected)} rejected; {usage.input_tokens} tokens in "
+        f"{len(report.rejected)} rejected; "
+        f"{usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens}"
+        " tokens in "
         f"({usage.cache_read_input_tokens} cache read, {usage.cache_creation_input_tokens} "
         f"cache write), {usage.output_tokens} out, ${report.cost_usd:.4f} ({mode})"
     )

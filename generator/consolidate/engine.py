@@ -115,13 +115,17 @@ def consolidate(
             wanted.append(note.path)
         chosen = [p for p in chosen if p in wanted]
 
+    rules = [n for n in notes.values() if n.kind == "rule" and n.publish]
     inputs = []
     for path in chosen:
         text = (vault / path).read_text(encoding="utf-8")
         article = parse_article(text)
         pinned = pinned_targets(article, ledger.texts.get(path, {}))
+        metas = pending.by_article[path]
         inputs.append(
-            ArticleInput(path, notes[path].title, text, article, pending.by_article[path], pinned)
+            ArticleInput(
+                path, notes[path].title, text, article, metas, pinned, rules, notes[path].publish
+            )
         )
     if not inputs:
         if run is not None:

@@ -21,6 +21,10 @@ class ArticleInput:
     metas: list[Note]
     pinned: set[str] = field(default_factory=set)
     """Aliases of learnings a human edited since the last run: their text must not change."""
+    rules: list[Note] = field(default_factory=list)
+    """The vault's public rule notes (``type: rule``): they go into the instructions."""
+    public: bool = True
+    """False for an article with ``publish: false``: it is never sent to an LLM."""
 
 
 @dataclass
