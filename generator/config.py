@@ -53,6 +53,8 @@ class Options:
     """Dollar cap per consolidation run (``--max-cost-usd`` overrides it); none by default."""
     consolidation_timeout_s: int = 1800
     """Overall time limit of a consolidation run's requests, batch polling included."""
+    review: bool = False
+    """Make ``consolidate --review`` the default: edits wait for ``definitive approve``."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -74,6 +76,8 @@ class Options:
                 setattr(opts, name, [value])
             elif not isinstance(value, list):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
+        if not isinstance(opts.review, bool):
+            raise UsageError(f"{source}: extra.definitive.review must be true or false")
         if not isinstance(opts.model, str) or not opts.model.strip():
             raise UsageError(f"{source}: extra.definitive.model must be a model name")
         cap = opts.max_cost_usd

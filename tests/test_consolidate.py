@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -347,3 +350,71 @@ def test_demo_retention_every_learning_and_step_survives(demo_copy):
         assert [s.text for s in new.steps][: len(old.steps)] == [s.text for s in old.steps]
     for name in PENDING:  # every pending meta article is now cited by its article
         assert f"[[{name}]]" in cited
+
+
+# -- review: proposals, approve, reject ------------------------------------------------------
+
+
+def test_review_writes_a_proposal_and_approve_applies_it(bread):
+    from generator.consolidate.review import approve, open_proposals
+
+    vault, settings = bread
+    report = consolidate(
+        settings, Scripted([Op("add_learning", [NEW], text="Rye is wetter.")]), review=True
+    )
+    assert article(vault) == ARTICLE_TEXT  # nothing applied yet
+    (proposal,) = open_proposals(vault)
+    assert report.articles[0].proposal_id == proposal.id
+    assert "+- Rye is wetter." in proposal.diff(vault)
+    # While it is open its meta article is not proposed again.
+    idle = Scripted()
+    again = consolidate(settings, idle, review=True)
+    assert idle.asked == [] and "awaiting review" in again.skipped[0][1]
+    run_id = approve(vault, proposal.id)
+    assert "- Rye is wetter. ([[" in article(vault)
+    assert open_proposals(vault) == []
+    assert ledger(vault)["merged"][f"meta/{NEW}.md"]["run"] == run_id
+    assert [e.run_id for e in history(vault, ARTICLE)] == [run_id]
+
+
+def test_approve_refuses_when_the_article_changed_and_reject_discards(bread):
+    from generator.consolidate.review import approve, open_proposals, reject
+
+    vault, settings = bread
+    consolidate(settings, Scripted([Op("add_learning", [NEW], text="Rye.")]), review=True)
+    (proposal,) = open_proposals(vault)
+    (vault / ARTICLE).write_text(ARTICLE_TEXT + "\nHuman edit.\n", encoding="utf-8")
+    with pytest.raises(DefinitiveError, match="changed since proposal"):
+        approve(vault, proposal.id)
+    assert article(vault) == ARTICLE_TEXT + "\nHuman edit.\n"
+    assert reject(vault, proposal.id) == [f"meta/{NEW}.md"]
+    assert open_proposals(vault) == []
+    idle = Scripted()
+    consolidate(settings, idle, review=True)
+    assert idle.asked == []  # reviewed: not proposed every night
+    with pytest.raises(DefinitiveError, match="no open proposal"):
+        approve(vault, proposal.id)
+
+
+def test_review_config_key_makes_review_the_default(bread, tmp_path):
+    vault, _ = bread
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: t\nextra:\n  definitive:\n    review: true\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "consolidate", "--vault", str(vault)],
+        capture_output=True, text=True, cwd=tmp_path, env=offline_env(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "proposed merging 1 meta article(s)" in result.stdout
+    assert "definitive approve" in result.stdout
+    assert article(vault) == ARTICLE_TEXT
+    listed = subprocess.run(
+        [sys.executable, "-m", "generator", "review", "--vault", str(vault)],
+        capture_output=True, text=True, cwd=tmp_path, env=offline_env(),
+    )  # fmt: skip
+    assert "Baking bread: 1 add learning, 1 confirm learning" in listed.stdout
+    assert "+- Rye needs a wetter dough" in listed.stdout
+
+
+def offline_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"} | {"NO_COLOR": "1"}

@@ -49,6 +49,13 @@ def add_parsers(
     common(rollback_p)
     rollback_p.add_argument("run_id", metavar="RUN_ID", help="as printed by consolidate")
 
+    review_p = commands.add_parser("review", help="list the proposals waiting for approval")
+    common(review_p)
+    for name, text in (("approve", "apply a proposal"), ("reject", "discard a proposal")):
+        sub = commands.add_parser(name, help=text)
+        common(sub)
+        sub.add_argument("proposal_id", metavar="ID", help="as listed by `definitive review`")
+
     history_p = commands.add_parser("history", help="list the runs that changed an article")
     common(history_p)
     history_p.add_argument("article", metavar="ARTICLE", help="the definitive article's name")
@@ -69,9 +76,16 @@ def _consolidate_options(parser: argparse.ArgumentParser) -> None:
         "--max-cost-usd", metavar="X", type=float, help="stop before a request would pass X"
     )
     parser.add_argument("--batch", action="store_true", help="use the Message Batches API")
+    parser.add_argument(
+        "--review",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write proposals for `definitive approve` instead of changing articles "
+        "(default: the review config key)",
+    )
 
 
-COMMANDS = ("consolidate", "nightly", "rollback", "history")
+COMMANDS = ("consolidate", "nightly", "rollback", "history", "review", "approve", "reject")
 
 
 def run_command(args: argparse.Namespace, output: Output) -> int:
@@ -88,6 +102,8 @@ def run_command(args: argparse.Namespace, output: Output) -> int:
         return cmd_nightly(args, settings, output)
     if args.command == "rollback":
         return cmd_rollback(args, settings, output)
+    if args.command in ("review", "approve", "reject"):
+        return cmd_review(args, settings, output)
     return cmd_history(args, settings, output)
 
 
@@ -117,8 +133,9 @@ def _consolidate(args: argparse.Namespace, settings: Settings, output: Output) -
         if args.dry_run and outcome.diff:
             output.out.print(escape(outcome.diff), end="")
 
+    review = settings.options.review if args.review is None else args.review
     report = consolidate(
-        settings, consolidator, dry_run=args.dry_run, only=args.only, progress=show
+        settings, consolidator, dry_run=args.dry_run, review=review, only=args.only, progress=show
     )
     for path, why in report.skipped:
         output.err.print(f"{escape(path)}: [yellow]skipped[/yellow]: {escape(why)}")
@@ -133,6 +150,8 @@ def describe(outcome: ArticleOutcome) -> str:
     cost = f"{usage.input_tokens + read + written} in"
     cost += f" ({read} cache read)" if read else ""
     cost += f" / {usage.output_tokens} out, ${outcome.cost_usd:.4f}"
+    if outcome.proposal_id is not None:
+        cost += f"; proposal {outcome.proposal_id}: `definitive approve {outcome.proposal_id}`"
     if outcome.rejected is not None:
         return (
             f"[bold]{name}[/bold]: [red]rejected[/red]: {escape(outcome.rejected)} "
@@ -146,6 +165,8 @@ def describe(outcome: ArticleOutcome) -> str:
 def summary(report: RunReport, mode: str) -> str:
     usage = report.usage
     done = "would merge" if report.dry_run else "merged"
+    if report.review and not report.dry_run:
+        done = "proposed merging"
     text = (
         f"{done} {report.merged} meta article(s) into "
         f"{sum(1 for a in report.articles if a.rejected is None)} article(s), "
@@ -195,6 +216,36 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings, output: Output) -
         f"rolled back run {args.run_id}: {len(result.restored)} file(s) restored, "
         f"{len(result.removed)} removed, {len(result.pending_again)} meta article(s) pending again"
     )
+    return 0
+
+
+def cmd_review(args: argparse.Namespace, settings: Settings, output: Output) -> int:
+    from generator.consolidate.review import approve, open_proposals, reject
+
+    vault = settings.vault
+    if args.command == "approve":
+        run_id = approve(vault, args.proposal_id)
+        output.info(f"approved {args.proposal_id}: applied as run {run_id}")
+        return 0
+    if args.command == "reject":
+        metas = reject(vault, args.proposal_id)
+        output.info(
+            f"rejected {args.proposal_id}: {len(metas)} meta article(s) recorded as reviewed"
+        )
+        return 0
+    proposals = open_proposals(vault)
+    if not proposals:
+        output.info("no proposals waiting for review")
+        return 0
+    for proposal in proposals:
+        record = proposal.record
+        output.out.print(
+            f"[bold]{proposal.id}[/bold]  {escape(record['title'])}: "
+            f"{escape(describe_ops(record['ops']) or 'no change')} from "
+            f"{escape(', '.join(record['sources']))} (${record.get('cost_usd', 0):.4f})"
+        )
+        output.out.print(escape(proposal.diff(vault)), end="")
+    output.info(f"{len(proposals)} proposal(s): `definitive approve ID` or `definitive reject ID`")
     return 0
 
 

@@ -14,12 +14,14 @@ import copy
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from generator.config import Settings
 from generator.consolidate.article import parse_article
 from generator.consolidate.edits import Applied, OpError, apply_ops
 from generator.consolidate.ledger import ADOPTED, Ledger, Pending, find_pending
 from generator.consolidate.proposal import ArticleInput, Consolidator, Proposal, Usage
+from generator.consolidate.review import in_review, propose
 from generator.consolidate.runlog import Run, audit, file_sha, unfinished_run
 from generator.consolidate.runmeta import ensure_support_notes, run_meta_article
 from generator.consolidate.state import checkpoint
@@ -46,6 +48,8 @@ class ArticleOutcome:
     cost_usd: float = 0.0
     diff: str = ""
     new_text: str | None = None
+    proposal_id: str | None = None
+    """With --review: the proposal waiting for `definitive approve`."""
 
     def op_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -62,6 +66,8 @@ class RunReport:
     adopted: int = 0
     resumed: bool = False
     dry_run: bool = False
+
+    review: bool = False
 
     @property
     def merged(self) -> int:
@@ -88,6 +94,7 @@ def consolidate(
     consolidator: Consolidator,
     *,
     dry_run: bool = False,
+    review: bool = False,
     only: list[str] | None = None,
     progress: Callable[[ArticleOutcome], None] | None = None,
 ) -> RunReport:
@@ -95,11 +102,13 @@ def consolidate(
     ledger = Ledger.load(vault)
     run = None if dry_run else unfinished_run(vault)
     report = RunReport(run.id if run else None, dry_run=dry_run, resumed=run is not None)
+    report.review = review
     if run is not None:
         _roll_forward(run, ledger)
 
     analysis = analyse(settings)
     pending = find_pending(analysis.graph, ledger)
+    in_review(vault, pending)
     report.skipped = pending.skipped
     report.adopted = len(pending.adopted)
     if pending.adopted and not dry_run:
@@ -129,14 +138,18 @@ def consolidate(
         )
     if not inputs:
         if run is not None:
-            _finish(run, ledger)
+            finish_run(run, ledger)
         return report
 
     for path, proposal in consolidator.propose_all(inputs):
         item = next(i for i in inputs if i.path == path)
         outcome = _settle(item, proposal)
         report.articles.append(outcome)
-        if not dry_run:
+        if review and not dry_run:
+            entry = audit_entry(None, consolidator.name, item, outcome, proposal)
+            record = article_record(outcome, item, merged=outcome.rejected is None)
+            outcome.proposal_id = propose(vault, item.text, outcome.new_text, record, entry)
+        elif not dry_run:
             if run is None:
                 run = Run.start(vault, consolidator.name, consolidator.model)
                 report.run_id = run.id
@@ -145,7 +158,7 @@ def consolidate(
             progress(outcome)
     report.articles.sort(key=lambda a: a.path)
     if run is not None:
-        _finish(run, ledger)
+        finish_run(run, ledger)
     return report
 
 
@@ -190,44 +203,57 @@ def _settle(item: ArticleInput, proposal: Proposal) -> ArticleOutcome:
     return outcome
 
 
-def _record(
-    run: Run, ledger: Ledger, item: ArticleInput, outcome: ArticleOutcome, proposal: Proposal
-) -> None:
+def audit_entry(
+    run_id: str | None, mode: str, item: ArticleInput, outcome: ArticleOutcome, proposal: Proposal
+) -> dict[str, Any]:
+    """The audit log line for one article's request and decision."""
     ops = [
         {**a.op.to_json(), "block_id": a.block_id, "old_text": a.old_text, "new_text": a.new_text}
         for a in outcome.applied
     ]
-    entry = {
+    return {
         "event": "article",
-        "run": run.id,
+        "run": run_id,
         "article": item.path,
         "sources": [m.path for m in item.metas],
-        "consolidator": run.mode,
+        "consolidator": mode,
         "model": proposal.model,
         "request_id": proposal.request_id,
         "usage": proposal.usage.to_json(),
         "cost_usd": proposal.cost_usd,
         "ops": ops if outcome.rejected is None else [o.to_json() for o in proposal.ops or []],
-        "decision": "rejected"
-        if outcome.rejected
-        else ("applied" if outcome.diff else "unchanged"),
+        "decision": _decision(outcome),
         "reason": outcome.rejected,
     }
+
+
+def _record(
+    run: Run, ledger: Ledger, item: ArticleInput, outcome: ArticleOutcome, proposal: Proposal
+) -> None:
+    entry = audit_entry(run.id, run.mode, item, outcome, proposal)
     if outcome.rejected is not None:
         run.rejected[item.path] = outcome.rejected
-        run.articles[item.path] = _article_record(outcome, item, merged=False)
+        run.articles[item.path] = article_record(outcome, item, merged=False)
         run.save()
         audit(run.vault, entry)
         return
-    run.articles[item.path] = _article_record(outcome, item, merged=True)
-    if outcome.diff and outcome.new_text is not None:
-        run.write_file(item.path, outcome.new_text.encode("utf-8"))
+    record = article_record(outcome, item, merged=True)
+    commit_article(run, ledger, item.path, outcome.new_text if outcome.diff else None, record)
+    audit(run.vault, entry)
+
+
+def commit_article(
+    run: Run, ledger: Ledger, path: str, new_text: str | None, record: dict[str, Any]
+) -> None:
+    """Write one article's new text (if any) and mark its meta articles merged, in that order."""
+    run.articles[path] = record
+    if new_text is not None:
+        run.write_file(path, new_text.encode("utf-8"))
     else:
         run.save()
-    _mark_merged(ledger, run.id, item.path, {m.path: m.sha for m in item.metas})
+    mark_merged(ledger, run.id, path, record["metas"])
     ledger.save()
     checkpoint("after-ledger")
-    audit(run.vault, entry)
 
 
 def _decision(outcome: ArticleOutcome) -> str:
@@ -236,7 +262,7 @@ def _decision(outcome: ArticleOutcome) -> str:
     return "applied" if outcome.diff else "unchanged"
 
 
-def _article_record(outcome: ArticleOutcome, item: ArticleInput, merged: bool) -> dict:
+def article_record(outcome: ArticleOutcome, item: ArticleInput, merged: bool) -> dict[str, Any]:
     return {
         "title": item.title,
         "metas": {m.path: m.sha for m in item.metas} if merged else {},
@@ -248,7 +274,7 @@ def _article_record(outcome: ArticleOutcome, item: ArticleInput, merged: bool) -
     }
 
 
-def _mark_merged(ledger: Ledger, run_id: str, article: str, metas: dict[str, str]) -> None:
+def mark_merged(ledger: Ledger, run_id: str, article: str, metas: dict[str, str]) -> None:
     for meta, digest in metas.items():
         ledger.merged[meta] = {"sha": digest, "article": article, "run": run_id}
     text = (ledger.path.parent.parent / article).read_text(encoding="utf-8")
@@ -272,7 +298,7 @@ def _roll_forward(run: Run, ledger: Ledger) -> None:
             continue
         current = file_sha(run.vault / path)
         if planned is None or current == planned.get("after"):
-            _mark_merged(ledger, run.id, path, record["metas"])
+            mark_merged(ledger, run.id, path, record["metas"])
         else:
             del run.articles[path]
             if planned is not None and current == planned.get("before"):
@@ -281,7 +307,7 @@ def _roll_forward(run: Run, ledger: Ledger) -> None:
     run.save()
 
 
-def _finish(run: Run, ledger: Ledger) -> None:
+def finish_run(run: Run, ledger: Ledger) -> None:
     ensure_support_notes(run.vault)
     path, text = run_meta_article(run)
     run.write_file(path, text.encode("utf-8"))
