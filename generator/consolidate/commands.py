@@ -56,6 +56,12 @@ def add_parsers(
         common(sub)
         sub.add_argument("proposal_id", metavar="ID", help="as listed by `definitive review`")
 
+    export = commands.add_parser(
+        "export-skills", help="write an Agent Skill folder (SKILL.md) per proven article"
+    )
+    common(export)
+    export.add_argument("out_dir", metavar="DIR", help="where to write the skill folders")
+
     history_p = commands.add_parser("history", help="list the runs that changed an article")
     common(history_p)
     history_p.add_argument("article", metavar="ARTICLE", help="the definitive article's name")
@@ -85,9 +91,6 @@ def _consolidate_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-COMMANDS = ("consolidate", "nightly", "rollback", "history", "review", "approve", "reject")
-
-
 def run_command(args: argparse.Namespace, output: Output) -> int:
     settings = load_settings(
         vault=args.vault,
@@ -104,6 +107,8 @@ def run_command(args: argparse.Namespace, output: Output) -> int:
         return cmd_rollback(args, settings, output)
     if args.command in ("review", "approve", "reject"):
         return cmd_review(args, settings, output)
+    if args.command == "export-skills":
+        return cmd_export(args, settings, output)
     return cmd_history(args, settings, output)
 
 
@@ -246,6 +251,25 @@ def cmd_review(args: argparse.Namespace, settings: Settings, output: Output) -> 
         )
         output.out.print(escape(proposal.diff(vault)), end="")
     output.info(f"{len(proposals)} proposal(s): `definitive approve ID` or `definitive reject ID`")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings, output: Output) -> int:
+    from pathlib import Path
+
+    from generator.consolidate.export import PROVEN_AT, export_skills
+    from generator.pipeline import analyse
+
+    out = Path(args.out_dir).expanduser().resolve()
+    if out == settings.vault or settings.vault in out.parents:
+        raise UsageError(f"{out}: write skills outside the vault")
+    skills = export_skills(analyse(settings).graph, out)
+    for skill in skills:
+        output.info(f"{escape(skill.name)}/SKILL.md  ({skill.runs} successful runs)")
+    output.info(
+        f"exported {len(skills)} proven skill(s) (at least {PROVEN_AT} successful runs) to "
+        f"{escape(str(out))}"
+    )
     return 0
 
 
