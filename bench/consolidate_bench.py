@@ -154,10 +154,33 @@ def measure(vault: Path, label: str) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
-WORDS = (
-    "check verify source draft client panel review schema price quote brief rubric score "
-    "summary reviewer platform export window date theme account consent record budget token"
-).split()
+WORDS = [
+    "check",
+    "verify",
+    "source",
+    "draft",
+    "client",
+    "panel",
+    "review",
+    "schema",
+    "price",
+    "quote",
+    "brief",
+    "rubric",
+    "score",
+    "summary",
+    "reviewer",
+    "platform",
+    "export",
+    "window",
+    "date",
+    "theme",
+    "account",
+    "consent",
+    "record",
+    "budget",
+    "token",
+]
 
 
 def sentence(rng: random.Random, n: int) -> str:
