@@ -2,7 +2,7 @@
 (consolidate, nightly, rollback, history: see `generator.consolidate.commands`).
 
 Exit codes: 0 success; 1 findings (check), a failed build or rejected edits; 2 usage or
-configuration errors; 75 the nightly lock is held; 130 interrupted.
+configuration errors; 75 the vault lock is held; 130 interrupted.
 """
 
 from __future__ import annotations

@@ -132,13 +132,14 @@ def test_nightly_consolidates_checks_and_builds(demo_vault, tmp_path):
     assert (site / "index.html").is_file()
     page = next(site.rglob("grading-an-article/index.html")).read_text(encoding="utf-8")
     assert "Comparison tables need a source per column" in page
-    assert not (demo_vault / ".definitive" / "nightly.lock").exists()
+    assert not (demo_vault / ".definitive" / "lock").exists()
 
 
 def write_lock(vault: Path, pid: int) -> Path:
-    lock = vault / ".definitive" / "nightly.lock"
+    lock = vault / ".definitive" / "lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
-    lock.write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "since": NOW}))
+    owner = {"pid": pid, "host": socket.gethostname(), "since": NOW, "command": "nightly"}
+    lock.write_text(json.dumps(owner))
     return lock
 
 
@@ -151,8 +152,12 @@ def test_a_second_nightly_exits_at_once_while_the_first_holds_the_lock(demo_vaul
             "nightly", "--vault", str(demo_vault), "--site-dir", str(tmp_path / "s")
         )
         assert result.returncode == 75
-        assert f"another nightly run (pid {holder.pid}" in result.stderr
+        assert f"another run (nightly, pid {holder.pid}" in result.stderr
         assert tree(demo_vault) == before and lock.exists()
+        # consolidate and rollback take the same lock; a dry run, which writes nothing, does not.
+        plain = definitive("consolidate", "--vault", str(demo_vault))
+        assert plain.returncode == 75 and tree(demo_vault) == before
+        assert definitive("consolidate", "--vault", str(demo_vault), "--dry-run").returncode == 0
     finally:
         holder.kill()
         holder.wait()

@@ -17,8 +17,11 @@ _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 _BULLET_RE = re.compile(r"^[-*+]\s+(?P<rest>.*)$")
 _STEP_RE = re.compile(r"^(?P<num>\d+)[.)]\s+(?P<text>.*)$")
 _ID_RE = re.compile(r"\s\^(?P<id>[A-Za-z0-9-]+)\s*$")
-_CITES_RE = re.compile(r"\s*\((?P<cites>\[\[[^\]]+\]\](?:\s*,\s*\[\[[^\]]+\]\])*)\)\s*$")
-_LINK_RE = re.compile(r"\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|[^\]]*)?\]\]")
+CITATIONS_RE = re.compile(r"\s*\((?P<cites>\[\[[^\]]+\]\](?:\s*,\s*\[\[[^\]]+\]\])*)\)")
+"""A citation list: ``([[source]], [[other]])``."""
+_CITES_END_RE = re.compile(CITATIONS_RE.pattern + r"\s*$")
+LINK_RE = re.compile(r"!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
+"""A wikilink or embed: group 1 the target note, group 2 the display text."""
 
 
 @dataclass
@@ -224,13 +227,13 @@ def _parse_item(name: str, line: str) -> Bullet | Step:
         block_id = id_match.group("id")
         rest = rest[: id_match.start()]
     sources: list[str] = []
-    cites = _CITES_RE.search(rest)
+    cites = _CITES_END_RE.search(rest)
     if cites:
-        sources = [m.group(1).strip() for m in _LINK_RE.finditer(cites.group("cites"))]
+        sources = [m.group(1).strip() for m in LINK_RE.finditer(cites.group("cites"))]
         rest = rest[: cites.start()]
     return Bullet(rest.rstrip(), sources, block_id)
 
 
 def cited_names(text: str) -> set[str]:
     """Every note name linked from a piece of markdown (lower-cased, for matching)."""
-    return {m.group(1).strip().lower() for m in _LINK_RE.finditer(text)}
+    return {m.group(1).strip().lower() for m in LINK_RE.finditer(text)}

@@ -2,7 +2,7 @@
 
 `generator.cli` owns the parser and the error handling; this module adds its subcommands and
 runs them. Exit codes: 0 done; 1 an article's edits were rejected or the build failed (the rest
-is done, and rejected meta articles stay pending for the next run); 2 usage; 75 the nightly lock
+is done, and rejected meta articles stay pending for the next run); 2 usage; 75 the vault lock
 is held by a live run (try later).
 """
 
@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
 from generator.config import Settings, load_settings
 from generator.consolidate.engine import ArticleOutcome, RunReport, article_named, consolidate
+from generator.consolidate.lock import vault_lock
 from generator.consolidate.offline import OfflineConsolidator
 from generator.consolidate.proposal import Consolidator
 from generator.consolidate.runmeta import describe_ops
@@ -43,28 +45,35 @@ def add_parsers(
     nightly.add_argument("--site-dir", metavar="DIR", help="where to write the site")
     nightly.add_argument("--strict", action="store_true", help="fail on broken/ambiguous links")
 
-    rollback_p = commands.add_parser(
-        "rollback", help="undo a consolidation run: restore its files, re-pend its meta articles"
-    )
-    common(rollback_p)
-    rollback_p.add_argument("run_id", metavar="RUN_ID", help="as printed by consolidate")
+    for name, text, argument in SIMPLE_COMMANDS:
+        parser = commands.add_parser(name, help=text)
+        common(parser)
+        if argument is not None:
+            dest, metavar, about = argument
+            parser.add_argument(dest, metavar=metavar, help=about)
 
-    review_p = commands.add_parser("review", help="list the proposals waiting for approval")
-    common(review_p)
-    for name, text in (("approve", "apply a proposal"), ("reject", "discard a proposal")):
-        sub = commands.add_parser(name, help=text)
-        common(sub)
-        sub.add_argument("proposal_id", metavar="ID", help="as listed by `definitive review`")
 
-    export = commands.add_parser(
-        "export-skills", help="write an Agent Skill folder (SKILL.md) per proven article"
-    )
-    common(export)
-    export.add_argument("out_dir", metavar="DIR", help="where to write the skill folders")
-
-    history_p = commands.add_parser("history", help="list the runs that changed an article")
-    common(history_p)
-    history_p.add_argument("article", metavar="ARTICLE", help="the definitive article's name")
+# (command, help, (argument, metavar, help) or None)
+SIMPLE_COMMANDS = (
+    (
+        "rollback",
+        "undo a consolidation run: restore its files, re-pend its meta articles",
+        ("run_id", "RUN_ID", "as printed by consolidate"),
+    ),
+    ("review", "list the proposals waiting for approval", None),
+    ("approve", "apply a proposal", ("proposal_id", "ID", "as listed by `definitive review`")),
+    ("reject", "discard a proposal", ("proposal_id", "ID", "as listed by `definitive review`")),
+    (
+        "export-skills",
+        "write an Agent Skill folder (SKILL.md) per proven article",
+        ("out_dir", "DIR", "where to write the skill folders"),
+    ),
+    (
+        "history",
+        "list the runs that changed an article",
+        ("article", "ARTICLE", "the definitive article's name"),
+    ),
+)
 
 
 def _consolidate_options(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +107,16 @@ def run_command(args: argparse.Namespace, output: Output) -> int:
         site_dir=getattr(args, "site_dir", None),
         strict=getattr(args, "strict", False),
     )
+    writes = args.command in WRITERS and not getattr(args, "dry_run", False)
+    with vault_lock(settings.vault, args.command) if writes else nullcontext():
+        return _dispatch(args, settings, output)
+
+
+# Commands that change the vault: they run under the vault lock, one at a time.
+WRITERS = ("consolidate", "nightly", "rollback", "approve", "reject")
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, output: Output) -> int:
     if args.command == "consolidate":
         report = _consolidate(args, settings, output)
         return 1 if report.rejected else 0
@@ -191,21 +210,19 @@ def summary(report: RunReport, mode: str) -> str:
 
 
 def cmd_nightly(args: argparse.Namespace, settings: Settings, output: Output) -> int:
-    from generator.consolidate.lock import nightly_lock
     from generator.pipeline import analyse, build
 
-    with nightly_lock(settings.vault):
-        report = _consolidate(args, settings, output)
-        if args.dry_run:
-            return 0
-        analysis = analyse(settings)
-        problems = [f for f in analysis.findings.sorted() if f.severity != "info"]
-        output.findings(problems, None if args.verbose else 20)
-        output.info(f"check: {len(problems)} finding(s)")
-        built = build(settings, output.step, verbose=args.verbose)
-        for message in built.mkdocs_warnings:
-            output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
-        output.info(f"site {'built' if built.site_built else 'up to date'} in {settings.site_dir}")
+    report = _consolidate(args, settings, output)
+    if args.dry_run:
+        return 0
+    analysis = analyse(settings)
+    problems = [f for f in analysis.findings.sorted() if f.severity != "info"]
+    output.findings(problems, None if args.verbose else 20)
+    output.info(f"check: {len(problems)} finding(s)")
+    built = build(settings, output.step, verbose=args.verbose)
+    for message in built.mkdocs_warnings:
+        output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
+    output.info(f"site {'built' if built.site_built else 'up to date'} in {settings.site_dir}")
     return 1 if report.rejected else 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.consolidate.article import Bullet, parse_article
+from generator.consolidate.article import CITATIONS_RE, LINK_RE, Bullet, parse_article
 from generator.consolidate.edits import is_deprecated
 from generator.consolidate.ledger import article_of
 from generator.consolidate.prompt import clean
@@ -30,10 +30,7 @@ MAX_LEARNINGS = 12
 MAX_PITFALLS = 8
 MAX_LINES = 500
 MAX_DESCRIPTION = 1023
-NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED = ("anthropic", "claude")
-_WIKILINK_RE = re.compile(r"!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
-_CITES_RE = re.compile(r"\s*\((?:\[\[[^\]]+\]\](?:,\s*)?)+\)")
 _TAG_RE = re.compile(r"<[^>]*>")
 
 
@@ -64,8 +61,8 @@ def skill_name(title: str) -> str:
 
 def plain(text: str) -> str:
     """Markdown for an agent outside the vault: citations dropped, wikilinks made plain text."""
-    text = _CITES_RE.sub("", text)
-    text = _WIKILINK_RE.sub(lambda m: (m.group(2) or m.group(1)).strip(), text)
+    text = CITATIONS_RE.sub("", text)
+    text = LINK_RE.sub(lambda m: (m.group(2) or m.group(1)).strip(), text)
     return re.sub(r"\s\^[A-Za-z0-9-]+\s*$", "", clean(text), flags=re.MULTILINE)
 
 
