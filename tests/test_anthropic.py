@@ -4,7 +4,12 @@ like the Messages and Message Batches APIs, errors included. No test touches the
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
 from contextlib import nullcontext
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import anthropic
@@ -388,3 +393,83 @@ def test_config_sets_model_and_cost_cap_and_rejects_bad_values(make_vault, tmp_p
     config.write_text("site_name: t\nextra:\n  definitive:\n    max_cost_usd: lots\n")
     with pytest.raises(UsageError, match="max_cost_usd must be a number"):
         load_settings(vault=vault, config=config, site_dir=tmp_path / "s")
+
+
+# -- the command line, against a local stand-in for the API (ANTHROPIC_BASE_URL) -------------
+
+
+class LocalAPI(ThreadingHTTPServer):
+    """A local HTTP server answering like the Messages API, for the CLI in a subprocess."""
+
+    def __init__(self, *responses: dict) -> None:
+        self.responses = list(responses)
+        self.seen: list[tuple[str, dict[str, str], dict]] = []
+        super().__init__(("127.0.0.1", 0), _Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        server: LocalAPI = self.server  # type: ignore[assignment]
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        server.seen.append((self.path, headers, body))
+        data = json.dumps(server.responses.pop(0)).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def cli(vault: Path, base_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": base_url}
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "consolidate", "--vault", str(vault), *args],
+        capture_output=True, text=True, env=env | {"NO_COLOR": "1"}, timeout=120,
+    )  # fmt: skip
+
+
+def test_cli_uses_the_api_at_anthropic_base_url_and_reports_tokens_and_dollars(make_vault):
+    vault = make_vault(vault_files())
+    api = LocalAPI(
+        message(BREAD_OPS, {"cache_creation_input_tokens": 2000}),
+        message(
+            TEA_OPS, {"input_tokens": 800, "output_tokens": 200, "cache_read_input_tokens": 2000}
+        ),
+    )
+    try:
+        result = cli(vault, api.url, "--model", "claude-haiku-4-5")
+    finally:
+        api.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert [path for path, _, _ in api.seen] == ["/v1/messages", "/v1/messages"]
+    headers = api.seen[0][1]
+    assert "sk-test" in headers.get("x-api-key", "") + headers.get("authorization", "")
+    assert api.seen[0][2]["model"] == "claude-haiku-4-5"
+    assert "Baking bread: 1 add learning from 2026-01-02 Ann bakes rye (3000 in / 300 out" in (
+        result.stdout
+    )
+    # Haiku 4.5: (1000*1 + 300*5 + 2000*1.25) / 1e6 and (800*1 + 200*5 + 2000*0.1) / 1e6.
+    assert "$0.0050" in result.stdout and "$0.0020" in result.stdout
+    assert "5800 tokens in (2000 cache read, 2000 cache write), 500 out, $0.0070" in result.stdout
+
+
+def test_cli_cost_cap_sends_nothing_that_could_pass_it(make_vault):
+    vault = make_vault(vault_files())
+    api = LocalAPI()
+    try:
+        result = cli(vault, api.url, "--max-cost-usd", "0.001")
+    finally:
+        api.shutdown()
+    assert api.seen == []
+    assert result.returncode == 1
+    assert result.stdout.count("rejected: cost cap:") == 2
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT
