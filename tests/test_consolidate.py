@@ -257,6 +257,20 @@ def test_rollback_restores_exact_bytes_and_pends_the_meta_articles_again(bread):
     assert [m.stem for m in scripted.asked[0].metas] == [NEW]
 
 
+def test_a_rollback_killed_half_way_completes_when_run_again(demo_copy):
+    vault, settings = demo_copy
+    report = consolidate(settings, OfflineConsolidator())
+    run_dir = vault / ".definitive" / "runs" / report.run_id
+    # As if killed after restoring the first article only.
+    first = "articles/Building a knowledge panel.md"
+    (vault / first).write_bytes((run_dir / "before" / first).read_bytes())
+    rollback(vault, report.run_id)
+    for name in ("Building a knowledge panel.md", "Grading an article.md"):
+        assert (vault / "articles" / name).read_bytes() == (
+            DEMO_VAULT / "articles" / name
+        ).read_bytes()
+
+
 def test_rollback_refuses_when_the_file_changed_since(bread):
     vault, settings = bread
     report = run_ops(settings, [Op("add_learning", [NEW], text="Rye is wetter.")])

@@ -127,7 +127,11 @@ def consolidate(
     rules = [n for n in notes.values() if n.kind == "rule" and n.publish]
     inputs = []
     for path in chosen:
-        text = (vault / path).read_text(encoding="utf-8")
+        try:
+            text = (vault / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            report.skipped.append((path, f"article unreadable ({exc}); its meta articles wait"))
+            continue
         article = parse_article(text)
         pinned = pinned_targets(article, ledger.texts.get(path, {}))
         metas = pending.by_article[path]

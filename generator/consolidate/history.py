@@ -21,13 +21,19 @@ class RollbackResult:
 def rollback(vault: Path, run_id: str) -> RollbackResult:
     """Restore every file the run wrote to its previous bytes, delete files it created, and
     mark its meta articles pending again. Refuses when a file changed since (a later run or a
-    human): restoring would lose that work."""
+    human): restoring would lose that work. Every step is idempotent, so a rollback that was
+    killed half-way is completed by running it again."""
     run = Run.load(vault, run_id)
     if run.status == "rolled-back":
         raise DefinitiveError(f"run {run_id} is already rolled back")
     if run.status == "running":
         raise DefinitiveError(f"run {run_id} did not finish; run `definitive consolidate` first")
-    changed = [p for p, f in sorted(run.files.items()) if file_sha(vault / p) != f.get("after")]
+    # A file already back at its previous bytes is fine: a killed rollback is simply re-run.
+    changed = [
+        p
+        for p, f in sorted(run.files.items())
+        if file_sha(vault / p) not in (f.get("after"), f.get("before"))
+    ]
     if changed:
         later = [
             r.id
