@@ -227,9 +227,27 @@ def test_a_human_edit_pins_the_learning_text(bread):
     report = run_ops(settings, [Op("confirm_learning", [source], target="L3")])
     assert report.rejected == []
     assert f"Rye is much wetter (Dana). ([[{NEW}]], [[{source}]])" in article(vault)
+    # The pin outlives that successful run: a later update is still refused.
+    meta3.write_text(meta3.read_text(encoding="utf-8") + "- Later.\n", encoding="utf-8")
+    report = run_ops(settings, [Op("update_learning", [source], target="L3", text="Rye: 80%.")])
+    assert "pinned" in report.rejected[0].rejected
 
 
 # -- idempotence, rollback, history ----------------------------------------------------------
+
+
+def test_a_human_edit_pins_a_skill_step(bread):
+    vault, settings = bread
+    run_ops(settings, [Op("noop", [NEW], reason="ok")])
+    edited = article(vault).replace("3. Bake at 250 C.", "3. Bake at 230 C (Dana).")
+    (vault / ARTICLE).write_text(edited, encoding="utf-8")
+    (vault / "meta" / f"{NEW}.md").write_text(
+        (vault / "meta" / f"{NEW}.md").read_text() + "- More.\n", encoding="utf-8"
+    )
+    report = run_ops(settings, [Op("amend_step", [NEW], target="S3", text="Bake hotter.")])
+    assert "pinned" in report.rejected[0].rejected and article(vault) == edited
+    report = run_ops(settings, [Op("amend_step", [NEW], target="S1", text="Feed it.")])
+    assert report.rejected == [] and "1. Feed it. ([[" in article(vault)
 
 
 def test_second_run_with_nothing_new_asks_nothing_and_changes_no_byte(bread):

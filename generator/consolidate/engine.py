@@ -29,8 +29,9 @@ from generator.consolidate.validate import (
     ValidationError,
     check_ops,
     check_result,
+    keep_pins,
     pinned_targets,
-    text_hash,
+    recorded_texts,
 )
 from generator.errors import UsageError
 from generator.model import Note
@@ -255,7 +256,7 @@ def commit_article(
         run.write_file(path, new_text.encode("utf-8"))
     else:
         run.save()
-    mark_merged(ledger, run.id, path, record["metas"])
+    mark_merged(ledger, run.id, path, record["metas"], record.get("pinned", []))
     ledger.save()
     checkpoint("after-ledger")
 
@@ -275,17 +276,18 @@ def article_record(outcome: ArticleOutcome, item: ArticleInput, merged: bool) ->
         "usage": outcome.usage.to_json(),
         "cost_usd": outcome.cost_usd,
         "rejected": outcome.rejected,
+        "pinned": sorted(item.pinned.values()),
     }
 
 
-def mark_merged(ledger: Ledger, run_id: str, article: str, metas: dict[str, str]) -> None:
+def mark_merged(
+    ledger: Ledger, run_id: str, article: str, metas: dict[str, str], pinned: list[str]
+) -> None:
     for meta, digest in metas.items():
         ledger.merged[meta] = {"sha": digest, "article": article, "run": run_id}
     text = (ledger.path.parent.parent / article).read_text(encoding="utf-8")
     parsed = parse_article(text)
-    ledger.texts[article] = {
-        b.block_id: text_hash(b.text) for b in parsed.learnings + parsed.pitfalls if b.block_id
-    }
+    ledger.texts[article] = keep_pins(recorded_texts(parsed), ledger.texts.get(article, {}), pinned)
 
 
 def _adopt(pending: Pending, notes: dict, ledger: Ledger) -> None:
@@ -302,7 +304,7 @@ def _roll_forward(run: Run, ledger: Ledger) -> None:
             continue
         current = file_sha(run.vault / path)
         if planned is None or current == planned.get("after"):
-            mark_merged(ledger, run.id, path, record["metas"])
+            mark_merged(ledger, run.id, path, record["metas"], record.get("pinned", []))
         else:
             del run.articles[path]
             if planned is not None and current == planned.get("before"):

@@ -19,8 +19,8 @@ class ArticleInput:
     text: str
     article: Article
     metas: list[Note]
-    pinned: set[str] = field(default_factory=set)
-    """Aliases of learnings a human edited since the last run: their text must not change."""
+    pinned: dict[str, str] = field(default_factory=dict)
+    """Learnings and steps a human edited (alias -> ledger key): their text must not change."""
     rules: list[Note] = field(default_factory=list)
     """The vault's public rule notes (``type: rule``): they go into the instructions."""
     public: bool = True

@@ -24,20 +24,31 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def pinned_targets(article: Article, recorded: dict[str, str]) -> set[str]:
-    """Aliases of learnings a human edited since the consolidator last wrote them.
+def recorded_texts(article: Article) -> dict[str, str]:
+    """What the ledger remembers after a run: the hash of every learning and pitfall text (by
+    block id) and of every step (``step-N``), to tell a later human edit apart."""
+    texts = {
+        b.block_id: text_hash(b.text) for b in article.learnings + article.pitfalls if b.block_id
+    }
+    texts.update({f"step-{n}": text_hash(s.text) for n, s in enumerate(article.steps, 1)})
+    return texts
 
-    ``recorded`` maps block id -> hash of the text the consolidator last left there.
-    """
-    pinned = set()
+
+def pinned_targets(article: Article, recorded: dict[str, str]) -> dict[str, str]:
+    """Learnings and steps a human edited since the consolidator last wrote them: alias ->
+    ledger key. The ledger keeps their old hash (see `keep_pins`), so a pin lasts."""
+    now = recorded_texts(article)
+    pinned = {}
     for alias, item in aliases(article).items():
-        if (
-            isinstance(item, Bullet)
-            and item.block_id in recorded
-            and recorded[item.block_id] != text_hash(item.text)
-        ):
-            pinned.add(alias)
+        key = item.block_id if isinstance(item, Bullet) else f"step-{alias[1:]}"
+        if key and key in recorded and key in now and recorded[key] != now[key]:
+            pinned[alias] = key
     return pinned
+
+
+def keep_pins(fresh: dict[str, str], old: dict[str, str], pinned: list[str]) -> dict[str, str]:
+    """The texts to record after a run: fresh hashes, except pinned keys keep their old one."""
+    return {**fresh, **{key: old[key] for key in pinned if key in old and key in fresh}}
 
 
 def check_ops(ops: list[Op], inputs: set[str], pinned: set[str], source_text: str) -> None:
@@ -50,6 +61,8 @@ def check_ops(ops: list[Op], inputs: set[str], pinned: set[str], source_text: st
             raise ValidationError(f"{label}: cites {unknown[0]!r}, not a meta article of this run")
         if op.target and op.target.upper() in pinned and op.op != "confirm_learning":
             raise ValidationError(f"{label}: {op.target} was edited by a human and is pinned")
+        if op.op == "add_step" and any(p.startswith("S") for p in pinned):
+            raise ValidationError(f"{label}: steps were edited by a human; they are pinned")
         for value in (op.text, op.reason):
             if value:
                 _check_text(value, label, source_text)
