@@ -344,6 +344,19 @@ def test_offline_adds_new_confirms_near_duplicates_and_files_failures_as_pitfall
     assert report.merged == 2
 
 
+def test_offline_leaves_out_a_lesson_that_holds_a_secret_and_merges_the_rest(make_vault, tmp_path):
+    files = bread_vault()
+    files[f"meta/{NEW}.md"] = str(files[f"meta/{NEW}.md"]).replace(
+        "- Use a Dutch oven for crust", "- Log in with AKIAQWERTYUIOPASDFGH to see the oven data"
+    )
+    vault = make_vault(files)
+    report = consolidate(load_settings(vault=vault, site_dir=tmp_path / "s"), OfflineConsolidator())
+    assert report.rejected == [] and report.merged == 1
+    assert "AKIA" not in article(vault) and "Rye needs a wetter dough" in article(vault)
+    (noop,) = [o for o in audit_lines(vault)[0]["ops"] if o["op"] == "noop"]
+    assert noop["reason"] == "lesson left out: text holds a secret (aws-access-key)"
+
+
 @pytest.fixture
 def demo_copy(tmp_path, monkeypatch):
     vault = tmp_path / "vault"

@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 from generator.consolidate.article import Article, Bullet
 from generator.consolidate.edits import Op, aliases, apply_ops, is_deprecated, words
 from generator.consolidate.proposal import ArticleInput, Proposal, meta_learnings
+from generator.consolidate.validate import ValidationError, check_text
 
 DUPLICATE_AT = 0.6
 """Similarity from which a bullet counts as a near-duplicate of an existing one."""
@@ -70,6 +71,12 @@ class OfflineConsolidator:
                 continue
             failed = meta.meta.get("outcome") == "failure"
             for lesson in lessons:
+                try:  # a lesson that would fail validation is left out, not the whole article
+                    check_text(lesson, "lesson", meta.body)
+                except ValidationError as exc:
+                    reason = str(exc).removeprefix("lesson: ")
+                    ops.append(Op("noop", [source], reason=f"lesson left out: {reason}"))
+                    continue
                 op = self._pitfall(working, lesson, source) if failed else None
                 if op is None and not failed:
                     op = self._learning(working, lesson, source)

@@ -65,10 +65,10 @@ def check_ops(ops: list[Op], inputs: set[str], pinned: set[str], source_text: st
             raise ValidationError(f"{label}: steps were edited by a human; they are pinned")
         for value in (op.text, op.reason):
             if value:
-                _check_text(value, label, source_text)
+                check_text(value, label, source_text)
 
 
-def _check_text(value: str, label: str, source_text: str) -> None:
+def check_text(value: str, label: str, source_text: str) -> None:
     if _HTML_RE.search(value):
         raise ValidationError(f"{label}: raw HTML is not allowed")
     if _IMAGE_RE.search(value):
