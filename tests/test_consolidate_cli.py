@@ -174,3 +174,14 @@ def test_a_stale_lock_from_a_dead_process_is_taken_over(demo_vault, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "merged 4 meta article(s)" in result.stdout
     assert not lock.exists()
+
+
+def test_a_corrupt_ledger_is_a_clear_error_not_a_traceback(demo_vault):
+    ledger = demo_vault / ".definitive" / "ledger.json"
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    ledger.write_text("{not json", encoding="utf-8")
+    before = tree(demo_vault)
+    result = definitive("consolidate", "--vault", str(demo_vault))
+    assert result.returncode == 1
+    assert "ledger.json: ledger unreadable (" in result.stderr and "Traceback" not in result.stderr
+    assert tree(demo_vault) == before
