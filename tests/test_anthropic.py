@@ -189,6 +189,12 @@ def test_every_op_type_from_a_model_answer(kitchen):
                 "sources": [NEW],
             },
             {"op": "deprecate_learning", "target": "L1", "reason": "too slow", "sources": [NEW]},
+            {
+                "op": "contradict_learning",
+                "target": "L2",
+                "reason": "not for rye",
+                "sources": [NEW],
+            },
             {"op": "add_pitfall", "text": "Proofing rye too long.", "sources": [NEW]},
             {"op": "add_step", "after": 0, "text": "Weigh the flour.", "sources": [NEW]},
             {"op": "amend_step", "target": "S3", "text": "Bake at 240 C.", "sources": [NEW]},
@@ -199,7 +205,7 @@ def test_every_op_type_from_a_model_answer(kitchen):
     assert report.rejected == []
     text = text_of(vault, ARTICLE)
     assert "- ~~Feed the starter twelve hours before mixing.~~ Deprecated: too slow (" in text
-    assert "- Use a lidded pot. ([[2026-01-01 Ann bakes]], [[" in text
+    assert "- Use a lidded pot. Contradicted: not for rye ([[2026-01-01 Ann bakes]], [[" in text
     assert "1. Weigh the flour. ([[" in text and "4. Bake at 240 C. ([[" in text
     assert "- Proofing rye too long. ([[" in text and "^l-rye-wetter" in text
 

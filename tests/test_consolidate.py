@@ -84,6 +84,15 @@ def test_deprecate_learning_strikes_it_through_with_the_reason_never_deletes(bre
     assert "^l-dutch-oven" in article(vault)
 
 
+def test_contradict_learning_keeps_it_and_records_the_counter_evidence(bread):
+    vault, settings = bread
+    run_ops(settings, [Op("contradict_learning", [NEW], target="L2", reason="rye burned in it")])
+    assert (
+        "- Use a Dutch oven for crust. Contradicted: rye burned in it ([[2026-01-01 Ann bakes]], "
+        f"[[{NEW}]]) ^l-dutch-oven" in article(vault)
+    )
+
+
 def test_add_pitfall_goes_under_pitfalls(bread):
     vault, settings = bread
     run_ops(settings, [Op("add_pitfall", [NEW], text="Proofing rye too long.")])

@@ -18,15 +18,19 @@ OP_KINDS = (
     "add_learning",
     "update_learning",
     "deprecate_learning",
+    "contradict_learning",
     "confirm_learning",
     "add_pitfall",
     "add_step",
     "amend_step",
     "noop",
 )
-NEEDS_TARGET = {"update_learning", "deprecate_learning", "confirm_learning", "amend_step"}
+NEEDS_TARGET = {
+    "update_learning", "deprecate_learning", "contradict_learning", "confirm_learning", "amend_step"
+}  # fmt: skip
 NEEDS_TEXT = {"add_learning", "update_learning", "add_pitfall", "add_step", "amend_step"}
-NEEDS_REASON = {"deprecate_learning", "noop"}
+NEEDS_REASON = {"deprecate_learning", "contradict_learning", "noop"}
+CONTRADICTED_MARK = "Contradicted:"
 DEPRECATED_MARK = "Deprecated:"
 MAX_TEXT = 600
 
@@ -194,7 +198,7 @@ def _apply_one(
         )
         article.ensure_section(section).items.append(bullet)  # type: ignore[arg-type]
         return Applied(op, bullet.block_id, None, op.text)
-    if kind in ("update_learning", "deprecate_learning", "confirm_learning"):
+    if kind in ("update_learning", "deprecate_learning", "contradict_learning", "confirm_learning"):
         assert isinstance(target, Bullet)
         if is_deprecated(target) and kind != "confirm_learning":
             raise OpError(f"op {index} ({kind}): {op.target} is already deprecated")
@@ -203,6 +207,8 @@ def _apply_one(
             target.text = op.text or old
         elif kind == "deprecate_learning":
             target.text = f"~~{old}~~ {DEPRECATED_MARK} {op.reason}"
+        elif kind == "contradict_learning":  # counter-evidence, kept beside the claim
+            target.text = f"{old} {CONTRADICTED_MARK} {op.reason}"
         for source in op.sources:
             if source not in target.sources:
                 target.sources.append(source)

@@ -26,6 +26,8 @@ schema: {"ops": [...]} where each op is one of:
   adding a near-duplicate).
 - update_learning {target, text, sources}: the new runs refine a learning.
 - deprecate_learning {target, reason, sources}: the new runs show a learning is wrong or stale.
+- contradict_learning {target, reason, sources}: a new run went against a learning, but one
+  run is not enough to drop it; the reason is kept beside the learning, with its source.
 - add_pitfall {text, sources}: a mistake to avoid, typically from a failed or partial run.
 - add_step {after, text, sources} / amend_step {target, text, sources}: when a learning changes
   the procedure, change the skill too.
