@@ -167,10 +167,7 @@ def test_a_stale_lock_from_a_dead_process_is_taken_over(demo_vault, tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     lock = write_lock(demo_vault, dead.pid)
-    result = definitive(
-        "nightly", "--vault", str(demo_vault), "--config", str(DEMO_CONFIG),
-        "--site-dir", str(tmp_path / "s"),
-    )  # fmt: skip
+    result = definitive("consolidate", "--vault", str(demo_vault))
     assert result.returncode == 0, result.stderr
     assert "merged 4 meta article(s)" in result.stdout
     assert not lock.exists()
