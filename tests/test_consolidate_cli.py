@@ -163,7 +163,7 @@ def test_a_second_nightly_exits_at_once_while_the_first_holds_the_lock(demo_vaul
         holder.wait()
 
 
-def test_a_stale_lock_from_a_dead_process_is_taken_over(demo_vault, tmp_path):
+def test_a_stale_lock_from_a_dead_process_is_taken_over(demo_vault):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     lock = write_lock(demo_vault, dead.pid)
