@@ -479,3 +479,24 @@ def test_cli_cost_cap_sends_nothing_that_could_pass_it(make_vault):
     assert result.returncode == 1
     assert result.stdout.count("rejected: cost cap:") == 2
     assert text_of(vault, ARTICLE) == ARTICLE_TEXT
+
+
+def test_batch_api_failure_and_overall_timeout_leave_everything_pending(kitchen):
+    vault, settings = kitchen
+    down = FakeAPI(*[lambda r: error(500, "api_error", "Internal server error")] * 3)
+    report = run(settings, down, batch=True)
+    assert {a.rejected for a in report.rejected} == {
+        "batch API error 500 api_error: Internal server error"
+    }
+    assert len(report.rejected) == 2 and text_of(vault, ARTICLE) == ARTICLE_TEXT
+    # A batch still running at the overall timeout is canceled; nothing is applied.
+    slow = FakeAPI(batch("in_progress"), batch("canceling"))
+    consolidator = AnthropicConsolidator(
+        slow.client(), "claude-sonnet-5-5", Limits(timeout_s=0.0), batch=True
+    )
+    report = consolidate(settings, consolidator)
+    assert [(m, p.rsplit("/", 1)[-1]) for m, p, _ in slow.requests] == [
+        ("POST", "batches"), ("POST", "cancel")
+    ]  # fmt: skip
+    assert all(a.rejected.startswith("overall timeout: batch msgbatch_") for a in report.articles)
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT and text_of(vault, TEA) == TEA_TEXT
