@@ -274,7 +274,9 @@ def test_rollback_restores_exact_bytes_and_pends_the_meta_articles_again(bread):
     (vault / ARTICLE).write_bytes(ARTICLE_TEXT.encode().replace(b"\n", b"\r\n"))  # odd bytes
     original = (vault / ARTICLE).read_bytes()
     report = run_ops(settings, [Op("add_learning", [NEW], text="Rye is wetter.")])
-    assert (vault / ARTICLE).read_bytes() != original
+    changed = (vault / ARTICLE).read_bytes()
+    assert changed != original
+    assert b"^l-rye-wetter\r\n" in changed and b"\n" not in changed.replace(b"\r\n", b"")
     result = rollback(vault, report.run_id)
     assert (vault / ARTICLE).read_bytes() == original
     assert f"meta/{NEW}.md" in result.pending_again

@@ -71,6 +71,8 @@ class Article:
     lines: list[str]
     newline_at_end: bool
     sections: dict[str, Section]
+    newline: str = "\n"
+    """The file's line ending (``\r\n`` files stay ``\r\n``, new lines included)."""
 
     @property
     def learnings(self) -> list[Bullet]:
@@ -139,13 +141,14 @@ class Article:
             out.extend(section.trail)
             cursor = section.end
         out.extend(self.lines[cursor:])
-        text = "\n".join(out)
-        return text + "\n" if self.newline_at_end else text
+        text = self.newline.join(out)
+        return text + self.newline if self.newline_at_end else text
 
 
 def parse_article(text: str) -> Article:
-    newline_at_end = text.endswith("\n")
-    lines = text.split("\n")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    newline_at_end = text.endswith(newline)
+    lines = text.split(newline)
     if newline_at_end:
         lines.pop()
     body_start = _body_start(lines)
@@ -169,7 +172,7 @@ def parse_article(text: str) -> Article:
                 end = later_index
                 break
         sections[title] = _parse_section(title, index, end, lines)
-    return Article(lines, newline_at_end, sections)
+    return Article(lines, newline_at_end, sections, newline)
 
 
 def _body_start(lines: list[str]) -> int:

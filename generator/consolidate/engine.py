@@ -129,7 +129,7 @@ def consolidate(
     inputs = []
     for path in chosen:
         try:
-            text = (vault / path).read_text(encoding="utf-8")
+            text = (vault / path).read_bytes().decode("utf-8")  # keep \r\n as is
         except (OSError, UnicodeDecodeError) as exc:
             report.skipped.append((path, f"article unreadable ({exc}); its meta articles wait"))
             continue
@@ -285,7 +285,7 @@ def mark_merged(
 ) -> None:
     for meta, digest in metas.items():
         ledger.merged[meta] = {"sha": digest, "article": article, "run": run_id}
-    text = (ledger.path.parent.parent / article).read_text(encoding="utf-8")
+    text = (ledger.path.parent.parent / article).read_bytes().decode("utf-8")
     parsed = parse_article(text)
     ledger.texts[article] = keep_pins(recorded_texts(parsed), ledger.texts.get(article, {}), pinned)
 
