@@ -131,7 +131,10 @@ def text_of(vault: Path, rel: str) -> str:
 
 
 BREAD_OPS = {"ops": [{"op": "add_learning", "text": "Rye is wetter.", "sources": [NEW]}]}
-TEA_OPS = {"ops": [{"op": "confirm_learning", "target": "L1", "sources": [TEA_NEW]}]}
+# As a model may answer: a wikilink, another case, a .md suffix; all mean the same meta article.
+TEA_OPS = {
+    "ops": [{"op": "confirm_learning", "target": "L1", "sources": [f"[[{TEA_NEW.lower()}.md]]"]}]
+}
 
 
 def test_answers_are_applied_and_priced_exactly_with_cache_accounting(kitchen):

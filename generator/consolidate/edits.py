@@ -151,7 +151,8 @@ def _strip_link(name: str) -> str:
     name = name.strip()
     if name.startswith("[[") and name.endswith("]]"):
         name = name[2:-2].split("|", 1)[0]
-    return name.strip()
+    name = name.strip()
+    return name[:-3] if name.lower().endswith(".md") else name
 
 
 def aliases(article: Article) -> dict[str, Bullet | Step]:

@@ -186,6 +186,9 @@ def _settle(item: ArticleInput, proposal: Proposal) -> ArticleOutcome:
         outcome.rejected = proposal.error or "no answer"
         return outcome
     source_text = "\n".join(m.body for m in item.metas)
+    canonical = {name.casefold(): name for name in outcome.sources}
+    for op in proposal.ops:  # cite each source by its exact name, whatever case came back
+        op.sources = [canonical.get(s.casefold(), s) for s in op.sources]
     try:
         check_ops(proposal.ops, set(outcome.sources), item.pinned, source_text)
         result = apply_ops(copy.deepcopy(item.article), proposal.ops)

@@ -53,10 +53,9 @@ def keep_pins(fresh: dict[str, str], old: dict[str, str], pinned: list[str]) -> 
 
 def check_ops(ops: list[Op], inputs: set[str], pinned: set[str], source_text: str) -> None:
     """Every op cites only this run's input, leaves pinned text alone, and adds nothing unsafe."""
-    lowered = {name.lower() for name in inputs}
     for index, op in enumerate(ops, 1):
         label = f"op {index} ({op.op})"
-        unknown = [s for s in op.sources if s.lower() not in lowered]
+        unknown = [s for s in op.sources if s not in inputs]
         if unknown:
             raise ValidationError(f"{label}: cites {unknown[0]!r}, not a meta article of this run")
         if op.target and op.target.upper() in pinned and op.op != "confirm_learning":
