@@ -471,6 +471,21 @@ def test_cli_uses_the_api_at_anthropic_base_url_and_reports_tokens_and_dollars(m
     assert "5800 tokens in (2000 cache read, 2000 cache write), 500 out, $0.0070" in result.stdout
 
 
+def test_a_meta_article_no_op_cites_is_merged_with_a_logged_noop(make_vault, tmp_path):
+    files = vault_files()
+    files["meta/2026-01-03 Ann bakes again.md"] = meta("2026-01-03 Ann bakes again", ["Same."])
+    vault = make_vault(files)
+    report = run(
+        load_settings(vault=vault, site_dir=tmp_path / "s"),
+        FakeAPI(message(BREAD_OPS), message(TEA_OPS)),
+    )
+    assert report.rejected == [] and report.merged == 3
+    entry = next(e for e in audit_lines(vault) if e.get("article") == ARTICLE)
+    assert entry["ops"][-1]["op"] == "noop"
+    assert entry["ops"][-1]["sources"] == ["2026-01-03 Ann bakes again"]
+    assert entry["ops"][-1]["reason"] == "no op cited it"
+
+
 def test_cli_cost_cap_sends_nothing_that_could_pass_it(make_vault):
     vault = make_vault(vault_files())
     api = LocalAPI()

@@ -18,7 +18,7 @@ from typing import Any
 
 from generator.config import Settings
 from generator.consolidate.article import parse_article
-from generator.consolidate.edits import Applied, OpError, apply_ops
+from generator.consolidate.edits import Applied, Op, OpError, apply_ops
 from generator.consolidate.ledger import ADOPTED, Ledger, Pending, find_pending
 from generator.consolidate.proposal import ArticleInput, Consolidator, Proposal, Usage
 from generator.consolidate.review import in_review, propose
@@ -198,6 +198,10 @@ def _settle(item: ArticleInput, proposal: Proposal) -> ArticleOutcome:
         outcome.rejected = str(exc)
         return outcome
     outcome.applied = result.applied
+    cited = {s for op in proposal.ops for s in op.sources}
+    for name in outcome.sources:  # Citation rules 6: say why a meta article added nothing
+        if name not in cited:
+            outcome.applied.append(Applied(Op("noop", [name], reason="no op cited it")))
     if new_text != item.text:
         outcome.diff = "".join(
             difflib.unified_diff(
