@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Set up and run Definitive from a fresh checkout, with nothing but Python 3.11+.
 
-    python3 dev.py demo    # build the demo proof site from vault/ into site/
+    python3 dev.py demo    # run the nightly pipeline on a copy of vault/, site into site/
     python3 dev.py test    # run the whole test suite (what CI runs)
+
+``demo`` copies vault/ to .demo/vault (git-ignored, replaced on every run, so the repository
+stays clean and every demo performs the same real merge of the 4 pending meta articles) and
+runs ``definitive nightly --offline`` on it: consolidate, check, build.
 
 Both create ``.venv/`` on first use and install the project from pyproject.toml into it
 (again whenever pyproject.toml changes). ``test`` also installs Debian's ``chromium`` with
@@ -75,7 +79,12 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if command == "demo":
         ensure_venv("")
-        return subprocess.call([str(BIN / "definitive"), "build", *rest])
+        scratch = ROOT / ".demo" / "vault"
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(ROOT / "vault", scratch, ignore=shutil.ignore_patterns(".definitive"))
+        say(f"consolidating a scratch copy of vault/ in {scratch.relative_to(ROOT)}/")
+        nightly = [str(BIN / "definitive"), "nightly", "--offline", "--vault", str(scratch)]
+        return subprocess.call([*nightly, "--site-dir", "site", *rest])
     ensure_venv("[test]")
     ensure_chromium()
     return subprocess.call([str(PYTHON), "-m", "pytest", *rest])

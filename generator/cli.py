@@ -1,7 +1,8 @@
-"""The ``definitive`` command line: build, serve, check.
+"""The ``definitive`` command line: build, serve, check, and the consolidation commands
+(consolidate, nightly, rollback, history: see `generator.consolidate.commands`).
 
-Exit codes: 0 success; 1 findings (check) or a failed build; 2 usage or configuration errors;
-130 interrupted.
+Exit codes: 0 success; 1 findings (check), a failed build or rejected edits; 2 usage or
+configuration errors; 75 the vault lock is held; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -124,6 +125,10 @@ def make_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="lint the vault: links, frontmatter, block ids")
     _common(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
+
+    from generator.consolidate.commands import add_parsers
+
+    add_parsers(commands, _common)
     return parser
 
 
@@ -138,6 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_build(args, output)
         if args.command == "serve":
             return cmd_serve(args, output)
+        if args.command != "check":
+            from generator.consolidate.commands import run_command
+
+            return run_command(args, output)
         return cmd_check(args, output)
     except DefinitiveError as exc:
         if exc.findings:

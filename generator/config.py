@@ -46,6 +46,15 @@ class Options:
     """Entries per generated index page; keeps every page small however big the vault grows."""
     max_note_bytes: int = 2_000_000
     strict: bool = False
+    # Consolidation (docs/consolidation.md).
+    model: str = "claude-sonnet-5-5"
+    """The Anthropic model the consolidator uses (``--model`` overrides it)."""
+    max_cost_usd: float | None = None
+    """Dollar cap per consolidation run (``--max-cost-usd`` overrides it); none by default."""
+    consolidation_timeout_s: int = 1800
+    """Overall time limit of a consolidation run's requests, batch polling included."""
+    review: bool = False
+    """Make ``consolidate --review`` the default: edits wait for ``definitive approve``."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -67,12 +76,20 @@ class Options:
                 setattr(opts, name, [value])
             elif not isinstance(value, list):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
-        if not isinstance(opts.strict, bool):
-            raise UsageError(f"{source}: extra.definitive.strict must be true or false")
+        for name in ("strict", "review"):
+            if not isinstance(getattr(opts, name), bool):
+                raise UsageError(f"{source}: extra.definitive.{name} must be true or false")
         for name in ("vault", "templates_folder"):
             if getattr(opts, name) is not None and not isinstance(getattr(opts, name), str):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a folder path")
-        for name in ("embed_depth", "hub_size", "max_note_bytes"):
+        if not isinstance(opts.model, str) or not opts.model.strip():
+            raise UsageError(f"{source}: extra.definitive.model must be a model name")
+        cap = opts.max_cost_usd
+        if cap is not None and (
+            isinstance(cap, bool) or not isinstance(cap, int | float) or cap < 0
+        ):
+            raise UsageError(f"{source}: extra.definitive.max_cost_usd must be a number of dollars")
+        for name in ("embed_depth", "hub_size", "max_note_bytes", "consolidation_timeout_s"):
             value = getattr(opts, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")

@@ -107,8 +107,8 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
     started = time.perf_counter()
     settings.require_site_outside_vault()
     analysis = analyse(settings, step, use_cache=True)
-    # Consolidation (merging new meta articles into definitive articles) runs here, between
-    # graph and render, once generator/consolidate lands.
+    # Consolidation writes the vault, so it is its own command (`definitive consolidate`, or
+    # `nightly`, which runs it before check and build) rather than a side effect of a build.
     if settings.strict:
         failing = [f for f in analysis.findings if f.code in STRICT_CODES]
         if failing:

@@ -1,0 +1,131 @@
+"""`definitive export-skills DIR`: an Anthropic Agent Skill folder per proven definitive article,
+so agents read the improved skill on their next task and the loop closes.
+
+``DIR/<name>/SKILL.md``: frontmatter ``name`` (1-64 of a-z, 0-9 and single hyphens, equal to
+the folder name, without the reserved words "anthropic" and "claude") and ``description``
+(under 1,024 characters, the article's trigger-verb description first, no XML tags); the body
+holds the skill steps and the strongest learnings and pitfalls, under 500 lines.
+``DIR/<name>/references/<name>.md`` is the full article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from generator.consolidate.article import CITATIONS_RE, LINK_RE, Bullet, parse_article
+from generator.consolidate.edits import is_deprecated
+from generator.consolidate.ledger import article_of
+from generator.consolidate.prompt import clean
+from generator.graph import LinkGraph
+from generator.model import Note
+from generator.render.emit import atomic_write
+
+PROVEN_AT = 3
+"""Successful runs from which a definitive article's skill counts as proven."""
+MAX_LEARNINGS = 12
+MAX_PITFALLS = 8
+MAX_LINES = 500
+MAX_DESCRIPTION = 1023
+RESERVED = ("anthropic", "claude")
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+@dataclass
+class ExportedSkill:
+    name: str
+    article: str
+    runs: int
+
+
+def successful_runs(graph: LinkGraph) -> dict[str, int]:
+    """Definitive article path -> number of public meta articles with ``outcome: success``."""
+    counts: dict[str, int] = {}
+    for note in graph.vault.notes.values():
+        if note.kind != "meta" or not note.publish or note.meta.get("outcome") != "success":
+            continue
+        article = article_of(note, graph)
+        if article is not None:
+            counts[article] = counts.get(article, 0) + 1
+    return counts
+
+
+def skill_name(title: str) -> str:
+    words = [w for w in re.findall(r"[a-z0-9]+", title.lower()) if w not in RESERVED]
+    name = "-".join(words)[:64].strip("-")
+    return name or "skill"
+
+
+def plain(text: str) -> str:
+    """Markdown for an agent outside the vault: citations dropped, wikilinks made plain text."""
+    text = CITATIONS_RE.sub("", text)
+    text = LINK_RE.sub(lambda m: (m.group(2) or m.group(1)).strip(), text)
+    return re.sub(r"\s\^[A-Za-z0-9-]+\s*$", "", clean(text), flags=re.MULTILINE)
+
+
+def export_skills(graph: LinkGraph, out: Path) -> list[ExportedSkill]:
+    runs = successful_runs(graph)
+    exported = []
+    taken: set[str] = set()
+    notes = graph.vault.notes
+    for path in sorted(runs):
+        note = notes[path]
+        if runs[path] < PROVEN_AT or not note.publish:
+            continue
+        name = skill_name(note.title)
+        if name in taken:
+            name = f"{name[:60].rstrip('-')}-{len(taken)}"
+        taken.add(name)
+        text = (Path(graph.vault.root) / path).read_text(encoding="utf-8")
+        atomic_write(out / name / "SKILL.md", skill_md(note, text, name, runs[path]).encode())
+        reference = f"# {note.title}\n\n{plain(note.body).strip()}\n"
+        atomic_write(out / name / "references" / f"{name}.md", reference.encode("utf-8"))
+        exported.append(ExportedSkill(name, path, runs[path]))
+    return exported
+
+
+def _description(note: Note, runs: int) -> str:
+    first = _TAG_RE.sub("", str(note.meta.get("description") or "").strip())
+    if not first:
+        first = f"How to do this task: {note.title}."
+    text = f"{first} Use it for {note.title.lower()} tasks. Proven by {runs} successful runs."
+    return text[:MAX_DESCRIPTION]
+
+
+def _strongest(bullets: list[Bullet], limit: int) -> list[Bullet]:
+    """Live bullets, most-cited first (ties keep article order)."""
+    live = [b for b in bullets if not is_deprecated(b)]
+    return sorted(live, key=lambda b: -len(b.sources))[:limit]
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
+
+
+def skill_md(note: Note, text: str, name: str, runs: int) -> str:
+    article = parse_article(text)
+    front = yaml.safe_dump(
+        {"name": name, "description": _description(note, runs)},
+        sort_keys=False,
+        allow_unicode=True,
+        width=10_000,
+    )
+    lines = ["---", front.rstrip("\n"), "---", f"# {note.title}", ""]
+    lines += ["## Steps", ""]
+    lines += [f"{n}. {plain(step.text)}" for n, step in enumerate(article.steps, 1)]
+    learnings = _strongest(article.learnings, MAX_LEARNINGS)
+    if learnings:
+        lines += ["", "## What we learned (strongest first)", ""]
+        lines += [f"- {plain(b.text)} ({_runs(len(b.sources))})" for b in learnings]
+    pitfalls = _strongest(article.pitfalls, MAX_PITFALLS)
+    if pitfalls:
+        lines += ["", "## Pitfalls", ""]
+        lines += [f"- {plain(b.text)}" for b in pitfalls]
+    lines += [
+        "",
+        f"The full article, with every learning and its sources: references/{name}.md",
+    ]
+    return "\n".join(lines[:MAX_LINES]) + "\n"

@@ -1,0 +1,87 @@
+"""What a consolidator is given for one article and what it answers, whatever its backend."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from generator.consolidate.article import Article
+from generator.consolidate.edits import Op
+from generator.model import Note
+
+
+@dataclass
+class ArticleInput:
+    path: str
+    title: str
+    text: str
+    article: Article
+    metas: list[Note]
+    pinned: dict[str, str] = field(default_factory=dict)
+    """Learnings and steps a human edited (alias -> ledger key): their text must not change."""
+    rules: list[Note] = field(default_factory=list)
+    """The vault's public rule notes (``type: rule``): they go into the instructions."""
+    public: bool = True
+    """False for an article with ``publish: false``: it is never sent to an LLM."""
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+    def __iadd__(self, other: Usage) -> Usage:
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.cache_creation_input_tokens += other.cache_creation_input_tokens
+        self.cache_read_input_tokens += other.cache_read_input_tokens
+        return self
+
+    def to_json(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Proposal:
+    """A consolidator's answer for one article: ops, or the reason there are none."""
+
+    ops: list[Op] | None
+    error: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    model: str = "offline"
+    request_id: str | None = None
+
+
+class Consolidator(Protocol):
+    name: str
+    model: str
+
+    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
+        """One proposal per input (by article path), in any order."""
+        ...
+
+
+_SECTION_RE = re.compile(r"^#{1,6}\s+(.*?)\s*$")
+_ITEM_RE = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
+
+
+def meta_learnings(meta: Note) -> list[str]:
+    """The bullets of a meta article's ``## Learnings`` section, one string each."""
+    found: list[str] = []
+    inside = False
+    for line in meta.body.splitlines():
+        heading = _SECTION_RE.match(line)
+        if heading:
+            inside = heading.group(1).strip().lower() in ("learnings", "lessons", "lessons learned")
+            continue
+        item = _ITEM_RE.match(line) if inside else None
+        if item:
+            found.append(item.group(1))
+        elif inside and found and line.startswith("  ") and line.strip():
+            found[-1] += " " + line.strip()
+    return found

@@ -1,0 +1,520 @@
+"""The Anthropic consolidator, driven through the real SDK with a mock transport: answers shaped
+like the Messages and Message Batches APIs, errors included. No test touches the network."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from contextlib import nullcontext
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import anthropic
+import httpx2
+import pytest
+
+from generator.config import load_settings
+from generator.consolidate.anthropic_client import AnthropicConsolidator, Limits
+from generator.consolidate.engine import consolidate
+from generator.errors import UsageError
+from tests.consolidate_helpers import ARTICLE, ARTICLE_TEXT, NEW, audit_lines, bread_vault, meta
+
+TEA = "articles/Making tea.md"
+TEA_TEXT = ARTICLE_TEXT.replace("Baking bread", "Making tea").replace("Ann bakes", "Bo brews")
+TEA_NEW = "2026-01-05 Bo brews green"
+RULE = "---\ntype: rule\ntitle: House style\n---\n# House style\n\nWrite plainly, RULE-MARKER.\n"
+
+SECRETS = {
+    "anthropic": "sk-ant-api03-" + "Zx9" * 30,
+    "aws": "AKIA" + "QWERTYUIOPASDFGH",
+    "github": "ghp_" + "a1B2c3D4e5" * 4,
+    "pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7secretbody\n"
+    "-----END RSA PRIVATE KEY-----",
+    "url": "postgres://admin:hunter2pass@db.internal/prod",
+    "email": "dana.private@client.example",
+}
+
+
+def vault_files() -> dict[str, str | bytes]:
+    files = bread_vault()
+    files[TEA] = TEA_TEXT
+    files["meta/2026-01-01 Bo brews.md"] = meta("2026-01-01 Bo brews", ["x"]).replace(
+        "[[Baking bread]]", "[[Making tea]]"
+    )
+    files[f"meta/{TEA_NEW}.md"] = meta(TEA_NEW, ["Green tea wants 80 C water."]).replace(
+        "[[Baking bread]]", "[[Making tea]]"
+    )
+    files["rules/House style.md"] = RULE
+    return files
+
+
+def message(answer: object, usage: dict[str, int] | None = None, stop: str = "end_turn") -> dict:
+    text = answer if isinstance(answer, str) else json.dumps(answer)
+    return {
+        "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-5-5",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": 1000,
+            "output_tokens": 300,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            **(usage or {}),
+        },
+    }
+
+
+def error(status: int, kind: str, text: str, headers: dict[str, str] | None = None):
+    body = {"type": "error", "error": {"type": kind, "message": text}, "request_id": "req_011"}
+    return httpx2.Response(status, json=body, headers=headers or {})
+
+
+class FakeAPI:
+    """Answers each request with the next scripted response, and keeps every request body."""
+
+    def __init__(self, *responses: object) -> None:
+        self.responses = list(responses)
+        self.requests: list[tuple[str, str, str]] = []
+
+    def handler(self, request: httpx2.Request) -> httpx2.Response:
+        body = request.content.decode("utf-8") if request.content else ""
+        self.requests.append((request.method, request.url.path, body))
+        answer = self.responses.pop(0)
+        if callable(answer):
+            answer = answer(request)
+        if isinstance(answer, httpx2.Response):
+            return answer
+        if isinstance(answer, bytes):
+            return httpx2.Response(200, content=answer)
+        return httpx2.Response(200, json=answer, headers={"request-id": "req_011"})
+
+    def client(self) -> anthropic.Anthropic:
+        transport = httpx2.MockTransport(self.handler)
+        return anthropic.Anthropic(
+            api_key="test", http_client=anthropic.DefaultHttpxClient(transport=transport)
+        )
+
+    def bodies(self) -> list[dict]:
+        return [json.loads(b) for m, _, b in self.requests if m == "POST" and b]
+
+
+@pytest.fixture(autouse=True)
+def no_retry_wait(monkeypatch):
+    """The SDK's retries stay on; only their waiting is skipped, so the tests stay fast."""
+    monkeypatch.setattr(
+        anthropic._base_client.SyncAPIClient, "_calculate_retry_timeout", lambda *a, **k: 0.0
+    )
+
+
+@pytest.fixture
+def kitchen(make_vault, tmp_path):
+    vault = make_vault(vault_files())
+    return vault, load_settings(vault=vault, site_dir=tmp_path / "site")
+
+
+def run(settings, api: FakeAPI, **kw) -> object:
+    limits = Limits(max_cost_usd=kw.pop("cap", None), poll_s=0)
+    model = kw.pop("model", "claude-sonnet-5-5")
+    consolidator = AnthropicConsolidator(api.client(), model, limits, sleep=lambda s: None, **kw)
+    return consolidate(settings, consolidator)
+
+
+def text_of(vault: Path, rel: str) -> str:
+    return (vault / rel).read_text(encoding="utf-8")
+
+
+BREAD_OPS = {"ops": [{"op": "add_learning", "text": "Rye is wetter.", "sources": [NEW]}]}
+# As a model may answer: a wikilink, another case, a .md suffix; all mean the same meta article.
+TEA_OPS = {
+    "ops": [{"op": "confirm_learning", "target": "L1", "sources": [f"[[{TEA_NEW.lower()}.md]]"]}]
+}
+
+
+def test_answers_are_applied_and_priced_exactly_with_cache_accounting(kitchen):
+    vault, settings = kitchen
+    api = FakeAPI(
+        message(BREAD_OPS, {"input_tokens": 1000, "cache_creation_input_tokens": 2000}),
+        message(
+            TEA_OPS, {"input_tokens": 800, "output_tokens": 200, "cache_read_input_tokens": 2000}
+        ),
+    )
+    report = run(settings, api)
+    assert report.rejected == []
+    assert "- Rye is wetter. ([[2026-01-02 Ann bakes rye]]) ^l-rye-wetter" in text_of(
+        vault, ARTICLE
+    )
+    assert f"[[2026-01-01 Bo brews]], [[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
+    # Sonnet 5.5: $2 in, $10 out, cache write $2.50, cache read $0.10 per million tokens.
+    assert report.cost_usd == pytest.approx(0.01 + 0.0038)
+    assert report.usage.cache_read_input_tokens == 2000
+    logged = [e for e in audit_lines(vault) if e["event"] == "article"]
+    assert [e["usage"]["cache_creation_input_tokens"] for e in logged] == [2000, 0]
+    assert logged[0]["cost_usd"] == pytest.approx(0.01)
+    run_meta = next((vault / "meta").glob("* Consolidator run *.md")).read_text()
+    assert "cost_usd: 0.0138\n" in run_meta and "model: claude-sonnet-5-5\n" in run_meta
+    assert "tokens_in: 5800\n" in run_meta and "tokens_out: 500\n" in run_meta
+
+
+def test_request_shape_cached_rules_schema_and_quoted_meta_articles(kitchen):
+    _, settings = kitchen
+    api = FakeAPI(message(BREAD_OPS), message(TEA_OPS))
+    run(settings, api)
+    first, second = api.bodies()
+    assert first["system"] == second["system"]  # identical prefix: the cache can serve it
+    assert first["system"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert "RULE-MARKER" in first["system"][0]["text"]
+    assert first["output_config"]["format"]["type"] == "json_schema"
+    assert first["model"] == "claude-sonnet-5-5" and first["max_tokens"] == 4096
+    user = first["messages"][0]["content"]
+    assert "L1: Feed the starter twelve hours before mixing." in user
+    assert f'<meta_article name="{NEW}"' in user
+    assert "> - Rye needs a wetter dough than wheat" in user  # quoted, line by line
+    assert "^l-feed-early" not in user  # block ids never shown
+
+
+def test_every_op_type_from_a_model_answer(kitchen):
+    vault, settings = kitchen
+    ops = {
+        "ops": [
+            {"op": "add_learning", "text": "Rye is wetter.", "sources": [NEW]},
+            {"op": "confirm_learning", "target": "L1", "sources": [NEW]},
+            {
+                "op": "update_learning",
+                "target": "L2",
+                "text": "Use a lidded pot.",
+                "sources": [NEW],
+            },
+            {"op": "deprecate_learning", "target": "L1", "reason": "too slow", "sources": [NEW]},
+            {
+                "op": "contradict_learning",
+                "target": "L2",
+                "reason": "not for rye",
+                "sources": [NEW],
+            },
+            {"op": "add_pitfall", "text": "Proofing rye too long.", "sources": [NEW]},
+            {"op": "add_step", "after": 0, "text": "Weigh the flour.", "sources": [NEW]},
+            {"op": "amend_step", "target": "S3", "text": "Bake at 240 C.", "sources": [NEW]},
+            {"op": "noop", "reason": "rest is known", "sources": [NEW]},
+        ]
+    }
+    report = run(settings, FakeAPI(message(ops), message(TEA_OPS)))
+    assert report.rejected == []
+    text = text_of(vault, ARTICLE)
+    assert "- ~~Feed the starter twelve hours before mixing.~~ Deprecated: too slow (" in text
+    assert "- Use a lidded pot. Contradicted: not for rye ([[2026-01-01 Ann bakes]], [[" in text
+    assert "1. Weigh the flour. ([[" in text and "4. Bake at 240 C. ([[" in text
+    assert "- Proofing rye too long. ([[" in text and "^l-rye-wetter" in text
+
+
+INVALID = {
+    "max_tokens": lambda: message('{"ops": [{"op": "add_lear', stop="max_tokens"),
+    "refusal": lambda: message("I can't help with that.", stop="refusal"),
+    "malformed json": lambda: message('{"ops": [ {"op": "add_learning", '),
+    "not the schema": lambda: message({"ops": [{"op": "rewrite_article", "sources": [NEW]}]}),
+    "invented alias": lambda: message(
+        {"ops": [{"op": "confirm_learning", "target": "L99", "sources": [NEW]}]}
+    ),
+    "block id as target": lambda: message(
+        {"ops": [{"op": "confirm_learning", "target": "l-feed-early", "sources": [NEW]}]}
+    ),
+    "uncited": lambda: message({"ops": [{"op": "add_learning", "text": "x", "sources": []}]}),
+    "400": lambda: error(400, "invalid_request_error", "max_tokens: too large"),
+}
+PERSISTENT = {
+    "500 every time": lambda r: error(500, "api_error", "Internal server error"),
+    "529 overloaded": lambda r: error(529, "overloaded_error", "Overloaded"),
+    "timeout": lambda r: (_ for _ in ()).throw(httpx2.ReadTimeout("timed out", request=r)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID) + sorted(PERSISTENT))
+def test_each_bad_answer_leaves_the_article_unchanged_and_pending(kitchen, case):
+    vault, settings = kitchen
+    # A persistent failure is answered three times: the SDK retries twice, then gives up.
+    first = [INVALID[case]()] if case in INVALID else [PERSISTENT[case]] * 3
+    api = FakeAPI(*first, message(TEA_OPS))
+    report = run(settings, api)
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT
+    bad = report.rejected
+    assert [a.path for a in bad] == [ARTICLE] and bad[0].rejected
+    assert "Bo brews green" in text_of(vault, TEA)  # the other article still merged
+    entry = next(e for e in audit_lines(vault) if e.get("article") == ARTICLE)
+    assert entry["decision"] == "rejected" and entry["reason"] == bad[0].rejected
+    # Still pending: the next run asks again, and a good answer merges it.
+    again = FakeAPI(message(BREAD_OPS))
+    assert run(settings, again).rejected == []
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+
+
+def test_429_is_retried_by_the_sdk(kitchen):
+    _, settings = kitchen
+    limited = error(429, "rate_limit_error", "slow down", {"retry-after": "1"})
+    api = FakeAPI(limited, message(BREAD_OPS), message(TEA_OPS))
+    report = run(settings, api)
+    assert report.rejected == []
+    assert [p for _, p, _ in api.requests] == ["/v1/messages"] * 3
+
+
+def test_secrets_private_notes_and_comments_never_leave_the_machine(make_vault, tmp_path):
+    files = vault_files()
+    leaky = "Learned a lot. " + " ".join(SECRETS.values())
+    files[f"meta/{NEW}.md"] = meta(NEW, [f"Keys: {SECRETS['anthropic']} {SECRETS['aws']}"]).replace(
+        "Baked a loaf.", leaky
+    )
+    files["meta/2026-01-03 Ann secret bake.md"] = meta(
+        "2026-01-03 Ann secret bake", ["PRIVATE-MARKER recipe"], extra="publish: false\n"
+    )
+    files[ARTICLE] = ARTICLE_TEXT.replace("Human summary.", "Human summary. %%COMMENT-MARKER%%")
+    vault = make_vault(files)
+    api = FakeAPI(message(BREAD_OPS), message(TEA_OPS))
+    run(load_settings(vault=vault, site_dir=tmp_path / "s"), api)
+    sent = "\n".join(body for _, _, body in api.requests)
+    assert "[REDACTED:anthropic-key]" in sent
+    for name, secret in SECRETS.items():
+        for piece in secret.splitlines():
+            assert piece not in sent, name
+    assert "MIIEowIBAAKCAQEA7secretbody" not in sent
+    assert "hunter2pass" not in sent and "dana.private" not in sent
+    assert "PRIVATE-MARKER" not in sent and "COMMENT-MARKER" not in sent
+
+
+def test_cost_cap_stops_before_a_request_that_would_pass_it(kitchen):
+    vault, settings = kitchen
+    api = FakeAPI(message(BREAD_OPS, {"input_tokens": 1000}))
+    # The first request's worst case (~$0.043: a 4,096-token answer) fits under $0.046; after
+    # its real cost ($0.005), the second's worst case (~$0.043) no longer does.
+    report = run(settings, api, cap=0.046)
+    assert len(api.requests) == 1
+    assert [a.path for a in report.rejected] == [TEA]
+    assert report.rejected[0].rejected.startswith("cost cap:")
+    assert text_of(vault, TEA) == TEA_TEXT
+    nothing = FakeAPI()
+    report = run(settings, nothing, cap=0.001)
+    assert nothing.requests == [] and report.rejected[0].rejected.startswith("cost cap:")
+
+
+def test_a_second_run_with_nothing_new_makes_no_request(kitchen):
+    _, settings = kitchen
+    run(settings, FakeAPI(message(BREAD_OPS), message(TEA_OPS)))
+    idle = FakeAPI()
+    report = run(settings, idle)
+    assert idle.requests == [] and report.run_id is None
+
+
+def test_unknown_model_fails_before_any_request(kitchen):
+    _, settings = kitchen
+    api = FakeAPI()
+    with pytest.raises(UsageError, match="no price known for model 'claude-nope'"):
+        run(settings, api, model="claude-nope")
+    assert api.requests == []
+
+
+# -- Message Batches -------------------------------------------------------------------------
+
+
+def batch(status: str, done: int = 0) -> dict:
+    return {
+        "id": "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d",
+        "type": "message_batch",
+        "processing_status": status,
+        "request_counts": {
+            "processing": 3 - done, "succeeded": done, "errored": 0, "canceled": 0, "expired": 0
+        },
+        "created_at": "2026-11-23T02:00:00Z",
+        "expires_at": "2026-11-24T02:00:00Z",
+        "ended_at": "2026-11-23T02:10:00Z" if status == "ended" else None,
+        "archived_at": None,
+        "cancel_initiated_at": None,
+        "results_url": (
+            "https://api.anthropic.com/v1/messages/batches/msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d/results"
+            if status == "ended"
+            else None
+        ),
+    }  # fmt: skip
+
+
+def test_batch_flow_with_out_of_order_errored_and_expired_results(make_vault, tmp_path):
+    files = vault_files()
+    files["articles/Making soup.md"] = ARTICLE_TEXT.replace("Baking bread", "Making soup")
+    files["meta/2026-01-06 Cy cooks.md"] = meta("2026-01-06 Cy cooks", ["Salt late."]).replace(
+        "[[Baking bread]]", "[[Making soup]]"
+    )
+    vault = make_vault(files)
+    settings = load_settings(vault=vault, site_dir=tmp_path / "s")
+    # Articles in path order: bread = article-0, soup = article-1, tea = article-2.
+    lines = [
+        {"custom_id": "article-1", "result": {"type": "expired"}},
+        {"custom_id": "article-2", "result": {"type": "succeeded", "message": message(TEA_OPS)}},
+        {
+            "custom_id": "article-0",
+            "result": {
+                "type": "errored",
+                "error": {
+                    "type": "error",
+                    "error": {"type": "overloaded_error", "message": "Overloaded"},
+                },
+            },
+        },
+    ]
+    jsonl = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    api = FakeAPI(
+        batch("in_progress"), batch("in_progress", 1), batch("ended", 3), batch("ended", 3), jsonl
+    )
+    ticks: list[int] = []
+
+    def step(name: str, total: int | None):
+        return nullcontext(ticks.append)
+
+    report = run(settings, api, batch=True, step=step)
+    paths = [p for _, p, _ in api.requests]
+    assert paths[0] == "/v1/messages/batches" and paths[-1].endswith("/results")
+    created = api.bodies()[0]
+    assert [r["custom_id"] for r in created["requests"]] == ["article-0", "article-1", "article-2"]
+    assert sum(ticks) == 3
+    assert f"[[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT
+    reasons = {a.path: a.rejected for a in report.rejected}
+    assert reasons == {
+        ARTICLE: "batch request errored: overloaded_error: Overloaded",
+        "articles/Making soup.md": "batch request expired",
+    }
+    assert report.cost_usd == pytest.approx((1000 * 2 + 300 * 10) / 1e6 * 0.5)
+
+
+def test_config_sets_model_and_cost_cap_and_rejects_bad_values(make_vault, tmp_path):
+    vault = make_vault(vault_files())
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        "site_name: t\nextra:\n  definitive:\n    model: claude-haiku-4-5\n    max_cost_usd: 2.5\n"
+    )
+    settings = load_settings(vault=vault, config=config, site_dir=tmp_path / "s")
+    consolidator = AnthropicConsolidator.from_settings(settings)
+    assert consolidator.model == "claude-haiku-4-5"
+    assert consolidator.limits.max_cost_usd == 2.5
+    assert AnthropicConsolidator.from_settings(settings, max_cost_usd=1).limits.max_cost_usd == 1
+    config.write_text("site_name: t\nextra:\n  definitive:\n    max_cost_usd: lots\n")
+    with pytest.raises(UsageError, match="max_cost_usd must be a number"):
+        load_settings(vault=vault, config=config, site_dir=tmp_path / "s")
+
+
+# -- the command line, against a local stand-in for the API (ANTHROPIC_BASE_URL) -------------
+
+
+class LocalAPI(ThreadingHTTPServer):
+    """A local HTTP server answering like the Messages API, for the CLI in a subprocess."""
+
+    def __init__(self, *responses: dict) -> None:
+        self.responses = list(responses)
+        self.seen: list[tuple[str, dict[str, str], dict]] = []
+        super().__init__(("127.0.0.1", 0), _Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        server: LocalAPI = self.server  # type: ignore[assignment]
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        server.seen.append((self.path, headers, body))
+        data = json.dumps(server.responses.pop(0)).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def cli(vault: Path, base_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": base_url}
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "consolidate", "--vault", str(vault), *args],
+        capture_output=True, text=True, env=env | {"NO_COLOR": "1"}, timeout=120,
+    )  # fmt: skip
+
+
+def test_cli_uses_the_api_at_anthropic_base_url_and_reports_tokens_and_dollars(make_vault):
+    vault = make_vault(vault_files())
+    api = LocalAPI(
+        message(BREAD_OPS, {"cache_creation_input_tokens": 2000}),
+        message(
+            TEA_OPS, {"input_tokens": 800, "output_tokens": 200, "cache_read_input_tokens": 2000}
+        ),
+    )
+    try:
+        result = cli(vault, api.url, "--model", "claude-haiku-4-5")
+    finally:
+        api.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert [path for path, _, _ in api.seen] == ["/v1/messages", "/v1/messages"]
+    headers = api.seen[0][1]
+    assert "sk-test" in headers.get("x-api-key", "") + headers.get("authorization", "")
+    assert api.seen[0][2]["model"] == "claude-haiku-4-5"
+    assert "Baking bread: 1 add learning from 2026-01-02 Ann bakes rye (3000 in / 300 out" in (
+        result.stdout
+    )
+    # Haiku 4.5: (1000*1 + 300*5 + 2000*1.25) / 1e6 and (800*1 + 200*5 + 2000*0.1) / 1e6.
+    assert "$0.0050" in result.stdout and "$0.0020" in result.stdout
+    assert "5800 tokens in (2000 cache read, 2000 cache write), 500 out, $0.0070" in result.stdout
+
+
+def test_a_meta_article_no_op_cites_is_merged_with_a_logged_noop(make_vault, tmp_path):
+    files = vault_files()
+    files["meta/2026-01-03 Ann bakes again.md"] = meta("2026-01-03 Ann bakes again", ["Same."])
+    vault = make_vault(files)
+    report = run(
+        load_settings(vault=vault, site_dir=tmp_path / "s"),
+        FakeAPI(message(BREAD_OPS), message(TEA_OPS)),
+    )
+    assert report.rejected == [] and report.merged == 3
+    entry = next(e for e in audit_lines(vault) if e.get("article") == ARTICLE)
+    assert entry["ops"][-1]["op"] == "noop"
+    assert entry["ops"][-1]["sources"] == ["2026-01-03 Ann bakes again"]
+    assert entry["ops"][-1]["reason"] == "no op cited it"
+
+
+def test_cli_cost_cap_sends_nothing_that_could_pass_it(make_vault):
+    vault = make_vault(vault_files())
+    api = LocalAPI()
+    try:
+        result = cli(vault, api.url, "--max-cost-usd", "0.001")
+    finally:
+        api.shutdown()
+    assert api.seen == []
+    assert result.returncode == 1
+    assert result.stdout.count("rejected: cost cap:") == 2
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT
+
+
+def test_batch_api_failure_and_overall_timeout_leave_everything_pending(kitchen):
+    vault, settings = kitchen
+    down = FakeAPI(*[lambda r: error(500, "api_error", "Internal server error")] * 3)
+    report = run(settings, down, batch=True)
+    assert {a.rejected for a in report.rejected} == {
+        "batch API error 500 api_error: Internal server error"
+    }
+    assert len(report.rejected) == 2 and text_of(vault, ARTICLE) == ARTICLE_TEXT
+    # A batch still running at the overall timeout is canceled; nothing is applied.
+    slow = FakeAPI(batch("in_progress"), batch("canceling"))
+    consolidator = AnthropicConsolidator(
+        slow.client(), "claude-sonnet-5-5", Limits(timeout_s=0.0), batch=True
+    )
+    report = consolidate(settings, consolidator)
+    assert [(m, p.rsplit("/", 1)[-1]) for m, p, _ in slow.requests] == [
+        ("POST", "batches"), ("POST", "cancel")
+    ]  # fmt: skip
+    assert all(a.rejected.startswith("overall timeout: batch msgbatch_") for a in report.articles)
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT and text_of(vault, TEA) == TEA_TEXT

@@ -1,0 +1,54 @@
+"""`definitive export-skills`: Agent Skill folders for proven articles, checked by the rules."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import yaml
+
+from tests.conftest import DEMO_VAULT
+
+NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def test_export_skills_writes_valid_skill_folders_for_proven_articles_only(tmp_path):
+    vault = tmp_path / "vault"
+    shutil.copytree(DEMO_VAULT, vault, ignore=shutil.ignore_patterns(".definitive"))
+    out = tmp_path / "skills"
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "export-skills", str(out), "--vault", str(vault)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    # Grading (6 successes), panels (4) and comments (4) are proven; source checks (1) are not.
+    folders = sorted(p.name for p in out.iterdir())
+    assert folders == [
+        "building-a-knowledge-panel", "collecting-positive-comments", "grading-an-article"
+    ]  # fmt: skip
+    assert "exported 3 proven skill(s)" in result.stdout
+    for folder in out.iterdir():
+        text = (folder / "SKILL.md").read_text(encoding="utf-8")
+        assert text.startswith("---\n")
+        _, front, body = text.split("---\n", 2)
+        meta = yaml.safe_load(front)
+        assert set(meta) == {"name", "description"}
+        name = meta["name"]
+        assert NAME_RE.match(name) and 1 <= len(name) <= 64 and name == folder.name
+        assert "claude" not in name and "anthropic" not in name
+        description = meta["description"]
+        assert 0 < len(description) < 1024 and "<" not in description
+        assert len(body.splitlines()) < 500
+        assert "## Steps\n\n1. " in body and "[[" not in body and " ^l-" not in body
+        reference = folder / "references" / f"{name}.md"
+        assert reference.is_file() and "## Learnings" in reference.read_text(encoding="utf-8")
+    grading = (out / "grading-an-article" / "SKILL.md").read_text(encoding="utf-8")
+    description = yaml.safe_load(grading.split("---\n")[1])["description"]
+    assert description.startswith("Grade a draft article against the house rubric")  # trigger
+    assert description.endswith("Proven by 6 successful runs.")
+    # Strongest learnings first: the most-cited learning leads.
+    learned = grading.split("## What we learned (strongest first)\n\n")[1].splitlines()
+    assert learned[0].startswith("- Run the readability check before the fact check")
+    assert learned[0].endswith("(2 runs)")
