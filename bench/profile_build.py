@@ -89,6 +89,15 @@ MKDOCS_PARTS = [
 ]
 
 
+def _cleanup(args: argparse.Namespace, work: Path, source: Path | None) -> None:
+    """Remove the scratch vault (unless --keep) and the exported source tree (with --rev)."""
+    if not args.keep:
+        os.chdir(HERE)
+        shutil.rmtree(work, ignore_errors=True)
+    if args.rev and source is not None:
+        shutil.rmtree(source, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notes", type=int, default=5000)
@@ -149,11 +158,7 @@ def main() -> int:
         print("no-change rebuild, same process:")
         for name, seconds in stages:
             print(f"  {name:<28} {seconds:7.2f}s")
-        if not args.keep:
-            os.chdir(HERE)
-            shutil.rmtree(work, ignore_errors=True)
-        if args.rev:
-            shutil.rmtree(source, ignore_errors=True)
+        _cleanup(args, work, source)
         return 0
     profiler.enable()
     report = build(settings, step)
@@ -236,11 +241,7 @@ def main() -> int:
     out.write("\n## pstats, sorted by tottime (top 60)\n" + buf.getvalue())
     (args.out / f"profile-{args.notes}.txt").write_text(out.getvalue())
     print(f"\nwrote {stats_path} and {args.out / f'profile-{args.notes}.txt'}")
-    if not args.keep:
-        os.chdir(HERE)
-        shutil.rmtree(work, ignore_errors=True)
-    if args.rev:
-        shutil.rmtree(source, ignore_errors=True)
+    _cleanup(args, work, source)
     return 0
 
 
