@@ -46,6 +46,16 @@ class Options:
     """Entries per generated index page; keeps every page small however big the vault grows."""
     max_note_bytes: int = 2_000_000
     strict: bool = False
+    proven_after: int = 3
+    """Successful runs that take a definitive article from probation to proven."""
+    stale_after_days: int = 90
+    """An article with no run for longer than this is shown as stale."""
+    failing_after: int = 2
+    """This many failed runs in a row (the latest ones) mark an article as failing."""
+    iframe_hosts: list[str] = field(default_factory=list)
+    """Hosts whose https iframes survive sanitising, e.g. ``www.youtube-nocookie.com``."""
+    search: bool = True
+    """Index the built site with Pagefind (the Search page)."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -61,13 +71,20 @@ class Options:
                 f"(known: {', '.join(sorted(known))})"
             )
         opts = cls(**data)
-        for name in ("private_folders", "exclude"):
+        for name in ("private_folders", "exclude", "iframe_hosts"):
             value = getattr(opts, name)
             if isinstance(value, str):
                 setattr(opts, name, [value])
             elif not isinstance(value, list):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
-        for name in ("embed_depth", "hub_size", "max_note_bytes"):
+        for name in (
+            "embed_depth",
+            "hub_size",
+            "max_note_bytes",
+            "proven_after",
+            "stale_after_days",
+            "failing_after",
+        ):
             if not isinstance(getattr(opts, name), int) or getattr(opts, name) < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")
         return opts

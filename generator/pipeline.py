@@ -17,7 +17,9 @@ from generator.graph import LinkGraph, build_graph
 from generator.graph.audit import audit_links
 from generator.load import load_vault
 from generator.model import Vault
-from generator.publish.mkdocs_site import build_site
+from generator.publish.mkdocs_site import STAMP, build_site
+from generator.publish.search import index_site
+from generator.publish.secrets import SecretLeakError, check_site
 from generator.render import EmitResult, SitePlan, emit, plan_site
 
 # Findings that make `build --strict` fail: the link is wrong on the published site.
@@ -112,4 +114,14 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
     plan, emitted = render(settings, analysis, step)
     with step("Building site with MkDocs", None):
         built, warnings = build_site(settings, plan.nav, emitted.changed, verbose)
+    if built:
+        with step("Scanning site for secrets", None):
+            try:
+                check_site(settings.site_dir)
+            except SecretLeakError:
+                (settings.cache_dir / STAMP).unlink(missing_ok=True)  # rebuild next time
+                raise
+        if settings.options.search:
+            with step("Indexing search (Pagefind)", None):
+                index_site(settings.site_dir)
     return BuildReport(analysis, plan, emitted, built, warnings, time.perf_counter() - started)

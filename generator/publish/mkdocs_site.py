@@ -37,6 +37,8 @@ REQUIRED_EXTENSIONS: list[Any] = [
     {"toc": {"permalink": True}},
 ]
 STAMP = "site-stamp.json"
+HOOKS = str(Path(__file__).with_name("mkdocs_hooks.py"))
+SCRIPTS = ["assets/definitive/graph.js"]
 
 
 def _name(entry: Any) -> str:
@@ -80,12 +82,18 @@ def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
     extra_css = list(raw.get("extra_css") or [])
     if "assets/definitive/definitive.css" not in extra_css:
         extra_css.append("assets/definitive/definitive.css")
+    extra_javascript = list(raw.get("extra_javascript") or [])
+    extra_javascript += [s for s in SCRIPTS if s not in extra_javascript]
+    # Our sanitiser runs as a hook on every page's content, after the user's own hooks.
+    hooks = [h for h in raw.get("hooks") or [] if h != HOOKS] + [HOOKS]
     return {
         "docs_dir": str(settings.docs_dir),
         "site_dir": str(settings.site_dir),
         "nav": nav,
         "markdown_extensions": extensions,
         "extra_css": extra_css,
+        "extra_javascript": extra_javascript,
+        "hooks": hooks,
         # Pages outside the nav are the point (hubs list them); don't log each one.
         "validation": {"nav": {"omitted_files": "ignore"}, "links": {"anchors": "warn"}},
     }

@@ -21,7 +21,9 @@ from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
 from generator.render.markdown import NoteRenderer, RenderContext, _escape_text
+from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.render.slugs import PathAllocator, page_url, relative_url, slug_path, slugify
+from generator.render.track_record import compute
 
 # Hub folder and label per kind, in nav order.
 HUBS: dict[NoteKind, tuple[str, str]] = {
@@ -33,6 +35,8 @@ HUBS: dict[NoteKind, tuple[str, str]] = {
 }
 BROWSE = "browse"
 TAGS = "tags"
+GRAPH_PAGE = "graph/index.md"
+SEARCH_PAGE = "find/index.md"
 ASSETS = "assets/definitive"
 HIDDEN_PROPERTIES = {"title", "aliases", "alias", "tags", "tag", "publish", "type", "cssclasses"}
 
@@ -69,6 +73,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["mdtext"] = _escape_text
     env.filters["yaml_str"] = lambda s: json.dumps(str(s), ensure_ascii=False)
+    add_filters(env)
     return env
 
 
@@ -109,6 +114,7 @@ def plan_site(
         ]
     generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
+    generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE}
     has_home = any(n.path.lower() == "index.md" for n in notes)
     if not has_home:
         generated.add("index.md")
@@ -121,6 +127,7 @@ def plan_site(
         docs_paths[path] = allocator.allocate(slug_path(path, note=False))
 
     ctx = RenderContext(graph, docs_paths, tag_pages, options, findings)
+    proof = ProofPages(vault, compute(graph, options), plan.note_paths, options, env)
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     for note in notes:
@@ -128,13 +135,22 @@ def plan_site(
         heading, body = renderer.render(note, page)
         if advance is not None:
             advance(1)
+        before, after = proof.sections(note, page)
+        if page == "index.md":  # the vault's own home page gets the dashboard appended
+            after += proof.dashboard(page)
+        properties = _properties(note, page, ctx, renderer)
+        if before and note.kind == "meta":  # the run card shows these
+            properties = [(k, v) for k, v in properties if k not in CARD_KEYS]
         plan.pages[page] = note_template.render(
             note=note,
             heading=heading,
             kind_label=HUBS[note.kind][1],
             hub=relative_url(page, hub_pages[note.kind][0]),
             body=body,
-            properties=_properties(note, page, ctx, renderer),
+            before=before,
+            after=after,
+            filters=proof.filters(note),
+            properties=properties,
             tags=[
                 (t, relative_url(page, tag_pages[t.casefold()]))
                 for t in sorted({t.name for t in note.tags}, key=str.casefold)
@@ -204,13 +220,18 @@ def plan_site(
             ],
             tags=relative_url("index.md", tags_index),
             note_count=len(notes),
+            dashboard=proof.dashboard("index.md"),
         )
+    plan.pages[CATALOGUE] = proof.catalogue()
+    plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(count=len(notes))
+    plan.pages[SEARCH_PAGE] = env.get_template("find.md.j2").render()
 
     css = site_templates_dir() / "assets" / "definitive.css"
     plan.files[f"{ASSETS}/definitive.css"] = css
-    plan.nav = [{"Home": "index.md"}]
+    plan.files[f"{ASSETS}/graph.js"] = site_templates_dir() / "assets" / "graph.js"
+    plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
     plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
-    plan.nav += [{"Tags": tags_index}]
+    plan.nav += [{"Tags": tags_index}, {"Graph": GRAPH_PAGE}, {"Search": SEARCH_PAGE}]
     plan.graph_json = graph_document(graph, plan.note_paths, docs_paths, directory_urls)
     plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
     return plan
