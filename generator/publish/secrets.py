@@ -15,19 +15,24 @@ from pathlib import Path
 from generator.errors import BuildError
 
 # Kind of secret -> pattern. Specific prefixes only: a false alarm must be rare enough that
-# nobody learns to ignore the scan.
-PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern))
+# nobody learns to ignore the scan. Each pattern starts with a literal listed in PREFIXES.
+PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
+    (kind, re.compile(pattern.encode()))
     for kind, pattern in (
         ("Anthropic API key", r"sk-ant-[A-Za-z0-9_-]{20,}"),
-        ("OpenAI API key", r"\bsk-(?:proj-|svcacct-)?[A-Za-z0-9]{32,}"),
-        ("AWS access key ID", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-        ("GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})"),
-        ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-        ("Stripe secret key", r"\b[rs]k_live_[A-Za-z0-9]{20,}"),
-        ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}"),
+        ("OpenAI API key", r"(?<![A-Za-z0-9])sk-(?!ant-)(?:proj-|svcacct-)?[A-Za-z0-9]{32,}"),
+        ("AWS access key ID", r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])"),
+        ("GitHub token", r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})"),
+        ("Slack token", r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+        ("Stripe secret key", r"[rs]k_live_[A-Za-z0-9]{20,}"),
+        ("Google API key", r"AIza[0-9A-Za-z_-]{35}"),
         ("private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"),
     )
+)
+# One cheap pass finds where a secret could start; only there are the patterns tried. Scanning
+# a 5,000-note site this way takes seconds instead of twenty.
+PREFIXES = re.compile(
+    rb"sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|[rs]k_live_|AIza|-----BEGIN "
 )
 TEXT_SUFFIXES = {".html", ".json", ".xml", ".txt", ".md", ".svg"}
 # Material's own bundles: not built from the vault, large, and full of random-looking strings.
@@ -55,13 +60,19 @@ class SecretLeakError(BuildError):
         self.leaks = leaks
 
 
+def scan_bytes(data: bytes) -> list[tuple[int, str]]:
+    """(line, kind) for each secret in the data."""
+    found = set()
+    for hit in PREFIXES.finditer(data):
+        for kind, pattern in PATTERNS:
+            if pattern.match(data, hit.start()):
+                found.add((data.count(b"\n", 0, hit.start()) + 1, kind))
+                break
+    return sorted(found)
+
+
 def scan_text(text: str) -> list[tuple[int, str]]:
-    """(line, kind) for each secret in the text."""
-    found = []
-    for kind, pattern in PATTERNS:
-        for match in pattern.finditer(text):
-            found.append((text.count("\n", 0, match.start()) + 1, kind))
-    return sorted(set(found))
+    return scan_bytes(text.encode("utf-8"))
 
 
 def scan_site(site_dir: Path) -> list[Leak]:
@@ -70,8 +81,7 @@ def scan_site(site_dir: Path) -> list[Leak]:
         rel = path.relative_to(site_dir).as_posix()
         if path.suffix not in TEXT_SUFFIXES or rel.startswith(THEME_DIRS) or not path.is_file():
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        leaks += [Leak(rel, line, kind) for line, kind in scan_text(text)]
+        leaks += [Leak(rel, line, kind) for line, kind in scan_bytes(path.read_bytes())]
     return leaks
 
 
