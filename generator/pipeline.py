@@ -18,6 +18,7 @@ from generator.graph.audit import audit_links
 from generator.load import load_vault
 from generator.model import Vault
 from generator.publish.mkdocs_site import STAMP, build_site
+from generator.publish.outputs import write_markdown
 from generator.publish.search import index_site
 from generator.publish.secrets import SecretLeakError, check_site
 from generator.render import EmitResult, SitePlan, emit, plan_site
@@ -115,6 +116,8 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
     with step("Building site with MkDocs", None):
         built, warnings = build_site(settings, plan.nav, emitted.changed, verbose)
     if built:
+        with step("Writing markdown beside pages", None):
+            write_markdown(plan, settings.site_dir)
         with step("Scanning site for secrets", None):
             try:
                 check_site(settings.site_dir)

@@ -20,6 +20,7 @@ from generator.config import Options, site_templates_dir
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
+from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, _escape_text
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.render.slugs import PathAllocator, page_url, relative_url, slug_path, slugify
@@ -114,7 +115,7 @@ def plan_site(
         ]
     generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
-    generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE}
+    generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT}
     has_home = any(n.path.lower() == "index.md" for n in notes)
     if not has_home:
         generated.add("index.md")
@@ -127,7 +128,8 @@ def plan_site(
         docs_paths[path] = allocator.allocate(slug_path(path, note=False))
 
     ctx = RenderContext(graph, docs_paths, tag_pages, options, findings)
-    proof = ProofPages(vault, compute(graph, options), plan.note_paths, options, env)
+    records = compute(graph, options)
+    proof = ProofPages(vault, records, plan.note_paths, options, env)
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     for note in notes:
@@ -232,6 +234,15 @@ def plan_site(
     plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
     plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
     plan.nav += [{"Tags": tags_index}, {"Graph": GRAPH_PAGE}, {"Search": SEARCH_PAGE}]
+    home = next((n for n in notes if n.path.lower() == "index.md"), None)
+    plan.pages[LLMS_TXT] = llms_txt(
+        env,
+        vault,
+        records,
+        plan.note_paths,
+        home.title if home else Path(vault.root).name,
+        [(label, path) for entry in plan.nav for label, path in entry.items()],
+    )
     plan.graph_json = graph_document(graph, plan.note_paths, docs_paths, directory_urls)
     plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
     return plan

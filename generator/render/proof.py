@@ -58,8 +58,13 @@ def cell(text: Any) -> str:
     return value.replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
 
 
+def oneline(text: Any) -> str:
+    """Text for a plain-text list line (llms.txt): one line, no link syntax."""
+    return " ".join(str(text).replace("[", "(").replace("]", ")").split())
+
+
 def add_filters(env: jinja2.Environment) -> None:
-    env.filters.update(usd=usd, percent=percent, number=number, cell=cell)
+    env.filters.update(usd=usd, percent=percent, number=number, cell=cell, oneline=oneline)
 
 
 @dataclass
