@@ -49,7 +49,7 @@ def measure(site: Path, query: str) -> dict[str, int]:
 
             def record(response, sizes=sizes) -> None:
                 path = response.url.removeprefix(base)
-                if path.startswith(("_pagefind/", "search/", "assets/javascripts/workers/")):
+                if path.startswith(("pagefind/", "search/", "assets/javascripts/workers/")):
                     sizes[path] = len(response.body())
 
             page.on("response", record)
@@ -62,7 +62,7 @@ def measure(site: Path, query: str) -> dict[str, int]:
             page.wait_for_load_state("networkidle")
             chunks = sum(v for k, v in sizes.items() if k.endswith(QUERY_PARTS))
             own = {
-                k: v for k, v in sizes.items() if k.startswith("_pagefind/") == (name == "pagefind")
+                k: v for k, v in sizes.items() if k.startswith("pagefind/") == (name == "pagefind")
             }
             results[f"{name}_total_bytes"] = sum(own.values())
             results[f"{name}_requests"] = len(own)

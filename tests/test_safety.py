@@ -80,7 +80,7 @@ def test_secret_patterns() -> None:
 
 def test_private_note_is_in_no_index_list_or_graph(demo: Built) -> None:
     # Pagefind's chunks are gzip-compressed: read them as a search would.
-    fragments = list((demo.site / "_pagefind" / "fragment").glob("*.pf_fragment"))
+    fragments = list((demo.site / "pagefind" / "fragment").glob("*.pf_fragment"))
     assert len(fragments) > 40
     for path in fragments:
         text = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")

@@ -1,4 +1,4 @@
-"""Search at scale: Pagefind indexes the built site into ``site/_pagefind/``.
+"""Search at scale: Pagefind indexes the built site into ``site/pagefind/``.
 
 Pagefind splits its index into small chunks, so a query downloads a few kilobytes however
 large the vault; Material's built-in search downloads one index of the whole site. The pages
@@ -14,12 +14,13 @@ from pathlib import Path
 
 from generator.errors import BuildError
 
-BUNDLE = "_pagefind"
+BUNDLE = "pagefind"
 
 
 def index_site(site_dir: Path) -> None:
     """Run the Pagefind binary (from the ``pagefind[bin]`` package) over ``site_dir``."""
     command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent"]
+    command += ["--output-subdir", BUNDLE]  # explicit: the theme override loads it from here
     command += ["--exclude-selectors", ".headerlink"]  # the ¶ permalinks are not content
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
