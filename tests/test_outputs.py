@@ -58,3 +58,5 @@ def test_sitemap_lists_public_pages_only(build_vault, tmp_path) -> None:
     assert "https://docs.example.org/notes/open/" in sitemap
     assert "https://docs.example.org/catalogue/" in sitemap
     assert "secret-plans" not in sitemap and "diary" not in sitemap.lower()
+    # A Material config without a custom_dir still gets the graph and search pages working.
+    assert 'id="dfn-graph"' in built.html("graph/")

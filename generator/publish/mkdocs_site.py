@@ -86,7 +86,7 @@ def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
     extra_javascript += [s for s in SCRIPTS if s not in extra_javascript]
     # Our sanitiser runs as a hook on every page's content, after the user's own hooks.
     hooks = [h for h in raw.get("hooks") or [] if h != HOOKS] + [HOOKS]
-    return {
+    result = {
         "docs_dir": str(settings.docs_dir),
         "site_dir": str(settings.site_dir),
         "nav": nav,
@@ -97,6 +97,15 @@ def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
         # Pages outside the nav are the point (hubs list them); don't log each one.
         "validation": {"nav": {"omitted_files": "ignore"}, "links": {"anchors": "warn"}},
     }
+    # The graph and search pages, search filters and page kinds come from our theme override;
+    # a Material config without a custom_dir of its own gets it (one with its own must extend
+    # site_templates/overrides/main.html, see docs/proof-site.md).
+    theme = raw.get("theme")
+    theme = {"name": theme} if isinstance(theme, str) else copy.deepcopy(theme)
+    if isinstance(theme, dict) and theme.get("name") == "material" and not theme.get("custom_dir"):
+        theme["custom_dir"] = str(site_templates_dir() / "overrides")
+        result["theme"] = theme
+    return result
 
 
 class _Collect(logging.Handler):
