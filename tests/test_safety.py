@@ -56,8 +56,11 @@ def test_xss_note_is_inert_in_the_built_page(demo: Built) -> None:
     article = page.split('<article class="md-content__inner md-typeset">', 1)[1]
     article = article.split("</article>", 1)[0]
     assert "XSS-SAFE-MARKER" in article
-    for bad in ("<script", "onerror", "onload", "onclick", "javascript:", "<iframe", "evil."):
+    for bad in ("<script", "onerror=", "onload=", "onclick=", "javascript:", "<iframe", "evil."):
         assert bad not in article, bad
+    # The title (frontmatter) reaches Material's header and <title> as text, not markup.
+    assert "<img src=x onerror" not in page
+    assert "Untrusted agent output &lt;img src=x onerror=window.__xss=1&gt;" in page
 
 
 def test_secret_scan_names_file_and_kind_never_the_secret(build_vault) -> None:

@@ -7,6 +7,7 @@ only a handful of hubs; each hub lists its notes in pages of ``hub_size`` entrie
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Callable
@@ -74,6 +75,8 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["mdtext"] = _escape_text
     env.filters["yaml_str"] = lambda s: json.dumps(str(s), ensure_ascii=False)
+    # MkDocs templates print page titles unescaped (header, nav): a title is text, never HTML.
+    env.filters["title_str"] = lambda s: json.dumps(html.escape(str(s)), ensure_ascii=False)
     add_filters(env)
     return env
 
