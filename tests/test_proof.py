@@ -50,6 +50,17 @@ def test_status_thresholds(outcomes: list[str], options: Options, expected: str)
     assert status_of(runs, options, TODAY) == expected
 
 
+def test_search_can_be_turned_off(build_vault, tmp_path) -> None:
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        "site_name: S\ntheme: {name: material}\nextra:\n  definitive:\n    search: false\n",
+        encoding="utf-8",
+    )
+    built = build_vault({"index.md": "# Home\n"}, config=config)
+    assert (built.site / "index.html").is_file()
+    assert not (built.site / "pagefind").exists()
+
+
 def test_thresholds_are_read_from_mkdocs_yml() -> None:
     opts = Options.from_mapping({"proven_after": 5, "stale_after_days": 30}, "mkdocs.yml")
     assert (opts.proven_after, opts.stale_after_days, opts.failing_after) == (5, 30, 2)
@@ -94,9 +105,13 @@ def test_article_page_shows_its_track_record(demo: Built) -> None:
     evidence = record.split('id="dfn-evidence"', 1)[1]
     assert evidence.index("2026-11-16") < evidence.index("2026-09-29")
     assert 'href="../../meta/2026-10-06-jennifer-grades-lumen-dental-faq/"' in evidence
-    # Learnings with the number of runs behind each.
+    # Learnings with the number of runs behind each, in a table and on the bullet itself.
     table = record.split('id="dfn-learning-evidence"', 1)[1]
     assert 'href="#^l-readability-first"' in table
+    bullet = page.split('id="^l-readability-first"', 1)[0].rsplit("<li>", 1)[1]
+    assert 'class="dfn-support"' in bullet and ">2 runs</span>" in bullet
+    bullet = page.split('id="^l-check-brief-length"', 1)[0].rsplit("<li>", 1)[1]
+    assert ">1 run</span>" in bullet
 
 
 def test_agent_page_shows_runs_chart_and_handoffs(demo: Built) -> None:

@@ -141,6 +141,8 @@ def plan_site(
         if advance is not None:
             advance(1)
         before, after = proof.sections(note, page)
+        if note.kind == "definitive":
+            body = proof.annotate(note, body)
         if page == "index.md":  # the vault's own home page gets the dashboard appended
             after += proof.dashboard(page)
         properties = _properties(note, page, ctx, renderer)

@@ -8,6 +8,7 @@ big vault costs one pass over its meta articles, never a pass per page.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +123,20 @@ class ProofPages:
         if note.kind == "meta" and note.path in self._runs:
             return self._card(note, page), ""
         return "", ""
+
+    def annotate(self, note: Note, body: str) -> str:
+        """Mark each learning in a definitive article's body with the runs that support it."""
+        for item in self.records.learnings.get(note.path, []):
+            if not item.block_id:
+                continue
+            anchor = f'<span class="dfn-block" id="^{html.escape(item.block_id)}"></span>'
+            count = len(item.runs)
+            badge = (
+                f'<span class="dfn-support" title="Distinct runs cited by this learning">'
+                f"{count} {'run' if count == 1 else 'runs'}</span>"
+            )
+            body = body.replace(anchor, f"{badge} {anchor}", 1)
+        return body
 
     def _article(self, note: Note, page: str) -> str:
         record = self.records.articles[note.path]
