@@ -61,6 +61,16 @@ def test_search_can_be_turned_off(build_vault, tmp_path) -> None:
     assert not (built.site / "pagefind").exists()
 
 
+def test_chart_has_a_dot_per_run() -> None:
+    from generator.render.charts import cost_chart
+
+    assert cost_chart([], "x") == ""
+    one = cost_chart([_run(1, "success")], "One")
+    assert one.count("<circle") == 1 and "dfn-success" in one
+    three = cost_chart([_run(1, "success"), _run(2, "failure"), _run(9, "partial")], "T")
+    assert three.count("<circle") == 3 and "2026-10-01" in three and "2026-10-09" in three
+
+
 def test_thresholds_are_read_from_mkdocs_yml() -> None:
     opts = Options.from_mapping({"proven_after": 5, "stale_after_days": 30}, "mkdocs.yml")
     assert (opts.proven_after, opts.stale_after_days, opts.failing_after) == (5, 30, 2)

@@ -95,9 +95,14 @@ class ProofPages:
         return {"title": title, "href": relative_url(page, self.note_paths[path], anchor)}
 
     def _run_row(self, page: str, run: Run) -> dict[str, Any]:
+        link = self._link(page, run.path)
+        # Run tables have a date column: drop the date that starts a run title.
+        if link is not None:
+            short = run.title.removeprefix(run.date.isoformat()).strip(" -–·")
+            link["label"] = short or run.title
         return {
             "run": run,
-            "link": self._link(page, run.path),
+            "link": link,
             "agent": self._link(page, run.agent),
             "article": self._link(page, run.article),
             "triggers": self._link(page, run.triggers),
