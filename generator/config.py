@@ -56,6 +56,8 @@ class Options:
     """Hosts whose https iframes survive sanitising, e.g. ``www.youtube-nocookie.com``."""
     search: bool = True
     """Index the built site with Pagefind (the Search page)."""
+    material_search_max_pages: int = 1000
+    """Above this many pages (and with ``search`` on) Material's own search plugin is left out."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -84,6 +86,7 @@ class Options:
             "proven_after",
             "stale_after_days",
             "failing_after",
+            "material_search_max_pages",
         ):
             if not isinstance(getattr(opts, name), int) or getattr(opts, name) < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")

@@ -50,17 +50,6 @@ def test_status_thresholds(outcomes: list[str], options: Options, expected: str)
     assert status_of(runs, options, TODAY) == expected
 
 
-def test_search_can_be_turned_off(build_vault, tmp_path) -> None:
-    config = tmp_path / "mkdocs.yml"
-    config.write_text(
-        "site_name: S\ntheme: {name: material}\nextra:\n  definitive:\n    search: false\n",
-        encoding="utf-8",
-    )
-    built = build_vault({"index.md": "# Home\n"}, config=config)
-    assert (built.site / "index.html").is_file()
-    assert not (built.site / "pagefind").exists()
-
-
 def test_chart_has_a_dot_per_run() -> None:
     from generator.render.charts import cost_chart
 

@@ -105,7 +105,25 @@ def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
     if isinstance(theme, dict) and theme.get("name") == "material" and not theme.get("custom_dir"):
         theme["custom_dir"] = str(site_templates_dir() / "overrides")
         result["theme"] = theme
+    plugins = raw.get("plugins")
+    if plugins and _drop_material_search(settings):
+        result["plugins"] = [p for p in plugins if _name(p) not in ("search", "material/search")]
     return result
+
+
+def _drop_material_search(settings: Settings) -> bool:
+    """Whether Material's search plugin goes: it makes every visitor download one index of the
+    whole site (29 MB at 5,000 notes, see BENCHMARKS.md), so past ``material_search_max_pages``
+    pages the Pagefind Search page is the site's search."""
+    options = settings.options
+    if not options.search:
+        return False
+    try:
+        manifest = json.loads((settings.cache_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    pages = sum(1 for path in manifest if path.endswith(".md"))
+    return pages > options.material_search_max_pages
 
 
 class _Collect(logging.Handler):
