@@ -185,8 +185,11 @@
     var global = document.getElementById("dfn-graph");
     if (global) {
       legend(document.getElementById("dfn-graph-legend"));
+      var status = document.getElementById("dfn-graph-status");
       load(global.dataset.graph).then(function (data) {
-        draw(global, data, null, document.getElementById("dfn-graph-status"));
+        draw(global, data, null, status);
+      }).catch(function () {  // e.g. opened from file://, where browsers refuse fetch()
+        status.textContent = "Could not load graph.json: serve the site over HTTP.";
       });
     }
     document.querySelectorAll(".dfn-local-graph").forEach(function (details) {
