@@ -22,6 +22,7 @@ from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
 from generator.render.llms import LLMS_TXT, llms_txt
+from generator.render.local_graph import local_graph
 from generator.render.markdown import NoteRenderer, RenderContext, _escape_text
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.render.slugs import PathAllocator, page_url, relative_url, slug_path, slugify
@@ -157,6 +158,7 @@ def plan_site(
             before=before,
             after=after,
             filters=proof.filters(note),
+            local_graph=local_graph(graph, note.path, plan.note_paths, directory_urls),
             properties=properties,
             tags=[
                 (t, relative_url(page, tag_pages[t.casefold()]))

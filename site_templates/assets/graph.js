@@ -1,7 +1,7 @@
 /* Definitive's link graph: draws graph.json on a canvas with a small force layout.
  * Self-contained (no library, nothing loaded from other hosts). The global graph page draws
- * every note; each note's "Local graph" draws its neighbourhood, fetching graph.json only when
- * opened. Repulsion uses a grid of cells so a layout step stays near-linear at 5,000 nodes.
+ * every note (fetching graph.json); each note's "Local graph" draws its neighbourhood, embedded
+ * in the page, when opened. Repulsion uses a grid of cells so a layout step stays near-linear at 5,000 nodes.
  * Drawn canvases expose data-nodes / data-links for tools and tests. */
 (function () {
   "use strict";
@@ -197,9 +197,7 @@
         var canvas = details.querySelector("canvas");
         if (!details.open || canvas.dataset.started) return;
         canvas.dataset.started = "1";
-        load(canvas.dataset.graph).then(function (data) {
-          draw(canvas, data, canvas.dataset.focus, null);
-        });
+        draw(canvas, JSON.parse(canvas.dataset.local), canvas.dataset.focus, null);
       });
     });
   }
