@@ -60,3 +60,21 @@ def test_sitemap_lists_public_pages_only(build_vault, tmp_path) -> None:
     assert "secret-plans" not in sitemap and "diary" not in sitemap.lower()
     # A Material config without a custom_dir still gets the graph and search pages working.
     assert 'id="dfn-graph"' in built.html("graph/")
+
+
+def test_graph_view_is_a_compact_copy_of_graph_json(demo: Built) -> None:
+    import json
+
+    full = json.loads((demo.site / "graph.json").read_text(encoding="utf-8"))
+    view = json.loads((demo.site / "graph-view.json").read_text(encoding="utf-8"))
+    assert [n[0] for n in view["nodes"]] == [n["title"] for n in full["nodes"]]
+    resolved = {
+        (link["source"], link["target"])
+        for link in full["links"]
+        if link["target"] and link["source"] != link["target"]
+    }
+    ids = [n["id"] for n in full["nodes"]]
+    assert {(ids[a], ids[b]) for a, b in view["links"]} == resolved
+    assert (demo.site / "graph-view.json").stat().st_size < (
+        demo.site / "graph.json"
+    ).stat().st_size / 3

@@ -21,8 +21,8 @@ from generator.config import Options, site_templates_dir
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
+from generator.render.graph_view import GRAPH_VIEW, global_view, local_graph
 from generator.render.llms import LLMS_TXT, llms_txt
-from generator.render.local_graph import local_graph
 from generator.render.markdown import NoteRenderer, RenderContext, _escape_text
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.render.slugs import PathAllocator, page_url, relative_url, slug_path, slugify
@@ -119,7 +119,7 @@ def plan_site(
         ]
     generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
-    generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT}
+    generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW}
     has_home = any(n.path.lower() == "index.md" for n in notes)
     if not has_home:
         generated.add("index.md")
@@ -252,6 +252,7 @@ def plan_site(
     )
     plan.graph_json = graph_document(graph, plan.note_paths, docs_paths, directory_urls)
     plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
+    plan.pages[GRAPH_VIEW] = global_view(plan.graph_json)
     return plan
 
 

@@ -16,12 +16,20 @@
     return cache[url];
   }
 
+  // graph-view.json: nodes as [title, url, kind], links as [source index, target index].
+  function expand(view) {
+    return {
+      nodes: view.nodes.map(function (n, i) { return { id: i, title: n[0], url: n[1], kind: n[2] }; }),
+      links: view.links.map(function (l) { return { source: l[0], target: l[1] }; })
+    };
+  }
+
   function subgraph(data, focus) {
     if (!focus) return data;
     var keep = {}; keep[focus] = 0;
     var links = data.links.filter(function (l) { return l.target; });
     links.forEach(function (l) {  // one hop, both directions
-      if (l.source === focus) keep[l.target] = 1;
+      if (l.source === focus) keep[l.target] = 1;  // ids: vault paths here
       if (l.target === focus) keep[l.source] = 1;
     });
     return {
@@ -186,8 +194,8 @@
     if (global) {
       legend(document.getElementById("dfn-graph-legend"));
       var status = document.getElementById("dfn-graph-status");
-      load(global.dataset.graph).then(function (data) {
-        draw(global, data, null, status);
+      load(global.dataset.graph).then(function (view) {
+        draw(global, expand(view), null, status);
       }).catch(function () {  // e.g. opened from file://, where browsers refuse fetch()
         status.textContent = "Could not load graph.json: serve the site over HTTP.";
       });
