@@ -30,7 +30,18 @@ TAGS = set(nh3.ALLOWED_TAGS) | {
     "text",
     "tspan",
 }
-COMMON = {"class", "id", "title", "lang", "dir", "role", "hidden", "name"}
+COMMON = {
+    "class",
+    "id",
+    "title",
+    "lang",
+    "dir",
+    "role",
+    "hidden",
+    "name",
+    "aria-label",
+    "aria-hidden",
+}
 ATTRIBUTES: dict[str, set[str]] = {
     "*": COMMON,
     "a": {"href", "hreflang"},
