@@ -145,6 +145,11 @@ def test_home_dashboard_is_added_to_the_vaults_own_index(demo: Built) -> None:
     assert "Latest learnings" in dashboard and "Articles by status" in dashboard
 
 
+def test_articles_hub_shows_status_and_runs(demo: Built) -> None:
+    hub = _text(demo.html("browse/articles/"))
+    assert re.search(r"Grading an article — (proven|stale|failing|probation), 8 runs · Grade", hub)
+
+
 def test_catalogue_lists_proven_skills_only(demo: Built) -> None:
     page = demo.html("catalogue/")
     rows = _text(page.split("<tbody>", 1)[1].split("</tbody>", 1)[0])

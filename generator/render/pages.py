@@ -185,7 +185,7 @@ def plan_site(
                 number=number + 1,
                 total=len(pages),
                 count=len(members),
-                entries=[_entry(n, page, plan.note_paths[n.path]) for n in chunk],
+                entries=[proof.entry(n, _entry(n, page, plan.note_paths[n.path])) for n in chunk],
                 previous=relative_url(page, pages[number - 1]) if number else None,
                 next=relative_url(page, pages[number + 1]) if number + 1 < len(pages) else None,
             )

@@ -250,6 +250,15 @@ class ProofPages:
             offers=offers, waiting=waiting, proven_after=self.options.proven_after
         )
 
+    def entry(self, note: Note, entry: dict[str, str]) -> dict[str, str]:
+        """A hub list entry; a definitive article's says its status and runs first."""
+        record = self.records.articles.get(note.path)
+        if record is None:
+            return entry
+        summary = f"{record.status}, {record.count} {'run' if record.count == 1 else 'runs'}"
+        detail = entry["detail"]
+        return {**entry, "detail": f"{summary} · {detail}" if detail else summary}
+
     def filters(self, note: Note) -> dict[str, str]:
         """Search filters for a note's page (Pagefind): kind, agent and outcome where known."""
         found = {"kind": note.kind}
