@@ -169,6 +169,12 @@ def test_pagefind_search_finds_and_filters(page, site_url: str) -> None:
     assert "espresso" in page.locator("article").inner_text().lower()
 
 
+def test_search_page_takes_a_query_in_its_url(page, site_url: str) -> None:
+    page.goto(site_url + "find/?q=espresso")
+    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15_000)
+    assert page.locator(".pagefind-ui__search-input").input_value() == "espresso"
+
+
 def test_xss_page_runs_nothing(page, site_url: str) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
