@@ -20,7 +20,7 @@ from generator.model import Vault
 from generator.publish.mkdocs_site import STAMP, build_site
 from generator.publish.outputs import write_markdown
 from generator.publish.search import index_site
-from generator.publish.secrets import SecretLeakError, check_site
+from generator.publish.secrets import check_site
 from generator.render import EmitResult, SitePlan, emit, plan_site
 
 # Findings that make `build --strict` fail: the link is wrong on the published site.
@@ -116,15 +116,16 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
     with step("Building site with MkDocs", None):
         built, warnings = build_site(settings, plan.nav, emitted.changed, verbose)
     if built:
-        with step("Writing markdown beside pages", None):
-            write_markdown(plan, settings.site_dir)
-        with step("Scanning site for secrets", None):
-            try:
+        try:
+            with step("Writing markdown beside pages", None):
+                write_markdown(plan, settings.site_dir)
+            with step("Scanning site for secrets", None):
                 check_site(settings.site_dir)
-            except SecretLeakError:
-                (settings.cache_dir / STAMP).unlink(missing_ok=True)  # rebuild next time
-                raise
-        if settings.options.search:
-            with step("Indexing search (Pagefind)", None):
-                index_site(settings.site_dir)
+            if settings.options.search:
+                with step("Indexing search (Pagefind)", None):
+                    index_site(settings.site_dir)
+        except BuildError:
+            # The site is incomplete (or leaked files were removed): never "up to date".
+            (settings.cache_dir / STAMP).unlink(missing_ok=True)
+            raise
     return BuildReport(analysis, plan, emitted, built, warnings, time.perf_counter() - started)

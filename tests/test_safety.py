@@ -86,9 +86,13 @@ def test_xss_note_is_inert_in_the_built_page(demo: Built) -> None:
     assert "Untrusted agent output &lt;img src=x onerror=window.__xss=1&gt;" in page
 
 
-def test_secret_scan_names_file_and_kind_never_the_secret(build_vault) -> None:
+def test_secret_scan_names_file_and_kind_never_the_secret(build_vault, tmp_path) -> None:
     key = "sk-ant-api03-" + "A1b2C3d4" * 5
     with pytest.raises(SecretLeakError) as caught:
+        build_vault({"notes/Setup.md": f"# Setup\n\nUse the key {key} for the API.\n"})
+    # The leaking page is gone, and the next build does not call the site up to date.
+    assert not (tmp_path / "site" / "notes" / "setup" / "index.html").exists()
+    with pytest.raises(SecretLeakError):
         build_vault({"notes/Setup.md": f"# Setup\n\nUse the key {key} for the API.\n"})
     message = str(caught.value)
     assert "notes/setup/index.html" in message and "Anthropic API key" in message
