@@ -55,6 +55,19 @@ class Options:
     """Overall time limit of a consolidation run's requests, batch polling included."""
     review: bool = False
     """Make ``consolidate --review`` the default: edits wait for ``definitive approve``."""
+    # The proof site (docs/proof-site.md).
+    proven_after: int = 3
+    """Successful runs that take a definitive article from probation to proven."""
+    stale_after_days: int = 90
+    """An article with no run for longer than this is shown as stale."""
+    failing_after: int = 2
+    """This many failed runs in a row (the latest ones) mark an article as failing."""
+    iframe_hosts: list[str] = field(default_factory=list)
+    """Hosts whose https iframes survive sanitising, e.g. ``www.youtube-nocookie.com``."""
+    search: bool = True
+    """Index the built site with Pagefind (the Search page)."""
+    material_search_max_pages: int = 1000
+    """Above this many pages (and with ``search`` on) Material's own search plugin is left out."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -70,13 +83,13 @@ class Options:
                 f"(known: {', '.join(sorted(known))})"
             )
         opts = cls(**data)
-        for name in ("private_folders", "exclude"):
+        for name in ("private_folders", "exclude", "iframe_hosts"):
             value = getattr(opts, name)
             if isinstance(value, str):
                 setattr(opts, name, [value])
             elif not isinstance(value, list):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
-        for name in ("strict", "review"):
+        for name in ("strict", "review", "search"):
             if not isinstance(getattr(opts, name), bool):
                 raise UsageError(f"{source}: extra.definitive.{name} must be true or false")
         for name in ("vault", "templates_folder"):
@@ -89,7 +102,16 @@ class Options:
             isinstance(cap, bool) or not isinstance(cap, int | float) or cap < 0
         ):
             raise UsageError(f"{source}: extra.definitive.max_cost_usd must be a number of dollars")
-        for name in ("embed_depth", "hub_size", "max_note_bytes", "consolidation_timeout_s"):
+        for name in (
+            "embed_depth",
+            "hub_size",
+            "max_note_bytes",
+            "consolidation_timeout_s",
+            "proven_after",
+            "stale_after_days",
+            "failing_after",
+            "material_search_max_pages",
+        ):
             value = getattr(opts, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")

@@ -17,7 +17,10 @@ from generator.graph import LinkGraph, build_graph
 from generator.graph.audit import audit_links
 from generator.load import load_vault
 from generator.model import Vault
-from generator.publish.mkdocs_site import build_site
+from generator.publish.mkdocs_site import STAMP, build_site
+from generator.publish.outputs import write_markdown
+from generator.publish.search import index_site
+from generator.publish.secrets import check_site
 from generator.render import EmitResult, SitePlan, emit, plan_site
 
 # Findings that make `build --strict` fail: the link is wrong on the published site.
@@ -118,5 +121,20 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
         try:
             built, warnings = build_site(settings, plan.nav, emitted.changed, verbose)
         except BuildError as exc:
-            raise BuildError(str(exc), analysis.findings.sorted()) from None
+            exc.findings = analysis.findings.sorted()  # still show what check would say
+            raise
+    if built:
+        try:
+            with step("Writing markdown beside pages", None):
+                write_markdown(plan, settings.site_dir)
+            with step("Scanning site for secrets", None):
+                check_site(settings.site_dir)
+            if settings.options.search:
+                with step("Indexing search (Pagefind)", None):
+                    index_site(settings.site_dir)
+        except BuildError as exc:
+            # The site is incomplete (or leaked files were removed): never "up to date".
+            (settings.cache_dir / STAMP).unlink(missing_ok=True)
+            exc.findings = analysis.findings.sorted()
+            raise
     return BuildReport(analysis, plan, emitted, built, warnings, time.perf_counter() - started)

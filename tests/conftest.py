@@ -16,6 +16,7 @@ from generator.pipeline import Analysis, BuildReport, analyse, build
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_VAULT = ROOT / "vault"
 DEMO_CONFIG = ROOT / "mkdocs.yml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def write_vault(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -93,9 +94,11 @@ def build_vault(make_vault: Callable[[dict[str, str | bytes]], Path], tmp_path: 
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The demo vault (a copy, so the repository stays clean) built with the repo's mkdocs.yml."""
+    """The demo vault (a copy, so the repository stays clean) built with the repo's mkdocs.yml,
+    plus the XSS fixture note (an agent's untrusted output) in its notes/ folder."""
     base = tmp_path_factory.mktemp("demo")
     vault = base / "vault"
     shutil.copytree(DEMO_VAULT, vault, ignore=shutil.ignore_patterns(".definitive"))
+    shutil.copy(FIXTURES / "Untrusted agent output.md", vault / "notes")
     settings = settings_for(vault, base / "site", config=DEMO_CONFIG)
     return Built(settings, build(settings))

@@ -117,3 +117,73 @@ def test_broken_link_is_not_clickable(page, site_url: str) -> None:
     broken = page.locator(".dfn-broken")
     assert broken.inner_text() == "Quarterly client review"
     assert broken.evaluate("e => e.closest('a')") is None
+
+
+def test_agent_page_shows_its_chart(page, site_url: str) -> None:
+    page.goto(site_url + "agents/cam/")
+    chart = page.locator("svg.dfn-chart")
+    assert chart.is_visible()
+    assert chart.locator("circle.dfn-dot").count() == 9  # Cam's nine published runs
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300
+    assert page.locator("#dfn-track-record").is_visible()
+
+
+def test_graph_page_draws_every_node(page, site_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(site_url + "graph/")
+    canvas = page.locator("canvas#dfn-graph")
+    page.wait_for_function(
+        "document.getElementById('dfn-graph').dataset.nodes !== undefined", timeout=30_000
+    )
+    assert int(canvas.get_attribute("data-nodes") or 0) >= 42
+    assert int(canvas.get_attribute("data-links") or 0) > 100
+    # Pixels really drawn: some of the canvas is not blank.
+    painted = canvas.evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
+    )
+    assert painted > 1000
+    page.screenshot(path=str(ARTIFACTS / "graph.png"))
+
+
+def test_local_graph_loads_when_opened(page, site_url: str) -> None:
+    page.goto(site_url + "agents/jennifer/")
+    page.locator(".dfn-local-graph summary").click()
+    canvas = page.locator(".dfn-local-graph canvas")
+    canvas.evaluate(
+        "c => new Promise(r => { const t = setInterval(() => "
+        "{ if (c.dataset.nodes) { clearInterval(t); r(); } }, 100); })"
+    )
+    assert 2 < int(canvas.get_attribute("data-nodes") or 0) < 42
+
+
+def test_pagefind_search_finds_and_filters(page, site_url: str) -> None:
+    page.goto(site_url + "find/")
+    page.locator(".pagefind-ui__search-input").fill("espresso")
+    hit = page.locator(".pagefind-ui__result-link").first
+    hit.wait_for(timeout=15_000)
+    assert page.locator(".pagefind-ui__filter-panel").inner_text().count("Outcome") == 1
+    hit.click()
+    page.wait_for_load_state()
+    assert "espresso" in page.locator("article").inner_text().lower()
+
+
+def test_search_page_takes_a_query_in_its_url(page, site_url: str) -> None:
+    page.goto(site_url + "find/?q=espresso")
+    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15_000)
+    assert page.locator(".pagefind-ui__search-input").input_value() == "espresso"
+
+
+def test_xss_page_runs_nothing(page, site_url: str) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(site_url + "notes/untrusted-agent-output/")
+    page.wait_for_load_state("load")
+    assert "XSS-SAFE-MARKER" in page.locator("article").inner_text()
+    page.locator("article p", has_text="Click me.").click()
+    page.locator("article a", has_text="a scheme link").click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__xss") is None
+    assert dialogs == []
+    assert page.locator("article iframe, article script").count() == 0

@@ -44,7 +44,7 @@ def test_new_link_reemits_the_target_for_its_backlinks(make_vault, tmp_path) -> 
     _build(vault, tmp_path / "site")
     (vault / "a.md").write_text("# A\n\nSee [[b]] and [[d]].\n", encoding="utf-8")
     report = _build(vault, tmp_path / "site")
-    assert sorted(report.emitted.written) == ["a.md", "d.md", "graph.json"]
+    assert sorted(report.emitted.written) == ["a.md", "d.md", "graph-view.json", "graph.json"]
     d_page = (tmp_path / "site" / "d" / "index.html").read_text(encoding="utf-8")
     assert 'href="../a/"' in d_page.split('id="backlinks"', 1)[1]
 

@@ -37,6 +37,8 @@ REQUIRED_EXTENSIONS: list[Any] = [
     {"toc": {"permalink": True}},
 ]
 STAMP = "site-stamp.json"
+HOOKS = str(Path(__file__).with_name("mkdocs_hooks.py"))
+SCRIPTS = ["assets/definitive/graph.js"]
 
 
 def _name(entry: Any) -> str:
@@ -80,15 +82,48 @@ def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
     extra_css = list(raw.get("extra_css") or [])
     if "assets/definitive/definitive.css" not in extra_css:
         extra_css.append("assets/definitive/definitive.css")
-    return {
+    extra_javascript = list(raw.get("extra_javascript") or [])
+    extra_javascript += [s for s in SCRIPTS if s not in extra_javascript]
+    # Our sanitiser runs as a hook on every page's content, after the user's own hooks.
+    hooks = [h for h in raw.get("hooks") or [] if h != HOOKS] + [HOOKS]
+    result = {
         "docs_dir": str(settings.docs_dir),
         "site_dir": str(settings.site_dir),
         "nav": nav,
         "markdown_extensions": extensions,
         "extra_css": extra_css,
+        "extra_javascript": extra_javascript,
+        "hooks": hooks,
         # Pages outside the nav are the point (hubs list them); don't log each one.
         "validation": {"nav": {"omitted_files": "ignore"}, "links": {"anchors": "warn"}},
     }
+    # The graph and search pages, search filters and page kinds come from our theme override;
+    # a Material config without a custom_dir of its own gets it (one with its own must extend
+    # site_templates/overrides/main.html, see docs/proof-site.md).
+    theme = raw.get("theme")
+    theme = {"name": theme} if isinstance(theme, str) else copy.deepcopy(theme)
+    if isinstance(theme, dict) and theme.get("name") == "material" and not theme.get("custom_dir"):
+        theme["custom_dir"] = str(site_templates_dir() / "overrides")
+        result["theme"] = theme
+    plugins = raw.get("plugins")
+    if plugins and _drop_material_search(settings):
+        result["plugins"] = [p for p in plugins if _name(p) not in ("search", "material/search")]
+    return result
+
+
+def _drop_material_search(settings: Settings) -> bool:
+    """Whether Material's search plugin goes: it makes every visitor download one index of the
+    whole site (29 MB at 5,000 notes, see BENCHMARKS.md), so past ``material_search_max_pages``
+    pages the Pagefind Search page is the site's search."""
+    options = settings.options
+    if not options.search:
+        return False
+    try:
+        manifest = json.loads((settings.cache_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    pages = sum(1 for path in manifest if path.endswith(".md"))
+    return pages > options.material_search_max_pages
 
 
 class _Collect(logging.Handler):

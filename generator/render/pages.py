@@ -21,7 +21,10 @@ from generator.config import Options, site_templates_dir
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
+from generator.render.graph_view import GRAPH_VIEW, global_view, local_graph
+from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text
+from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.render.slugs import (
     PathAllocator,
     page_url,
@@ -30,6 +33,7 @@ from generator.render.slugs import (
     slug_path,
     slugify,
 )
+from generator.render.track_record import compute
 
 # Hub folder and label per kind, in nav order.
 HUBS: dict[NoteKind, tuple[str, str]] = {
@@ -41,6 +45,8 @@ HUBS: dict[NoteKind, tuple[str, str]] = {
 }
 BROWSE = "browse"
 TAGS = "tags"
+GRAPH_PAGE = "graph/index.md"
+SEARCH_PAGE = "find/index.md"
 ASSETS = "assets/definitive"
 HIDDEN_PROPERTIES = {"title", "aliases", "alias", "tags", "tag", "publish", "type", "cssclasses"}
 
@@ -77,6 +83,9 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["mdtext"] = escape_text
     env.filters["yaml_str"] = lambda s: json.dumps(str(s), ensure_ascii=False)
+    # MkDocs templates print page titles unescaped (header, nav): a title is text, never HTML.
+    env.filters["title_str"] = lambda s: json.dumps(html.escape(str(s)), ensure_ascii=False)
+    add_filters(env)
     return env
 
 
@@ -120,6 +129,7 @@ def plan_site(
         ]
     generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
+    generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW}
     has_home = any(n.path.lower() == "index.md" for n in notes)
     if not has_home:
         generated.add("index.md")
@@ -137,6 +147,8 @@ def plan_site(
     def href(source: str, target: str) -> str:
         return site_href(source, target, directory_urls)
 
+    records = compute(graph, options)
+    proof = ProofPages(vault, records, plan.note_paths, options, env)
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     for note in notes:
@@ -144,11 +156,23 @@ def plan_site(
         heading, body = renderer.render(note, page)
         if advance is not None:
             advance(1)
+        before, after = proof.sections(note, page)
+        if note.kind == "definitive":
+            body = proof.annotate(note, body)
+        if page == "index.md":  # the vault's own home page gets the dashboard appended
+            after += proof.dashboard(page)
+        properties = _properties(note, page, ctx, renderer)
+        if before and note.kind == "meta":  # the run card shows these
+            properties = [(k, v) for k, v in properties if k not in CARD_KEYS]
         plan.pages[page] = note_template.render(
             note=note,
             heading=heading,
             body=body,
-            properties=_properties(note, page, ctx, renderer),
+            before=before,
+            after=after,
+            filters=proof.filters(note),
+            local_graph=local_graph(graph, note.path, plan.note_paths, directory_urls),
+            properties=properties,
             tags=[
                 (t, href(page, tag_pages[t.casefold()]))
                 for t in sorted({t.name for t in note.tags}, key=str.casefold)
@@ -174,7 +198,9 @@ def plan_site(
                 number=number + 1,
                 total=len(pages),
                 count=len(members),
-                entries=[_entry(n, href(page, plan.note_paths[n.path])) for n in chunk],
+                entries=[
+                    proof.entry(n, _entry(n, href(page, plan.note_paths[n.path]))) for n in chunk
+                ],
                 previous=href(page, pages[number - 1]) if number else None,
                 next=href(page, pages[number + 1]) if number + 1 < len(pages) else None,
             )
@@ -218,15 +244,30 @@ def plan_site(
             ],
             tags=relative_url("index.md", tags_index),
             note_count=len(notes),
+            dashboard=proof.dashboard("index.md"),
         )
+    plan.pages[CATALOGUE] = proof.catalogue()
+    plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(count=len(notes))
+    plan.pages[SEARCH_PAGE] = env.get_template("find.md.j2").render()
 
     css = site_templates_dir() / "assets" / "definitive.css"
     plan.files[f"{ASSETS}/definitive.css"] = css
-    plan.nav = [{"Home": "index.md"}]
+    plan.files[f"{ASSETS}/graph.js"] = site_templates_dir() / "assets" / "graph.js"
+    plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
     plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
-    plan.nav += [{"Tags": tags_index}]
+    plan.nav += [{"Tags": tags_index}, {"Graph": GRAPH_PAGE}, {"Search": SEARCH_PAGE}]
+    home = next((n for n in notes if n.path.lower() == "index.md"), None)
+    plan.pages[LLMS_TXT] = llms_txt(
+        env,
+        vault,
+        records,
+        plan.note_paths,
+        home.title if home else Path(vault.root).name,
+        [(label, path) for entry in plan.nav for label, path in entry.items()],
+    )
     plan.graph_json = graph_document(graph, plan.note_paths, docs_paths, directory_urls)
     plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
+    plan.pages[GRAPH_VIEW] = global_view(plan.graph_json)
     return plan
 
 

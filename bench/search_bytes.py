@@ -1,0 +1,89 @@
+"""Bytes a browser downloads for one search query: Pagefind vs Material's built-in search.
+
+Serves a built site, opens it in Debian's Chromium (Playwright) and types one query into each
+search UI, summing the body sizes of every search file it fetched, from page load to the first
+result: Pagefind's script, WebAssembly and index chunks; Material's worker and
+``search_index.json``. Usage::
+
+    python bench/search_bytes.py SITE_DIR [--query WORD]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+# Pagefind files fetched per query (the rest, UI script, WebAssembly and entry, once per visit).
+QUERY_PARTS = (".pf_index", ".pf_fragment", ".pf_filter", ".pf_meta")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def measure(site: Path, query: str) -> dict[str, int]:
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    results: dict[str, int] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for name, url, box, hit in (
+            ("pagefind", "find/", ".pagefind-ui__search-input", ".pagefind-ui__result-link"),
+            ("material", "", "input.md-search__input", "a.md-search-result__link"),
+        ):
+            context = browser.new_context()
+            page = context.new_page()
+            sizes: dict[str, int] = {}
+
+            def record(response, sizes=sizes) -> None:
+                path = response.url.removeprefix(base)
+                if path.startswith(("pagefind/", "search/", "assets/javascripts/workers/")):
+                    sizes[path] = len(response.body())
+
+            page.on("response", record)
+            page.goto(base + url)
+            page.wait_for_load_state("networkidle")
+            if name == "material":
+                page.locator("label.md-search__icon, .md-search__input").first.click()
+            page.locator(box).press_sequentially(query, delay=20)
+            page.locator(hit).first.wait_for(timeout=60_000)
+            page.wait_for_load_state("networkidle")
+            chunks = sum(v for k, v in sizes.items() if k.endswith(QUERY_PARTS))
+            own = {
+                k: v for k, v in sizes.items() if k.startswith("pagefind/") == (name == "pagefind")
+            }
+            results[f"{name}_total_bytes"] = sum(own.values())
+            results[f"{name}_requests"] = len(own)
+            if name == "pagefind":
+                results["pagefind_index_chunk_bytes"] = chunks
+            context.close()
+        browser.close()
+    server.shutdown()
+    index = site / "search" / "search_index.json"
+    results["material_index_file"] = index.stat().st_size if index.is_file() else 0
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site", type=Path)
+    parser.add_argument("--query", default="panel")
+    args = parser.parse_args()
+    for key, value in measure(args.site, args.query).items():
+        print(f"{key}: {value:,}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Agent-readable outputs beside the HTML: each page's markdown (``llms.txt`` and
+``graph.json`` are planned by render and copied by MkDocs).
+
+The markdown is the emitted docs-tree page, written at its docs path under ``site/`` (e.g.
+``site/notes/rubric-v3.md`` beside ``site/notes/rubric-v3/index.html``), so its relative
+``.md`` links lead to the other pages' markdown. It is the published text only: comments are
+gone and links to private notes are plain text, as on the HTML page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.render.emit import atomic_write
+from generator.render.pages import SitePlan
+
+
+def write_markdown(plan: SitePlan, site_dir: Path) -> int:
+    """Write every page's markdown into the site; returns how many files were (re)written."""
+    written = 0
+    for docs_path, text in plan.pages.items():
+        if not docs_path.endswith(".md"):
+            continue
+        target = site_dir / docs_path
+        data = text.encode("utf-8")
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        atomic_write(target, data)
+        written += 1
+    return written

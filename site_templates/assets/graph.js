@@ -1,0 +1,214 @@
+/* Definitive's link graph: draws graph.json on a canvas with a small force layout.
+ * Self-contained (no library, nothing loaded from other hosts). The global graph page draws
+ * every note (fetching graph.json); each note's "Local graph" draws its neighbourhood, embedded
+ * in the page, when opened. Repulsion uses a grid of cells so a layout step stays near-linear at 5,000 nodes.
+ * Drawn canvases expose data-nodes / data-links for tools and tests. */
+(function () {
+  "use strict";
+  var COLOURS = {
+    definitive: "#3949ab", meta: "#8e24aa", agent: "#00897b", rule: "#f4511e",
+    note: "#757575", attachment: "#c0ca33"
+  };
+  var cache = {};
+
+  function load(url) {
+    if (!cache[url]) cache[url] = fetch(url).then(function (r) { return r.json(); });
+    return cache[url];
+  }
+
+  // graph-view.json: nodes as [title, url, kind], links as [source index, target index].
+  function expand(view) {
+    return {
+      nodes: view.nodes.map(function (n, i) { return { id: i, title: n[0], url: n[1], kind: n[2] }; }),
+      links: view.links.map(function (l) { return { source: l[0], target: l[1] }; })
+    };
+  }
+
+  function subgraph(data, focus) {
+    if (!focus) return data;
+    var keep = {}; keep[focus] = 0;
+    var links = data.links.filter(function (l) { return l.target; });
+    links.forEach(function (l) {  // one hop, both directions
+      if (l.source === focus) keep[l.target] = 1;  // ids: vault paths here
+      if (l.target === focus) keep[l.source] = 1;
+    });
+    return {
+      nodes: data.nodes.filter(function (n) { return n.id in keep; }),
+      links: links.filter(function (l) { return l.source in keep && l.target in keep; })
+    };
+  }
+
+  function layout(nodes, edges, iterations, onTick, done) {
+    var n = nodes.length, k = Math.sqrt(4e5 / Math.max(n, 1)), i = 0;
+    var tickEvery = n > 1000 ? 5 : 1;  // redrawing 40,000 edges every step would dominate
+    nodes.forEach(function (node, j) {  // phyllotaxis start: deterministic and spread out
+      var r = k * Math.sqrt(j + 0.5), a = j * 2.39996;
+      node.x = r * Math.cos(a); node.y = r * Math.sin(a); node.vx = 0; node.vy = 0;
+    });
+    function step() {
+      var cell = 2 * k, grid = {}, t = 1 - i / iterations;
+      nodes.forEach(function (p) {
+        var key = Math.floor(p.x / cell) + "," + Math.floor(p.y / cell);
+        (grid[key] = grid[key] || []).push(p);
+      });
+      nodes.forEach(function (p) {
+        var cx = Math.floor(p.x / cell), cy = Math.floor(p.y / cell);
+        for (var dx = -1; dx <= 1; dx++) for (var dy = -1; dy <= 1; dy++) {
+          var bucket = grid[(cx + dx) + "," + (cy + dy)];
+          if (!bucket) continue;
+          for (var b = 0; b < bucket.length; b++) {
+            var q = bucket[b];
+            if (q === p) continue;
+            var ex = p.x - q.x, ey = p.y - q.y, d2 = ex * ex + ey * ey + 0.01;
+            if (d2 > cell * cell) continue;
+            var f = (k * k) / d2;
+            p.vx += ex * f * 0.05; p.vy += ey * f * 0.05;
+          }
+        }
+        p.vx -= p.x * 0.002; p.vy -= p.y * 0.002;  // gravity keeps components together
+      });
+      edges.forEach(function (e) {
+        var ex = e.b.x - e.a.x, ey = e.b.y - e.a.y, d = Math.sqrt(ex * ex + ey * ey) + 0.01;
+        var f = (d - k) / d * 0.05;
+        e.a.vx += ex * f; e.a.vy += ey * f; e.b.vx -= ex * f; e.b.vy -= ey * f;
+      });
+      nodes.forEach(function (p) {
+        var limit = k * t + 1, speed = Math.sqrt(p.vx * p.vx + p.vy * p.vy);
+        if (speed > limit) { p.vx *= limit / speed; p.vy *= limit / speed; }
+        p.x += p.vx; p.y += p.vy; p.vx *= 0.5; p.vy *= 0.5;
+      });
+      i++;
+      if (i % tickEvery === 0 || i === iterations) onTick();
+      if (i < iterations) window.requestAnimationFrame(step); else done();
+    }
+    window.requestAnimationFrame(step);
+  }
+
+  function draw(canvas, data, focus, status) {
+    var graph = subgraph(data, focus);
+    var byId = {};
+    var nodes = graph.nodes.map(function (n) {
+      var node = { id: n.id, url: n.url, kind: n.kind, title: n.title, degree: 0 };
+      byId[n.id] = node; return node;
+    });
+    var edges = [];
+    graph.links.forEach(function (l) {
+      var a = byId[l.source], b = byId[l.target];
+      if (a && b && a !== b) { edges.push({ a: a, b: b }); a.degree++; b.degree++; }
+    });
+    var ctx = canvas.getContext("2d"), ratio = window.devicePixelRatio || 1;
+    var view = { x: 0, y: 0, scale: 1 }, hover = null;
+    // Dot sizes shrink with the graph, so 5,000 notes stay dots rather than one blob.
+    var small = nodes.length > 1000 ? 1 : 2.5, grow = nodes.length > 1000 ? 0.08 : 0.25;
+    function resize() {
+      canvas.width = canvas.clientWidth * ratio; canvas.height = canvas.clientHeight * ratio;
+    }
+    function fit() {
+      var xs = nodes.map(function (p) { return p.x; }), ys = nodes.map(function (p) { return p.y; });
+      var w = Math.max.apply(null, xs) - Math.min.apply(null, xs) + 40;
+      var h = Math.max.apply(null, ys) - Math.min.apply(null, ys) + 40;
+      view.scale = Math.min(canvas.width / w, canvas.height / h, 3 * ratio);
+      view.x = (Math.max.apply(null, xs) + Math.min.apply(null, xs)) / 2;
+      view.y = (Math.max.apply(null, ys) + Math.min.apply(null, ys)) / 2;
+    }
+    function toScreen(p) {
+      return [(p.x - view.x) * view.scale + canvas.width / 2,
+              (p.y - view.y) * view.scale + canvas.height / 2];
+    }
+    function render() {
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      ctx.strokeStyle = edges.length > 5000 ? "rgba(120,120,120,0.08)" : "rgba(120,120,120,0.35)";
+      ctx.lineWidth = ratio;
+      ctx.beginPath();
+      edges.forEach(function (e) {
+        var a = toScreen(e.a), b = toScreen(e.b);
+        ctx.moveTo(a[0], a[1]); ctx.lineTo(b[0], b[1]);
+      });
+      ctx.stroke();
+      nodes.forEach(function (p) {
+        var s = toScreen(p), r = (small + Math.min(p.degree, 30) * grow) * ratio;
+        if (p.id === focus) r *= 1.8;
+        ctx.fillStyle = COLOURS[p.kind] || "#999";
+        ctx.beginPath(); ctx.arc(s[0], s[1], r, 0, 6.2832); ctx.fill();
+      });
+      var label = hover || (focus && byId[focus]);
+      if (label && (nodes.length < 60 || hover)) {
+        ctx.fillStyle = getComputedStyle(canvas).color; ctx.font = 12 * ratio + "px sans-serif";
+        (nodes.length < 60 ? nodes : [label]).forEach(function (p) {
+          var s = toScreen(p); ctx.fillText(p.title, s[0] + 6 * ratio, s[1] - 6 * ratio);
+        });
+      }
+    }
+    function nearest(event) {
+      var rect = canvas.getBoundingClientRect(), best = null, bestD = 100 * ratio * ratio;
+      var mx = (event.clientX - rect.left) * ratio, my = (event.clientY - rect.top) * ratio;
+      nodes.forEach(function (p) {
+        var s = toScreen(p), d = (s[0] - mx) * (s[0] - mx) + (s[1] - my) * (s[1] - my);
+        if (d < bestD) { bestD = d; best = p; }
+      });
+      return best;
+    }
+    var drag = null;
+    canvas.addEventListener("mousedown", function (e) { drag = { x: e.clientX, y: e.clientY, moved: false }; });
+    window.addEventListener("mouseup", function () { setTimeout(function () { drag = null; }, 0); });
+    canvas.addEventListener("mousemove", function (e) {
+      if (drag && e.buttons) {
+        view.x -= (e.clientX - drag.x) * ratio / view.scale;
+        view.y -= (e.clientY - drag.y) * ratio / view.scale;
+        drag.moved = drag.moved || Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 2;
+        drag.x = e.clientX; drag.y = e.clientY;
+      } else {
+        hover = nearest(e); canvas.title = hover ? hover.title : "";
+      }
+      render();
+    });
+    canvas.addEventListener("wheel", function (e) {
+      e.preventDefault(); view.scale *= e.deltaY < 0 ? 1.15 : 1 / 1.15; render();
+    }, { passive: false });
+    canvas.addEventListener("click", function (e) {
+      if (drag && drag.moved) return;
+      var p = nearest(e);
+      if (p && p.id !== focus) window.location.href = canvas.dataset.base + p.url;
+    });
+    resize();
+    var iterations = nodes.length > 2000 ? 80 : 200;
+    layout(nodes, edges, iterations, function () { fit(); render(); }, function () {
+      canvas.dataset.nodes = String(nodes.length);
+      canvas.dataset.links = String(edges.length);
+      if (status) status.textContent = nodes.length + " notes and " + edges.length + " links drawn.";
+    });
+  }
+
+  function legend(element) {
+    if (!element) return;
+    Object.keys(COLOURS).forEach(function (kind) {
+      var span = document.createElement("span"), dot = document.createElement("i");
+      dot.style.background = COLOURS[kind];
+      span.appendChild(dot); span.appendChild(document.createTextNode(kind));
+      element.appendChild(span);
+    });
+  }
+
+  function start() {
+    var global = document.getElementById("dfn-graph");
+    if (global) {
+      legend(document.getElementById("dfn-graph-legend"));
+      var status = document.getElementById("dfn-graph-status");
+      load(global.dataset.graph).then(function (view) {
+        draw(global, expand(view), null, status);
+      }).catch(function () {  // e.g. opened from file://, where browsers refuse fetch()
+        status.textContent = "Could not load graph.json: serve the site over HTTP.";
+      });
+    }
+    document.querySelectorAll(".dfn-local-graph").forEach(function (details) {
+      details.addEventListener("toggle", function () {
+        var canvas = details.querySelector("canvas");
+        if (!details.open || canvas.dataset.started) return;
+        canvas.dataset.started = "1";
+        draw(canvas, JSON.parse(canvas.dataset.local), canvas.dataset.focus, null);
+      });
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,201 @@
+"""Track records and the proof pages: numbers computed from meta articles, shown as a visitor
+sees them on the demo site."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from generator.config import Options
+from generator.render.track_record import Run, compute, status_of
+from tests.conftest import Built
+
+
+def _run(day: int, outcome: str, cost: float = 0.1, price: float | None = 5.0) -> Run:
+    return Run(
+        path=f"meta/{day}.md",
+        title=str(day),
+        date=dt.date(2026, 10, day),
+        outcome=outcome,
+        tokens=1000,
+        cost=cost,
+        duration=60,
+        model="m",
+        price=price,
+        article=None,
+        agent=None,
+        triggers=None,
+    )
+
+
+TODAY = dt.date(2026, 10, 31)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "options", "expected"),
+    [
+        (["success", "success"], Options(), "probation"),
+        (["success", "failure", "success", "success"], Options(), "proven"),
+        (["success", "success", "success", "failure", "failure"], Options(), "failing"),
+        (["success", "failure"], Options(failing_after=1), "failing"),
+        (["success", "success", "success"], Options(proven_after=5), "probation"),
+        (["success", "success", "success"], Options(stale_after_days=10), "stale"),
+        ([], Options(), "probation"),
+    ],
+)
+def test_status_thresholds(outcomes: list[str], options: Options, expected: str) -> None:
+    runs = [_run(day + 1, outcome) for day, outcome in enumerate(outcomes)]
+    assert status_of(runs, options, TODAY) == expected
+
+
+def test_chart_has_a_dot_per_run() -> None:
+    from generator.render.charts import cost_chart
+
+    assert cost_chart([], "x") == ""
+    one = cost_chart([_run(1, "success")], "One")
+    assert one.count("<circle") == 1 and "dfn-success" in one
+    three = cost_chart([_run(1, "success"), _run(2, "failure"), _run(9, "partial")], "T")
+    assert three.count("<circle") == 3 and "2026-10-01" in three and "2026-10-09" in three
+
+
+def test_thresholds_are_read_from_mkdocs_yml() -> None:
+    opts = Options.from_mapping({"proven_after": 5, "stale_after_days": 30}, "mkdocs.yml")
+    assert (opts.proven_after, opts.stale_after_days, opts.failing_after) == (5, 30, 2)
+
+
+def test_demo_numbers_come_from_the_meta_articles(demo: Built) -> None:
+    records = compute(demo.report.analysis.graph, Options(), dt.date(2026, 11, 20))
+    grading = records.articles["articles/Grading an article.md"]
+    # Jennifer's 8 grading runs: 6 successes, 2 partial; prices $3-$4.
+    assert (grading.count, grading.successes, grading.status) == (8, 6, "proven")
+    assert grading.first == dt.date(2026, 9, 29) and grading.last == dt.date(2026, 11, 16)
+    assert grading.median_price == 4.0
+    verifying = records.articles["articles/Verifying a review source.md"]
+    assert (verifying.count, verifying.successes, verifying.status) == (2, 1, "probation")
+    assert records.total.count == 24
+    assert records.total.priced == 20 and records.total.earned == pytest.approx(216.0)
+    # Each learning counts the distinct runs cited in its bullet.
+    learnings = {item.block_id: item for item in records.learnings[grading_path()]}
+    assert len(learnings["l-readability-first"].runs) == 2
+    assert len(learnings["l-check-brief-length"].runs) == 1
+
+
+def grading_path() -> str:
+    return "articles/Grading an article.md"
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_article_page_shows_its_track_record(demo: Built) -> None:
+    page = demo.html("articles/grading-an-article/")
+    record = page.split('id="dfn-track-record"', 1)[1]
+    assert 'class="dfn-badge dfn-' in record
+    text = _text(record)
+    assert "8 6 75% 2026-09-29 2026-11-16" in text  # runs, successes, rate, first, last
+    assert "$4.00" in text  # median price
+    # The chart is inline SVG with a dot per run, readable without JavaScript.
+    svg = record.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert svg.count("<circle") == 8 and "<title>" in svg
+    # The evidence: every run is linked, newest first.
+    evidence = record.split('id="dfn-evidence"', 1)[1]
+    assert evidence.index("2026-11-16") < evidence.index("2026-09-29")
+    assert 'href="../../meta/2026-10-06-jennifer-grades-lumen-dental-faq/"' in evidence
+    # Learnings with the number of runs behind each, in a table and on the bullet itself.
+    table = record.split('id="dfn-learning-evidence"', 1)[1]
+    assert 'href="#^l-readability-first"' in table
+    bullet = page.split('id="^l-readability-first"', 1)[0].rsplit("<li>", 1)[1]
+    assert 'class="dfn-support"' in bullet and ">2 runs</span>" in bullet
+    bullet = page.split('id="^l-check-brief-length"', 1)[0].rsplit("<li>", 1)[1]
+    assert ">1 run</span>" in bullet
+
+
+def test_agent_page_shows_runs_chart_and_handoffs(demo: Built) -> None:
+    cam = _text(demo.html("agents/cam/"))
+    assert "Track record" in cam and "Recent runs" in cam
+    assert "Out: Cam → Ethan" in cam
+    ethan = _text(demo.html("agents/ethan/"))
+    assert "In: Cam → Ethan" in ethan
+    assert "<svg" in demo.html("agents/cam/")
+    skills = demo.html("agents/cam/").split('id="dfn-skills"', 1)[1]
+    assert "Verifying a review source" in skills and "dfn-badge" in skills
+
+
+def test_meta_article_has_a_card_linked_both_ways(demo: Built) -> None:
+    url = "meta/2026-11-03-cam-collects-northwind-bikes-cargo-reviews/"
+    page = demo.html(url)
+    card = page.split('class="dfn-card"', 1)[1].split("</div>", 1)[0]
+    assert 'href="../../articles/collecting-positive-comments/"' in card
+    assert 'href="../../agents/cam/"' in card and 'href="../../agents/ethan/"' in card
+    assert "45,870 in" in _text(card) and "$0.207" in card and "claude-sonnet-4-5" in card
+    article = demo.html("articles/collecting-positive-comments/")
+    assert f'href="../../{url}"' in article.split('id="dfn-evidence"', 1)[1]
+
+
+def test_home_dashboard_is_added_to_the_vaults_own_index(demo: Built) -> None:
+    home = demo.html("")
+    assert "This vault is the working record" in home  # the vault's own index.md stays
+    dashboard = _text(home.split('id="dfn-dashboard"', 1)[1])
+    assert "24 " in dashboard and "$216.00" in dashboard and "20 of 24 runs priced" in dashboard
+    for name in ("Jennifer", "Ethan", "Cam"):
+        assert name in dashboard
+    assert "Latest learnings" in dashboard and "Articles by status" in dashboard
+
+
+def test_articles_hub_shows_status_and_runs(demo: Built) -> None:
+    hub = _text(demo.html("browse/articles/"))
+    assert re.search(r"Grading an article — (proven|stale|failing|probation), 8 runs · Grade", hub)
+
+
+def test_catalogue_lists_proven_skills_only(demo: Built) -> None:
+    page = demo.html("catalogue/")
+    rows = _text(page.split("<tbody>", 1)[1].split("</tbody>", 1)[0])
+    statuses = {
+        p: r.status for p, r in compute(demo.report.analysis.graph, Options()).articles.items()
+    }
+    for path, status in statuses.items():
+        title = path.removeprefix("articles/").removesuffix(".md")
+        assert (title in rows) == (status == "proven"), title
+
+
+def test_a_vault_without_index_gets_a_generated_home_with_dashboard(build_vault) -> None:
+    built = build_vault(
+        {
+            "articles/Task.md": """\
+                ---
+                description: "Do the task."
+                ---
+                ## Skill
+                1. Do it.
+                ## Learnings
+                - Be quick. ([[run-1]], [[run-2]]) ^l-quick
+                """,
+            "agents/Bot.md": '---\njob: "Does tasks"\nowner: "Ann"\n---\nA bot.\n',
+            **{
+                f"meta/run-{i}.md": f"""\
+                ---
+                article: "[[Task]]"
+                agent: "[[Bot]]"
+                date: 2026-11-0{i}
+                outcome: success
+                tokens_in: 100
+                tokens_out: 10
+                cost_usd: 0.5
+                duration_s: 3
+                model: m
+                price_usd: 2
+                ---
+                Done.
+                """
+                for i in (1, 2, 3)
+            },
+        }
+    )
+    home = _text(built.html(""))
+    assert "Dashboard" in home and "$1.50" in home and "$6.00" in home
+    assert "Task" in _text(built.html("catalogue/"))
+    task = _text(built.html("articles/task/"))
+    assert "Be quick." in task and "3 3 100%" in task
