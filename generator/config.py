@@ -142,6 +142,9 @@ class Settings:
     strict: bool = False
     directory_urls: bool = True
     """MkDocs' use_directory_urls, for the URLs written into graph.json."""
+    site_name: str = ""
+    site_url: str | None = None
+    """mkdocs.yml's site_url: makes the changelog feed's links absolute."""
 
     @property
     def docs_dir(self) -> Path:
@@ -211,4 +214,6 @@ def load_settings(
         options=options,
         strict=strict or options.strict,
         directory_urls=raw.get("use_directory_urls", True) is not False,
+        site_name=str(raw.get("site_name") or vault_path.name),
+        site_url=raw["site_url"] if isinstance(raw.get("site_url"), str) else None,
     )

@@ -99,7 +99,13 @@ def render(
     published = sum(1 for n in analysis.vault.notes.values() if n.publish)
     with step("Rendering pages", published) as advance:
         plan = plan_site(
-            analysis.graph, settings.options, analysis.findings, settings.directory_urls, advance
+            analysis.graph,
+            settings.options,
+            analysis.findings,
+            settings.directory_urls,
+            advance,
+            site_name=settings.site_name,
+            site_url=settings.site_url,
         )
     with step("Writing docs tree", None):
         emitted = emit(plan, settings.docs_dir, settings.cache_dir)

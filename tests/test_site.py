@@ -188,6 +188,7 @@ def test_navigation_stays_small(demo: Built) -> None:
         "Rules",
         "Notes",
         "Tags",
+        "Changelog",
         "Graph",
         "Search",
     ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.render.emit import atomic_write
 from generator.render.pages import SitePlan
 
 
@@ -21,10 +20,9 @@ def write_markdown(plan: SitePlan, site_dir: Path) -> int:
     for docs_path, text in plan.pages.items():
         if not docs_path.endswith(".md"):
             continue
+        # site/ is build output that MkDocs itself writes in place: no temp-file dance here.
         target = site_dir / docs_path
-        data = text.encode("utf-8")
-        if target.is_file() and target.read_bytes() == data:
-            continue
-        atomic_write(target, data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode("utf-8"))
         written += 1
     return written

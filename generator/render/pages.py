@@ -21,6 +21,8 @@ from generator.config import Options, site_templates_dir
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
+from generator.render import changelog
+from generator.render.changelog import CHANGELOG, FEED
 from generator.render.graph_view import GRAPH_VIEW, global_view, local_graph
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text
@@ -95,6 +97,8 @@ def plan_site(
     findings: Findings,
     directory_urls: bool = True,
     advance: Callable[[int], None] | None = None,
+    site_name: str = "",
+    site_url: str | None = None,
 ) -> SitePlan:
     vault = graph.vault
     notes = sorted(vault.public_notes(), key=lambda n: n.path)
@@ -129,7 +133,7 @@ def plan_site(
         ]
     generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
-    generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW}
+    generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW, CHANGELOG, FEED}
     has_home = any(n.path.lower() == "index.md" for n in notes)
     if not has_home:
         generated.add("index.md")
@@ -249,13 +253,22 @@ def plan_site(
     plan.pages[CATALOGUE] = proof.catalogue()
     plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(count=len(notes))
     plan.pages[SEARCH_PAGE] = env.get_template("find.md.j2").render()
+    consolidations = changelog.runs(graph, plan.note_paths)
+    plan.pages[CHANGELOG] = env.get_template("changelog.md.j2").render(
+        entries=changelog.page_entries(consolidations, plan.note_paths, directory_urls),
+        feed=site_href(CHANGELOG, FEED, directory_urls),
+    )
+    plan.pages[FEED] = changelog.feed(
+        consolidations, plan.note_paths, site_name, site_url, directory_urls
+    )
 
     css = site_templates_dir() / "assets" / "definitive.css"
     plan.files[f"{ASSETS}/definitive.css"] = css
     plan.files[f"{ASSETS}/graph.js"] = site_templates_dir() / "assets" / "graph.js"
     plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
     plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
-    plan.nav += [{"Tags": tags_index}, {"Graph": GRAPH_PAGE}, {"Search": SEARCH_PAGE}]
+    plan.nav += [{"Tags": tags_index}, {"Changelog": CHANGELOG}, {"Graph": GRAPH_PAGE}]
+    plan.nav += [{"Search": SEARCH_PAGE}]
     home = next((n for n in notes if n.path.lower() == "index.md"), None)
     plan.pages[LLMS_TXT] = llms_txt(
         env,
