@@ -1,10 +1,10 @@
-"""What the graph views draw: the Graph page's compact data and each note's local graph.
+"""What the graph views draw: ``graph-view.json``, for the Graph page and each local graph.
 
 ``graph.json`` is the full record for tools (13 MB at 5,000 notes: every link with its raw text,
-line and status). The Graph page loads ``graph-view.json`` instead: titles, URLs and kinds, and
-links as index pairs (about a tenth of the size). A note's local graph (the published notes it
-links to or is linked from) is embedded in its page, so opening it downloads nothing; work per
-page is bounded by the note's own degree, capped at `MAX_NEIGHBOURS`.
+line and status). The graph views load ``graph-view.json`` instead: titles, URLs and kinds, and
+links as index pairs (about a tenth of the size). A note's "Local graph" (the published notes it
+links to or is linked from) is cut out of the same file in the browser when it is opened, so
+pages carry no graph data of their own: embedding it cost 43% of the docs tree at 5,000 notes.
 """
 
 from __future__ import annotations
@@ -12,10 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.graph.build import LinkGraph
-from generator.render.slugs import page_url
-
-MAX_NEIGHBOURS = 150
 GRAPH_VIEW = "graph-view.json"
 
 
@@ -33,30 +29,3 @@ def global_view(document: dict[str, Any]) -> str:
         "links": sorted(pairs),
     }
     return json.dumps(compact, ensure_ascii=False, separators=(",", ":"))
-
-
-def local_graph(
-    graph: LinkGraph, path: str, note_paths: dict[str, str], directory_urls: bool
-) -> str:
-    """JSON of ``{"nodes": [...], "links": [...]}`` in graph.json's shape, star-shaped."""
-    g = graph.graph
-    neighbours = [p for p in g.successors(path) if p in note_paths and p != path]
-    neighbours += [p for p in g.predecessors(path) if p in note_paths and p not in neighbours]
-    neighbours = neighbours[:MAX_NEIGHBOURS]
-    notes = graph.vault.notes
-
-    def node(p: str) -> dict[str, str]:
-        note = notes[p]
-        return {
-            "id": p,
-            "url": page_url(note_paths[p], directory_urls),
-            "kind": note.kind,
-            "title": note.title,
-        }
-
-    links = [
-        {"source": path, "target": p} if g.has_edge(path, p) else {"source": p, "target": path}
-        for p in neighbours
-    ]
-    document = {"nodes": [node(path)] + [node(p) for p in neighbours], "links": links}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))

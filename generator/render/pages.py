@@ -23,7 +23,7 @@ from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
 from generator.render import changelog
 from generator.render.changelog import CHANGELOG, FEED
-from generator.render.graph_view import GRAPH_VIEW, global_view, local_graph
+from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
@@ -175,7 +175,6 @@ def plan_site(
             before=before,
             after=after,
             filters=proof.filters(note),
-            local_graph=local_graph(graph, note.path, plan.note_paths, directory_urls),
             properties=properties,
             tags=[
                 (t, href(page, tag_pages[t.casefold()]))

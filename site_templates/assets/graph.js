@@ -1,7 +1,7 @@
 /* Definitive's link graph: draws graph.json on a canvas with a small force layout.
  * Self-contained (no library, nothing loaded from other hosts). The global graph page draws
- * every note (fetching graph.json); each note's "Local graph" draws its neighbourhood, embedded
- * in the page, when opened. Repulsion uses a grid of cells so a layout step stays near-linear at 5,000 nodes.
+ * every note (fetching graph-view.json); each note's "Local graph" draws its neighbourhood, cut
+ * out of the same file (fetched once, then cached), when opened. Repulsion uses a grid of cells so a layout step stays near-linear at 5,000 nodes.
  * Drawn canvases expose data-nodes / data-links for tools and tests. */
 (function () {
   "use strict";
@@ -24,17 +24,27 @@
     };
   }
 
+  // A local graph: the focus and the notes it links to, then the notes linking to it (as the
+  // Graph page draws them), capped so a hub's local graph stays readable. Star-shaped.
+  var MAX_NEIGHBOURS = 150;
   function subgraph(data, focus) {
-    if (!focus) return data;
-    var keep = {}; keep[focus] = 0;
-    var links = data.links.filter(function (l) { return l.target; });
-    links.forEach(function (l) {  // one hop, both directions
-      if (l.source === focus) keep[l.target] = 1;  // ids: vault paths here
-      if (l.target === focus) keep[l.source] = 1;
+    if (focus === null) return data;
+    var keep = {}, order = [];
+    keep[focus] = 1;
+    data.links.forEach(function (l) {
+      if (l.source === focus && !(l.target in keep)) { keep[l.target] = 1; order.push(l.target); }
     });
+    data.links.forEach(function (l) {
+      if (l.target === focus && !(l.source in keep)) { keep[l.source] = 1; order.push(l.source); }
+    });
+    order = order.slice(0, MAX_NEIGHBOURS);
+    var shown = {}; shown[focus] = 1;
+    order.forEach(function (id) { shown[id] = 1; });
     return {
-      nodes: data.nodes.filter(function (n) { return n.id in keep; }),
-      links: links.filter(function (l) { return l.source in keep && l.target in keep; })
+      nodes: data.nodes.filter(function (n) { return n.id in shown; }),
+      links: data.links.filter(function (l) {
+        return (l.source === focus && l.target in shown) || (l.target === focus && l.source in shown);
+      })
     };
   }
 
@@ -131,7 +141,7 @@
         ctx.fillStyle = COLOURS[p.kind] || "#999";
         ctx.beginPath(); ctx.arc(s[0], s[1], r, 0, 6.2832); ctx.fill();
       });
-      var label = hover || (focus && byId[focus]);
+      var label = hover || (focus !== null && byId[focus]);
       if (label && (nodes.length < 60 || hover)) {
         ctx.fillStyle = getComputedStyle(canvas).color; ctx.font = 12 * ratio + "px sans-serif";
         (nodes.length < 60 ? nodes : [label]).forEach(function (p) {
@@ -205,7 +215,13 @@
         var canvas = details.querySelector("canvas");
         if (!details.open || canvas.dataset.started) return;
         canvas.dataset.started = "1";
-        draw(canvas, JSON.parse(canvas.dataset.local), canvas.dataset.focus, null);
+        load(canvas.dataset.graph).then(function (view) {
+          var data = expand(view), focus = null;
+          data.nodes.forEach(function (n) { if (n.url === canvas.dataset.focus) focus = n.id; });
+          if (focus !== null) draw(canvas, data, focus, null);
+        }).catch(function () {
+          details.insertAdjacentText("beforeend", "Could not load the graph: serve the site over HTTP.");
+        });
       });
     });
   }
