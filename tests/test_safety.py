@@ -108,6 +108,27 @@ def test_secret_patterns() -> None:
     assert scan_text("a sketch of skills; task-ant") == []
 
 
+@pytest.mark.parametrize(
+    ("secret", "kind"),
+    [
+        ("sk-ant-api03-" + "Ab1_" * 8, "Anthropic API key"),
+        ("sk-proj-" + "Ab12" * 10, "OpenAI API key"),
+        ("ASIA" + "QWERTYUIOPASDFGH", "AWS access key ID"),
+        ("gho_" + "x" * 36, "GitHub token"),
+        ("ghs_" + "x" * 36, "GitHub token"),
+        ("github_pat_" + "Ab_1" * 11, "GitHub token"),
+        ("xoxb-" + "1234-abcd-" * 2, "Slack token"),
+        ("rk_live_" + "Ab12" * 6, "Stripe secret key"),
+        ("sk_live_" + "Ab12" * 6, "Stripe secret key"),
+        ("AIza" + "B" * 35, "Google API key"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----", "private key"),
+    ],
+)
+def test_every_kind_of_secret_is_found_on_its_line(secret: str, kind: str) -> None:
+    text = f"<p>first line</p>\n<p>see {secret} here</p>\n"
+    assert scan_text(text) == [(2, kind)]
+
+
 def test_private_note_is_in_no_index_list_or_graph(demo: Built) -> None:
     # Pagefind's chunks are gzip-compressed: read them as a search would.
     fragments = list((demo.site / "pagefind" / "fragment").glob("*.pf_fragment"))
