@@ -17,12 +17,15 @@ from generator.render.pages import SitePlan
 def write_markdown(plan: SitePlan, site_dir: Path) -> int:
     """Write every page's markdown into the site; returns how many files were (re)written."""
     written = 0
+    folders: set[Path] = set()
     for docs_path, text in plan.pages.items():
         if not docs_path.endswith(".md"):
             continue
         # site/ is build output that MkDocs itself writes in place: no temp-file dance here.
         target = site_dir / docs_path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in folders:  # thousands of pages share a few folders
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
         target.write_bytes(text.encode("utf-8"))
         written += 1
     return written
