@@ -109,6 +109,13 @@ def main() -> int:
         "--no-profile", action="store_true", help="time the stages only, without cProfile"
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="extra.definitive.build_workers (default 1: MkDocs in this process, so the profile "
+        "sees it; 0 = one per core)",
+    )
+    parser.add_argument(
         "--rev", help="profile this git revision (git archive) instead of the working tree"
     )
     args = parser.parse_args()
@@ -145,6 +152,8 @@ def main() -> int:
             stages.append((name, time.perf_counter() - started))
 
     settings = load_settings(vault="vault", config=None, site_dir="site", strict=False)
+    if hasattr(settings.options, "build_workers"):  # older revisions (--rev) have no workers
+        settings.options.build_workers = args.workers
     profiler = cProfile.Profile()
     started = time.perf_counter()
     if args.no_profile:

@@ -171,6 +171,9 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
     output.findings(problems, None if args.verbose else 20)
     for message in report.mkdocs_warnings:
         output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
+    if args.verbose and report.mkdocs_processes:
+        processes = report.mkdocs_processes
+        output.info(f"[dim]MkDocs rendered the pages in {processes} process(es)[/dim]")
     s = report.summary()
     site = "built" if report.site_built else "up to date"
     output.info(

@@ -68,6 +68,9 @@ class Options:
     """Index the built site with Pagefind (the Search page)."""
     material_search_max_pages: int = 1000
     """Above this many pages (and with ``search`` on) Material's own search plugin is left out."""
+    build_workers: int = 0
+    """Processes MkDocs' page rendering is shared between: 0 picks one per core on big sites,
+    1 keeps MkDocs' own one-process build."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -115,6 +118,11 @@ class Options:
             value = getattr(opts, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")
+        workers = opts.build_workers
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+            raise UsageError(
+                f"{source}: extra.definitive.build_workers must be 0 (one per core) or more"
+            )
         return opts
 
 

@@ -55,6 +55,8 @@ class BuildReport:
     site_built: bool
     mkdocs_warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    mkdocs_processes: int = 0
+    """Processes that rendered the pages (0: MkDocs did not run)."""
 
     @property
     def findings(self) -> Findings:
@@ -125,11 +127,11 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
     plan, emitted = render(settings, analysis, step)
     with step("Building site with MkDocs", None):
         try:
-            built, warnings = build_site(settings, plan.nav, emitted.changed, verbose)
+            site = build_site(settings, plan.nav, emitted.changed, verbose)
         except BuildError as exc:
             exc.findings = analysis.findings.sorted()  # still show what check would say
             raise
-    if built:
+    if site.built:
         try:
             with step("Writing markdown beside pages", None):
                 write_markdown(plan, settings.site_dir)
@@ -143,4 +145,12 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
             (settings.cache_dir / STAMP).unlink(missing_ok=True)
             exc.findings = analysis.findings.sorted()
             raise
-    return BuildReport(analysis, plan, emitted, built, warnings, time.perf_counter() - started)
+    return BuildReport(
+        analysis,
+        plan,
+        emitted,
+        site.built,
+        site.warnings,
+        time.perf_counter() - started,
+        site.processes,
+    )

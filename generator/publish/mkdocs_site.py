@@ -23,6 +23,7 @@ from typing import Any
 from generator import __version__
 from generator.config import Settings, site_templates_dir
 from generator.errors import BuildError
+from generator.publish.mkdocs_workers import build_in_workers, parallel_safe, worker_count
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Definitive drives MkDocs; see docs/design
 
@@ -46,16 +47,16 @@ def _name(entry: Any) -> str:
 
 
 def user_config(settings: Settings) -> dict[str, Any]:
-    """The user's mkdocs.yml read the way MkDocs reads it (``!ENV``, ``!!python/name`` work)."""
-    if settings.config_file is None:
-        return {}
+    """The site config read the way MkDocs reads it (``!ENV``, ``!!python/name`` work): the
+    user's mkdocs.yml, or for a bare vault the built-in default."""
     from mkdocs.utils.yaml import yaml_load
 
+    path = config_file_for(settings)
     try:
-        with settings.config_file.open("rb") as handle:
+        with path.open("rb") as handle:
             data = yaml_load(handle)
     except Exception as exc:  # MkDocs raises its own ConfigurationError types
-        raise BuildError(f"{settings.config_file}: cannot read site config: {exc}") from None
+        raise BuildError(f"{path}: cannot read site config: {exc}") from None
     return data if isinstance(data, dict) else {}
 
 
@@ -74,7 +75,7 @@ def config_file_for(settings: Settings) -> Path:
 
 
 def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
-    raw = user_config(settings) if settings.config_file else {}
+    raw = user_config(settings)
     extensions = list(raw.get("markdown_extensions") or [])
     present = {_name(e) for e in extensions}
     # Copies: MkDocs consumes the option dicts it is given.
@@ -118,12 +119,16 @@ def _drop_material_search(settings: Settings) -> bool:
     options = settings.options
     if not options.search:
         return False
+    return _page_count(settings) > options.material_search_max_pages
+
+
+def _page_count(settings: Settings) -> int:
+    """Pages in the emitted docs tree (from its manifest; 0 before the first emit)."""
     try:
         manifest = json.loads((settings.cache_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    pages = sum(1 for path in manifest if path.endswith(".md"))
-    return pages > options.material_search_max_pages
+        return 0
+    return sum(1 for path in manifest if path.endswith(".md"))
 
 
 class _Collect(logging.Handler):
@@ -179,16 +184,25 @@ def _stamp(settings: Settings, config_file: Path, extra: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+@dataclasses.dataclass
+class SiteBuild:
+    built: bool
+    """False when the site was already up to date and MkDocs did not run."""
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    """MkDocs' own warnings."""
+    processes: int = 0
+    """How many processes rendered the pages (see mkdocs_workers)."""
+
+
 def build_site(
     settings: Settings,
     nav: list[dict[str, str]],
     docs_changed: bool,
     verbose: bool = False,
-) -> tuple[bool, list[str]]:
-    """Run MkDocs unless the site is already up to date. Returns (built, MkDocs warnings)."""
+) -> SiteBuild:
+    """Run MkDocs unless the site is already up to date."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
 
     config_file = config_file_for(settings)
     extra = overrides(settings, nav)
@@ -200,20 +214,31 @@ def build_site(
         and stamp_path.is_file()
         and stamp_path.read_text(encoding="utf-8") == stamp
     ):
-        return False, []
+        return SiteBuild(False)
     with _mkdocs_logging(verbose) as collected:
         try:
+            pristine = copy.deepcopy(extra)  # load_config consumes the option dicts
             config = load_config(config_file=str(config_file), **extra)
+            workers = worker_count(settings.options.build_workers, _page_count(settings))
+            if workers > 1 and not parallel_safe(config, pristine, {HOOKS}):
+                workers = 1
             config.plugins.on_startup(command="build", dirty=False)
             try:
-                build(config)
+                if workers > 1:
+                    collected.messages += build_in_workers(config, config_file, pristine, workers)
+                else:
+                    build(config)
             finally:
                 config.plugins.on_shutdown()
-        except MkDocsException as exc:
-            reasons = "; ".join(collected.messages) or str(exc)
+        except BuildError:
+            raise  # a build worker's, already worded
+        except Exception as exc:  # MkDocsException, or an extension's own error
+            # MkDocs logs which page failed before re-raising; a markdown extension's own
+            # exception (e.g. a missing snippet) is bad input too, not a crash.
+            reasons = "; ".join(collected.messages) or f"{type(exc).__name__}: {exc}"
             raise BuildError(f"MkDocs could not build the site: {reasons}") from None
     stamp_path.write_text(stamp, encoding="utf-8")
-    return True, collected.messages
+    return SiteBuild(True, collected.messages, workers)
 
 
 def serve_site(

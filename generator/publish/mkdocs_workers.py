@@ -1,0 +1,226 @@
+"""MkDocs' build with its pages shared between processes, one per core.
+
+MkDocs renders one page after another in one process, and on a large vault that is most of a
+build. Its steps are: config -> files -> nav -> render each page's markdown -> write each page
+through the theme. Once files and nav are known the pages are independent, as long as no plugin
+gathers data across pages (a search index, a blog archive, tag listings). So when every plugin
+in the effective config is known to be page-local (`parallel_safe`), `build_in_workers` runs
+MkDocs' own steps in N processes: each loads the same config, collects the same files and nav,
+then renders and writes its share of the pages (every N-th page, so big hub pages spread out).
+The first process, this one, also cleans ``site_dir``, copies static files, writes the theme's
+own templates (404 page, sitemap) and runs the plugins' ``on_post_build``.
+
+Workers are fresh interpreters (`subprocess`), not forks: forking a process that runs a
+progress-bar thread can deadlock, and is unsafe on macOS. They get their job as JSON on stdin
+and leave their result (MkDocs warnings, or the error) in a JSON file.
+
+MkDocs' anchor check (``validation.anchors``) needs every page's headings in one process, so it
+is skipped here: Definitive's link audit has already checked every heading and block link of
+the vault (``link-heading-missing``, ``link-block-missing``) before MkDocs runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator.errors import BuildError
+
+if TYPE_CHECKING:
+    import jinja2
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.nav import Navigation
+
+MIN_PAGES_PER_WORKER = 150
+"""Below this many pages per extra process, starting it (imports, config, files, nav: about a
+second) costs more than it saves."""
+
+
+def cpu_count() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def worker_count(requested: int, pages: int) -> int:
+    """``requested`` processes (0: one per core, while each gets enough pages to pay off)."""
+    if requested > 0:
+        return requested
+    return max(1, min(cpu_count(), pages // MIN_PAGES_PER_WORKER, 8))
+
+
+def parallel_safe(config: MkDocsConfig, overrides: dict[str, Any], page_local: set[str]) -> bool:
+    """Whether the build can be shared: every plugin is one we know keeps to the page it is
+    given (``page_local``: Definitive's own hooks), and the overrides can travel as JSON. Any
+    other plugin (a user's hooks, Material's search, tags or blog plugins) may gather data
+    across pages, so it gets MkDocs' ordinary one-process build."""
+    try:
+        json.dumps(overrides)
+    except (TypeError, ValueError):  # e.g. a markdown extension given as a Python object
+        return False
+    return all(name in page_local for name in config.plugins)
+
+
+def _prepare(config: MkDocsConfig) -> tuple[Files, Navigation, jinja2.Environment]:
+    """MkDocs' build up to the pages: files, theme environment, nav (with their plugin events)."""
+    from mkdocs.structure.files import get_files, set_exclusions
+    from mkdocs.structure.nav import get_navigation
+
+    files = get_files(config)
+    env = config.theme.get_env()
+    files.add_files_from_theme(env, config)
+    files = config.plugins.on_files(files, config=config)
+    set_exclusions(files, config)
+    nav = get_navigation(files, config)
+    nav = config.plugins.on_nav(nav, config=config, files=files)
+    return files, nav, env
+
+
+def _build_share(
+    config: MkDocsConfig,
+    files: Files,
+    nav: Navigation,
+    env: jinja2.Environment,
+    index: int,
+    count: int,
+) -> jinja2.Environment:
+    """Render and write every ``count``-th page, starting at ``index``, as MkDocs' build does."""
+    from mkdocs.commands.build import _build_page, _populate_page
+    from mkdocs.structure.files import InclusionLevel
+    from mkdocs.structure.pages import Page
+
+    doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+    for file in doc_files:
+        if file.page is None:
+            Page(None, file, config)
+    mine = doc_files[index::count]
+    for file in mine:
+        assert file.page is not None
+        _populate_page(file.page, config, files)
+    env = config.plugins.on_env(env, config=config, files=files)
+    for file in mine:
+        assert file.page is not None
+        _build_page(file.page, config, doc_files, nav, env, excluded=file.inclusion.is_excluded())
+    return env
+
+
+def _start_worker(job: dict[str, Any], scratch: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    result = scratch / f"worker-{job['index']}.json"
+    stderr = (scratch / f"worker-{job['index']}.err").open("wb")
+    command = [sys.executable, "-c", "from generator.publish.mkdocs_workers import main; main()"]
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, "PYTHONPATH": _package_root()},
+        )
+    finally:
+        stderr.close()
+    assert process.stdin is not None
+    process.stdin.write(json.dumps({**job, "result": str(result)}).encode("utf-8"))
+    process.stdin.close()
+    return process, result
+
+
+def _package_root() -> str:
+    """So a worker imports this very copy of the package, installed or not."""
+    root = str(Path(__file__).resolve().parents[2])
+    existing = os.environ.get("PYTHONPATH")
+    return root + (os.pathsep + existing if existing else "")
+
+
+def _finish_worker(process: subprocess.Popen[bytes], result: Path) -> list[str]:
+    code = process.wait()
+    try:
+        outcome = json.loads(result.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        errors = result.with_suffix(".err").read_text(encoding="utf-8", errors="replace")
+        tail = " ".join(errors.strip().splitlines()[-3:]) or f"exit status {code}"
+        raise BuildError(
+            f"MkDocs could not build the site: a build worker failed: {tail}"
+        ) from None
+    if outcome.get("error"):
+        raise BuildError(f"MkDocs could not build the site: {outcome['error']}")
+    return list(outcome.get("warnings", []))
+
+
+def build_in_workers(
+    config: MkDocsConfig,
+    config_file: Path,
+    overrides: dict[str, Any],
+    count: int,
+) -> list[str]:
+    """Build the site with ``count`` processes (this one included). Returns the workers' MkDocs
+    warnings (this process's own go to the caller's log handler as usual)."""
+    from mkdocs import utils
+    from mkdocs.commands.build import _build_extra_template, _build_theme_template
+    from mkdocs.structure.files import InclusionLevel
+
+    config = config.plugins.on_config(config)
+    config.plugins.on_pre_build(config=config)
+    utils.clean_directory(config.site_dir)
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="definitive-workers-") as tmp:
+        job = {"config_file": str(config_file), "overrides": overrides, "count": count}
+        workers = [_start_worker({**job, "index": i}, Path(tmp)) for i in range(1, count)]
+        try:
+            files, nav, env = _prepare(config)
+            env = _build_share(config, files, nav, env, 0, count)
+            files.copy_static_files(dirty=False, inclusion=InclusionLevel.is_included)
+            for template in config.theme.static_templates:
+                _build_theme_template(template, env, files, config, nav)
+            for template in config.extra_templates:
+                _build_extra_template(template, files, config, nav)
+            for process, result in workers:
+                warnings += _finish_worker(process, result)
+        finally:
+            for process, _ in workers:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+    config.plugins.on_post_build(config=config)
+    return warnings
+
+
+def main() -> None:
+    """A worker: build one share of the pages; the job comes as JSON on stdin."""
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    job = json.loads(sys.stdin.read())
+    collected: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            collected.append(record.getMessage())
+
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(Collect(logging.WARNING))
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    outcome: dict[str, Any] = {}
+    try:
+        config = load_config(config_file=job["config_file"], **job["overrides"])
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            config = config.plugins.on_config(config)
+            files, nav, env = _prepare(config)
+            _build_share(config, files, nav, env, job["index"], job["count"])
+        finally:
+            config.plugins.on_shutdown()
+    except MkDocsException as exc:
+        outcome["error"] = "; ".join(collected) or str(exc)
+    except Exception as exc:  # reported by the parent as a build error naming the page
+        outcome["error"] = "; ".join(collected) or f"{type(exc).__name__}: {exc}"
+    outcome["warnings"] = collected
+    Path(job["result"]).write_text(json.dumps(outcome), encoding="utf-8")

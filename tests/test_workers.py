@@ -1,0 +1,81 @@
+"""MkDocs' pages rendered by several processes: the same site as one process, or a clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.errors import BuildError
+from generator.pipeline import build
+from tests.conftest import settings_for
+
+NOTES = {
+    "index.md": "# Home\n\nStart at [[Rubric]] or [[Panels#Sources|the panel sources]].\n",
+    "notes/Rubric.md": "---\ntags: [grading]\n---\n# Rubric\n\nScore 1-5. ^bands\n\n#grading\n",
+    "notes/Panels.md": "# Panels\n\n## Sources\n\nOnly primary sources. See [[Rubric#^bands]].\n",
+    "notes/Embeds.md": "# Embeds\n\n![[Panels#Sources]]\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "meta/2026-11-02 Jennifer grades.md": (
+        "---\ntype: meta\narticle: '[[Rubric]]'\nagent: Jennifer\ndate: 2026-11-02\n"
+        "outcome: success\ntokens_in: 1200\ntokens_out: 300\ncost_usd: 0.02\n---\n"
+        "# Jennifer grades\n\nGraded with [[Rubric]].\n"
+    ),
+    **{
+        f"notes/Note {i}.md": f"# Note {i}\n\nLinks to [[Note {i + 1}]] and [[Rubric]].\n"
+        for i in range(8)
+    },
+}
+
+
+def _config(tmp_path: Path, name: str, plugins: str, workers: int, extensions: str = "") -> Path:
+    path = tmp_path / f"{name}.yml"
+    path.write_text(
+        f"site_name: Workers\ntheme: {{name: material}}\nplugins: {plugins}\n{extensions}"
+        f"extra:\n  definitive:\n    search: false\n    build_workers: {workers}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_two_processes_build_the_same_site_as_one(make_vault, tmp_path) -> None:
+    vault = make_vault(NOTES)
+    sites = {}
+    for workers in (1, 2):
+        config = _config(tmp_path, f"w{workers}", "[]", workers)
+        settings = settings_for(vault, tmp_path / f"site{workers}", config=config)
+        report = build(settings)
+        assert report.mkdocs_processes == workers
+        sites[workers] = _site_files(settings.site_dir)
+    assert sorted(sites[1]) == sorted(sites[2])
+    different = [path for path in sites[1] if sites[1][path] != sites[2][path]]
+    assert different == []
+    assert b'href="notes/panels/#sources"' in sites[2]["index.html"]
+    assert b"Only primary sources" in sites[2]["notes/embeds/index.html"]  # the embed
+
+
+def test_a_plugin_that_sees_every_page_keeps_one_process(make_vault, tmp_path) -> None:
+    # Material's search plugin builds one index from every page: it must see them all.
+    config = _config(tmp_path, "search", "[search]", 2)
+    settings = settings_for(make_vault(NOTES), tmp_path / "site", config=config)
+    report = build(settings)
+    assert report.mkdocs_processes == 1
+    index = (settings.site_dir / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert all(f"Note {i}" in index for i in range(8))
+
+
+@pytest.mark.parametrize("failing", [3, 4])  # neighbouring pages go to different processes
+def test_a_page_failing_in_any_process_is_named(make_vault, tmp_path, failing: int) -> None:
+    notes = dict(NOTES)
+    notes[f"notes/Note {failing}.md"] += '\n--8<-- "missing-snippet.txt"\n'
+    extensions = "markdown_extensions:\n  - pymdownx.snippets: {check_paths: true}\n"
+    config = _config(tmp_path, "snippets", "[]", 2, extensions)
+    settings = settings_for(make_vault(notes), tmp_path / "site", config=config)
+    with pytest.raises(BuildError) as caught:
+        build(settings)
+    message = str(caught.value)
+    assert f"notes/note-{failing}.md" in message and "missing-snippet.txt" in message
+    assert "Traceback" not in message
