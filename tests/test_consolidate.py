@@ -57,6 +57,15 @@ def test_add_learning_cites_source_and_gets_a_fresh_block_id(bread):
     )
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_consolidated_article_keeps_its_file_permissions(bread):
+    vault, settings = bread
+    (vault / ARTICLE).chmod(0o640)  # e.g. shared with a group, hidden from others
+    run_ops(settings, [Op("add_learning", [NEW], text="Rye needs a wetter dough.")])
+    assert "Rye needs a wetter dough." in article(vault)
+    assert (vault / ARTICLE).stat().st_mode & 0o777 == 0o640
+
+
 def test_confirm_learning_adds_the_new_run_to_its_citations(bread):
     vault, settings = bread
     run_ops(settings, [Op("confirm_learning", [NEW], target="L2")])
