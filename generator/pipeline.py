@@ -134,7 +134,7 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
     if site.built:
         try:
             with step("Writing markdown beside pages", None):
-                write_markdown(plan, settings.site_dir)
+                write_markdown(plan, settings.site_dir, settings.docs_dir)
             with step("Scanning site for secrets", None):
                 check_site(settings.site_dir)
             if settings.options.search:

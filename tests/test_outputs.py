@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+
+import pytest
 
 from tests.conftest import Built
 from tests.test_site import PRIVATE_MARKERS
@@ -78,3 +81,15 @@ def test_graph_view_is_a_compact_copy_of_graph_json(demo: Built) -> None:
     assert (demo.site / "graph-view.json").stat().st_size < (
         demo.site / "graph.json"
     ).stat().st_size / 3
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_published_files_are_readable_by_a_web_server(build_vault) -> None:
+    # A web server usually runs as another user: nothing in site/ may be private to us.
+    old = os.umask(0o022)
+    try:
+        built = build_vault({"index.md": "# Home\n\nSee [[Note]].\n", "Note.md": "# Note\n"})
+    finally:
+        os.umask(old)
+    for rel in ("index.html", "note/index.html", "note.md", "index.md", "graph.json"):
+        assert (built.site / rel).stat().st_mode & 0o444 == 0o444, rel
