@@ -10,9 +10,8 @@ then renders and writes its share of the pages (every N-th page, so big hub page
 The first process, this one, also cleans ``site_dir``, copies static files, writes the theme's
 own templates (404 page, sitemap) and runs the plugins' ``on_post_build``.
 
-Workers are fresh interpreters (`subprocess`), not forks: forking a process that runs a
-progress-bar thread can deadlock, and is unsafe on macOS. They get their job as JSON on stdin
-and leave their result (MkDocs warnings, or the error) in a JSON file.
+Workers are fresh interpreters (see generator/processes.py for why). They get their job as
+JSON on stdin and leave their result (MkDocs warnings, or the error) in a JSON file.
 
 MkDocs' anchor check (``validation.anchors``) needs every page's headings in one process, so it
 is skipped here: Definitive's link audit has already checked every heading and block link of
@@ -23,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -31,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import BuildError
+from generator.processes import cpu_count, worker_env
 
 if TYPE_CHECKING:
     import jinja2
@@ -41,13 +40,6 @@ if TYPE_CHECKING:
 MIN_PAGES_PER_WORKER = 150
 """Below this many pages per extra process, starting it (imports, config, files, nav: about a
 second) costs more than it saves."""
-
-
-def cpu_count() -> int:
-    """Cores this process may run on (a container's CPU set, not the host's)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def worker_count(requested: int, pages: int) -> int:
@@ -122,7 +114,7 @@ def _start_worker(job: dict[str, Any], scratch: Path) -> tuple[subprocess.Popen[
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
-            env={**os.environ, "PYTHONPATH": _package_root()},
+            env=worker_env(),
         )
     finally:
         stderr.close()
@@ -130,13 +122,6 @@ def _start_worker(job: dict[str, Any], scratch: Path) -> tuple[subprocess.Popen[
     process.stdin.write(json.dumps({**job, "result": str(result)}).encode("utf-8"))
     process.stdin.close()
     return process, result
-
-
-def _package_root() -> str:
-    """So a worker imports this very copy of the package, installed or not."""
-    root = str(Path(__file__).resolve().parents[2])
-    existing = os.environ.get("PYTHONPATH")
-    return root + (os.pathsep + existing if existing else "")
 
 
 def _finish_worker(process: subprocess.Popen[bytes], result: Path) -> list[str]:
