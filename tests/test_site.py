@@ -113,6 +113,12 @@ def test_backlinks_tags_and_callouts(demo: Built) -> None:
     assert "#client/northwind-bikes" in demo.html("tags/")
     assert "Wikilink cheat sheet" in nested  # #client/northwind-bikes is listed under #client
     assert 'class="admonition note"' in demo.html("notes/how-we-grade/")
+    # The generated lists went around Python-Markdown (publish/mkdocs_hooks.py) and came back
+    # whole, as real links, with no placeholder left anywhere.
+    assert '<ul class="dfn-backlink-list">' in backlinks and '<a href="../../' in backlinks
+    assert "<!-- dfn:html -->" in demo.docs("notes/rubric-v3.md")
+    for path in demo.site.rglob("*.html"):
+        assert "dfnhtml" not in path.read_text(encoding="utf-8"), path
 
 
 def test_broken_link_is_visible_text_not_a_link(demo: Built) -> None:

@@ -1,17 +1,49 @@
-"""MkDocs hooks Definitive adds to the effective config: each page's content is sanitised.
+"""MkDocs hooks Definitive adds to the effective config.
 
-MkDocs loads this file by path (``hooks:``), so it holds no state of its own; the options come
-from ``extra.definitive`` in the site config.
+- Generated HTML (backlinks, tag bars, hub and tag lists, between ``<!-- dfn:html -->``
+  markers in the docs tree) is set aside before Python-Markdown runs and put back after. It is
+  already final HTML; Python-Markdown would only parse it tag by tag with its pure-Python HTML
+  parser to hand it back unchanged, and on a vault with big hubs that was a quarter of MkDocs'
+  time. Other renderers of the docs tree just see an HTML comment and an HTML block.
+- Then each page's content is sanitised (the generated HTML included).
+
+MkDocs loads this file by path (``hooks:``); what it sets aside lives on the page object, so
+the hooks hold no state of their own. The options come from ``extra.definitive``.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 from generator.publish.sanitize import sanitize
 
+GENERATED = re.compile(r"^<!-- dfn:html -->\n(.*?)\n<!-- /dfn:html -->$", re.M | re.S)
+# A placeholder nobody writes: random per process, letters and digits only, so Python-Markdown
+# leaves it alone (it becomes a paragraph of its own). Not the `secrets` module: MkDocs puts
+# this folder on sys.path, where publish/secrets.py would shadow it.
+TOKEN = f"dfnhtml{os.urandom(6).hex()}x"
+ATTRIBUTE = "definitive_generated_html"
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    blocks: list[str] = []
+
+    def set_aside(match: re.Match[str]) -> str:
+        blocks.append(match.group(1))
+        return f"\n\n{TOKEN}{len(blocks) - 1}x\n\n"  # a paragraph of its own
+
+    markdown = GENERATED.sub(set_aside, markdown)
+    setattr(page, ATTRIBUTE, blocks)
+    return markdown
+
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    blocks: list[str] = getattr(page, ATTRIBUTE, [])
+    for number, block in enumerate(blocks):
+        placeholder = f"{TOKEN}{number}x"
+        html = html.replace(f"<p>{placeholder}</p>", block).replace(placeholder, block)
     options = (config.get("extra") or {}).get("definitive") or {}
     hosts = options.get("iframe_hosts") or []
     return sanitize(html, [hosts] if isinstance(hosts, str) else hosts)
