@@ -172,8 +172,8 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
     for message in report.mkdocs_warnings:
         output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
     if args.verbose and report.mkdocs_processes:
-        processes = report.mkdocs_processes
-        output.info(f"[dim]MkDocs rendered the pages in {processes} process(es)[/dim]")
+        pages, processes = report.mkdocs_pages, report.mkdocs_processes
+        output.info(f"[dim]MkDocs rendered {pages} page(s) in {processes} process(es)[/dim]")
     s = report.summary()
     site = "built" if report.site_built else "up to date"
     output.info(

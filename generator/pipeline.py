@@ -17,7 +17,7 @@ from generator.graph import LinkGraph, build_graph
 from generator.graph.audit import audit_links
 from generator.load import load_vault
 from generator.model import Vault
-from generator.publish.mkdocs_site import STAMP, build_site
+from generator.publish.mkdocs_site import build_site, mark_built
 from generator.publish.outputs import write_markdown
 from generator.publish.search import index_site
 from generator.publish.secrets import check_site
@@ -57,6 +57,8 @@ class BuildReport:
     seconds: float = 0.0
     mkdocs_processes: int = 0
     """Processes that rendered the pages (0: MkDocs did not run)."""
+    mkdocs_pages: int = 0
+    """Pages MkDocs rendered: every page, or only the changed ones when the rest stood."""
 
     @property
     def findings(self) -> Findings:
@@ -127,7 +129,7 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
     plan, emitted = render(settings, analysis, step)
     with step("Building site with MkDocs", None):
         try:
-            site = build_site(settings, plan.nav, emitted.changed, verbose)
+            site = build_site(settings, plan.nav, verbose)
         except BuildError as exc:
             exc.findings = analysis.findings.sorted()  # still show what check would say
             raise
@@ -141,10 +143,12 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
                 with step("Indexing search (Pagefind)", None):
                     index_site(settings.site_dir)
         except BuildError as exc:
-            # The site is incomplete (or leaked files were removed): never "up to date".
-            (settings.cache_dir / STAMP).unlink(missing_ok=True)
+            # No stamp: the site is incomplete (or leaked files were removed), so the next
+            # build redoes it rather than calling it up to date.
             exc.findings = analysis.findings.sorted()
             raise
+        assert site.stamp is not None
+        mark_built(settings, site.stamp)
     return BuildReport(
         analysis,
         plan,
@@ -153,4 +157,5 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
         site.warnings,
         time.perf_counter() - started,
         site.processes,
+        site.pages,
     )

@@ -79,3 +79,40 @@ def test_a_page_failing_in_any_process_is_named(make_vault, tmp_path, failing: i
     message = str(caught.value)
     assert f"notes/note-{failing}.md" in message and "missing-snippet.txt" in message
     assert "Traceback" not in message
+
+
+def test_an_update_renders_only_changed_pages_and_matches_a_full_build(
+    make_vault, tmp_path
+) -> None:
+    vault = make_vault({**NOTES, "notes/Gone.md": "# Gone\n\nSee [[Rubric]].\n"})
+    config = _config(tmp_path, "inc", "[]", 2)
+    site = tmp_path / "site"
+    first = build(settings_for(vault, site, config=config))
+    assert first.mkdocs_pages > 15
+    (vault / "notes" / "Panels.md").write_text(
+        "# Panels\n\n## Sources\n\nOnly primary sources, revised. See [[Rubric#^bands]].\n",
+        encoding="utf-8",
+    )
+    (vault / "notes" / "Gone.md").unlink()
+    (vault / "notes" / "New.md").write_text("# New\n\nA new note.\n", encoding="utf-8")
+    update = build(settings_for(vault, site, config=config))
+    # Panels, the page embedding it, New, Rubric (its backlinks lost Gone), the notes hub:
+    assert update.site_built and 3 <= update.mkdocs_pages <= 8
+    assert not (site / "notes" / "gone").exists() and not (site / "notes" / "gone.md").exists()
+    assert "revised" in (site / "notes" / "embeds" / "index.html").read_text(encoding="utf-8")
+    full = build(settings_for(vault, tmp_path / "full", config=config))
+    assert full.mkdocs_pages > update.mkdocs_pages
+    assert _site_files(site) == _site_files(tmp_path / "full")
+
+
+def test_a_failed_build_is_redone_whole_next_time(make_vault, tmp_path) -> None:
+    vault = make_vault(NOTES)
+    config = _config(tmp_path, "redo", "[]", 1)
+    site = tmp_path / "site"
+    build(settings_for(vault, site, config=config))
+    (vault / "notes" / "Leak.md").write_text("# Leak\n\nsk-ant-api03-" + "A1b2" * 10 + "\n")
+    with pytest.raises(BuildError):
+        build(settings_for(vault, site, config=config))  # the secret scan fails it
+    (vault / "notes" / "Leak.md").unlink()
+    again = build(settings_for(vault, site, config=config))
+    assert again.site_built and again.mkdocs_pages > 15  # not "up to date", not a patch

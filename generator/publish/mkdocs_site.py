@@ -169,7 +169,8 @@ def _theme_files(settings: Settings, config_file: Path) -> list[Path]:
 
 
 def _stamp(settings: Settings, config_file: Path, extra: dict[str, Any]) -> str:
-    manifest = settings.cache_dir / "manifest.json"
+    """What every page's HTML depends on besides its own markdown: Definitive's version, the
+    site folder, the config, the overrides (nav included) and the theme override files."""
     digest = hashlib.sha256()
     for path in _theme_files(settings, config_file):
         digest.update(str(path).encode() + path.read_bytes())
@@ -178,10 +179,43 @@ def _stamp(settings: Settings, config_file: Path, extra: dict[str, Any]) -> str:
         str(settings.site_dir),
         config_file.read_bytes().hex(),
         json.dumps(extra, sort_keys=True, default=str),
-        manifest.read_bytes().hex() if manifest.is_file() else "",
     ):
         digest.update(part.encode())
     return digest.hexdigest()
+
+
+def _docs_manifest(settings: Settings) -> dict[str, str]:
+    """The docs tree as emitted: docs path -> SHA-256 (render/emit.py keeps it)."""
+    try:
+        manifest = json.loads((settings.cache_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+@dataclasses.dataclass
+class Stamp:
+    """What the site in ``site_dir`` was last completely built from. Written only once every
+    step of a build succeeded (see `mark_built`), and removed before MkDocs touches the site,
+    so a failed or killed build is never taken for an up-to-date site."""
+
+    config: str
+    docs: dict[str, str]
+
+    @classmethod
+    def read(cls, settings: Settings) -> Stamp | None:
+        try:
+            data = json.loads((settings.cache_dir / STAMP).read_text(encoding="utf-8"))
+            return cls(str(data["config"]), dict(data["docs"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def mark_built(settings: Settings, stamp: Stamp) -> None:
+    from generator.render.emit import atomic_write
+
+    data = json.dumps({"config": stamp.config, "docs": stamp.docs}, sort_keys=True)
+    atomic_write(settings.cache_dir / STAMP, data.encode("utf-8"))
 
 
 @dataclasses.dataclass
@@ -192,40 +226,58 @@ class SiteBuild:
     """MkDocs' own warnings."""
     processes: int = 0
     """How many processes rendered the pages (see mkdocs_workers)."""
+    pages: int = 0
+    """How many pages MkDocs rendered: all of them, or only the changed ones."""
+    stamp: Stamp | None = None
+    """To record with `mark_built` once the whole build succeeded."""
 
 
-def build_site(
-    settings: Settings,
-    nav: list[dict[str, str]],
-    docs_changed: bool,
-    verbose: bool = False,
-) -> SiteBuild:
-    """Run MkDocs unless the site is already up to date."""
+def build_site(settings: Settings, nav: list[dict[str, str]], verbose: bool = False) -> SiteBuild:
+    """Run MkDocs unless the site is already up to date.
+
+    When the config, nav and theme are what the last complete build used, and every plugin
+    keeps to its own page (see mkdocs_workers.parallel_safe), only the pages whose markdown
+    changed are rendered again, and those of deleted pages removed: every other page's HTML
+    would come out byte for byte the same. Otherwise MkDocs builds the whole site.
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     config_file = config_file_for(settings)
     extra = overrides(settings, nav)
-    stamp = _stamp(settings, config_file, extra)
-    stamp_path = settings.cache_dir / STAMP
+    stamp = Stamp(_stamp(settings, config_file, extra), _docs_manifest(settings))
+    previous = Stamp.read(settings)
+    changed: list[str] | None = None  # None: build everything
+    removed: list[str] = []
     if (
-        not docs_changed
+        previous is not None
+        and previous.config == stamp.config
         and (settings.site_dir / "index.html").is_file()
-        and stamp_path.is_file()
-        and stamp_path.read_text(encoding="utf-8") == stamp
     ):
-        return SiteBuild(False)
+        changed = sorted(p for p, sha in stamp.docs.items() if previous.docs.get(p) != sha)
+        removed = sorted(p for p in previous.docs if p not in stamp.docs)
+        if not changed and not removed:
+            return SiteBuild(False)
+    (settings.cache_dir / STAMP).unlink(missing_ok=True)
     with _mkdocs_logging(verbose) as collected:
         try:
             pristine = copy.deepcopy(extra)  # load_config consumes the option dicts
             config = load_config(config_file=str(config_file), **extra)
-            workers = worker_count(settings.options.build_workers, _page_count(settings))
-            if workers > 1 and not parallel_safe(config, pristine, {HOOKS}):
-                workers = 1
+            page_local = parallel_safe(config, pristine, {HOOKS})
+            if not page_local:
+                changed = None
+            pages = (
+                _page_count(settings)
+                if changed is None
+                else sum(1 for p in changed if p.endswith(".md"))
+            )
+            workers = worker_count(settings.options.build_workers, pages) if page_local else 1
             config.plugins.on_startup(command="build", dirty=False)
             try:
-                if workers > 1:
-                    collected.messages += build_in_workers(config, config_file, pristine, workers)
+                if page_local:
+                    collected.messages += build_in_workers(
+                        config, config_file, pristine, workers, changed, removed
+                    )
                 else:
                     build(config)
             finally:
@@ -237,8 +289,7 @@ def build_site(
             # exception (e.g. a missing snippet) is bad input too, not a crash.
             reasons = "; ".join(collected.messages) or f"{type(exc).__name__}: {exc}"
             raise BuildError(f"MkDocs could not build the site: {reasons}") from None
-    stamp_path.write_text(stamp, encoding="utf-8")
-    return SiteBuild(True, collected.messages, workers)
+    return SiteBuild(True, collected.messages, workers, pages, stamp)
 
 
 def serve_site(

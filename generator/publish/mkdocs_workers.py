@@ -83,8 +83,10 @@ def _build_share(
     env: jinja2.Environment,
     index: int,
     count: int,
+    only: list[str] | None = None,
 ) -> jinja2.Environment:
-    """Render and write every ``count``-th page, starting at ``index``, as MkDocs' build does."""
+    """Render and write every ``count``-th page, starting at ``index``, as MkDocs' build does;
+    with ``only``, of those pages alone (docs paths)."""
     from mkdocs.commands.build import _build_page, _populate_page
     from mkdocs.structure.files import InclusionLevel
     from mkdocs.structure.pages import Page
@@ -93,7 +95,8 @@ def _build_share(
     for file in doc_files:
         if file.page is None:
             Page(None, file, config)
-    mine = doc_files[index::count]
+    chosen = doc_files if only is None else [f for f in doc_files if f.src_uri in set(only)]
+    mine = chosen[index::count]
     for file in mine:
         assert file.page is not None
         _populate_page(file.page, config, files)
@@ -102,6 +105,27 @@ def _build_share(
         assert file.page is not None
         _build_page(file.page, config, doc_files, nav, env, excluded=file.inclusion.is_excluded())
     return env
+
+
+def _remove_outputs(config: MkDocsConfig, removed: list[str]) -> None:
+    """Delete what MkDocs wrote for docs files that are gone (and the markdown beside pages),
+    then the folders left empty."""
+    from mkdocs.structure.files import File
+
+    site = Path(config.site_dir)
+    folders = set()
+    for src in removed:
+        file = File(src, config.docs_dir, config.site_dir, config.use_directory_urls)
+        for target in (Path(file.abs_dest_path), site / src):
+            target.unlink(missing_ok=True)
+            folders.add(target.parent)
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        while folder != site and site in folder.parents:
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
 
 
 def _start_worker(job: dict[str, Any], scratch: Path) -> tuple[subprocess.Popen[bytes], Path]:
@@ -144,24 +168,33 @@ def build_in_workers(
     config_file: Path,
     overrides: dict[str, Any],
     count: int,
+    only: list[str] | None = None,
+    removed: list[str] | tuple[str, ...] = (),
 ) -> list[str]:
-    """Build the site with ``count`` processes (this one included). Returns the workers' MkDocs
-    warnings (this process's own go to the caller's log handler as usual)."""
+    """Build the site with ``count`` processes (this one included); with ``only``, update it:
+    render just those docs paths, copy changed static files, delete the outputs of
+    ``removed`` ones. Returns the workers' MkDocs warnings (this process's own go to the
+    caller's log handler as usual)."""
     from mkdocs import utils
     from mkdocs.commands.build import _build_extra_template, _build_theme_template
     from mkdocs.structure.files import InclusionLevel
 
     config = config.plugins.on_config(config)
     config.plugins.on_pre_build(config=config)
-    utils.clean_directory(config.site_dir)
+    if only is None:
+        utils.clean_directory(config.site_dir)
+    else:
+        _remove_outputs(config, list(removed))
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="definitive-workers-") as tmp:
         job = {"config_file": str(config_file), "overrides": overrides, "count": count}
+        job["only"] = only
         workers = [_start_worker({**job, "index": i}, Path(tmp)) for i in range(1, count)]
         try:
             files, nav, env = _prepare(config)
-            env = _build_share(config, files, nav, env, 0, count)
-            files.copy_static_files(dirty=False, inclusion=InclusionLevel.is_included)
+            env = _build_share(config, files, nav, env, 0, count, only)
+            # Dirty copy: only files newer than their copy in site/ (all of them after a clean).
+            files.copy_static_files(dirty=only is not None, inclusion=InclusionLevel.is_included)
             for template in config.theme.static_templates:
                 _build_theme_template(template, env, files, config, nav)
             for template in config.extra_templates:
@@ -200,7 +233,7 @@ def main() -> None:
         try:
             config = config.plugins.on_config(config)
             files, nav, env = _prepare(config)
-            _build_share(config, files, nav, env, job["index"], job["count"])
+            _build_share(config, files, nav, env, job["index"], job["count"], job["only"])
         finally:
             config.plugins.on_shutdown()
     except MkDocsException as exc:
