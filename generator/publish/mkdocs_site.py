@@ -73,8 +73,20 @@ def config_file_for(settings: Settings) -> Path:
     return path
 
 
+def _site_config(settings: Settings) -> dict[str, Any]:
+    """The site config MkDocs will load: the user's mkdocs.yml, or the built-in default (whose
+    extensions and plugins the overrides below must extend, not replace)."""
+    if settings.config_file is not None:
+        return user_config(settings)
+    from mkdocs.utils.yaml import yaml_load
+
+    with config_file_for(settings).open("rb") as handle:
+        data = yaml_load(handle)
+    return data if isinstance(data, dict) else {}
+
+
 def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
-    raw = user_config(settings) if settings.config_file else {}
+    raw = _site_config(settings)
     extensions = list(raw.get("markdown_extensions") or [])
     present = {_name(e) for e in extensions}
     # Copies: MkDocs consumes the option dicts it is given.
