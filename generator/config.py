@@ -68,6 +68,8 @@ class Options:
     """Index the built site with Pagefind (the Search page)."""
     material_search_max_pages: int = 1000
     """Above this many pages (and with ``search`` on) Material's own search plugin is left out."""
+    search_shard_pages: int = 2000
+    """Pages per Pagefind bundle: Pagefind's memory grows with the pages it indexes at once."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -111,6 +113,7 @@ class Options:
             "stale_after_days",
             "failing_after",
             "material_search_max_pages",
+            "search_shard_pages",
         ):
             value = getattr(opts, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

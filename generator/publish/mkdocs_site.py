@@ -38,7 +38,7 @@ REQUIRED_EXTENSIONS: list[Any] = [
 ]
 STAMP = "site-stamp.json"
 HOOKS = str(Path(__file__).with_name("mkdocs_hooks.py"))
-SCRIPTS = ["assets/definitive/graph.js"]
+SCRIPTS = ["assets/definitive/graph.js", "assets/definitive/search.js"]
 
 
 def _name(entry: Any) -> str:
