@@ -78,8 +78,7 @@ def sharded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config = base / "mkdocs.yml"
     config.write_text(
         "site_name: Sharded\ntheme: {name: material, font: false}\nplugins: [search]\n"
-        "extra:\n  definitive:\n    search_shard_pages: 3\n"
-        "    material_search_max_pages: 1\n",  # Material's search reads ?q= too
+        "extra:\n  definitive:\n    search_shard_pages: 3\n",
         encoding="utf-8",
     )
     settings = settings_for(vault, base / "site", config=config)
@@ -163,14 +162,39 @@ def test_heading_and_block_links_land_on_their_target(page, site_url: str) -> No
 
 
 def test_search_finds_a_word_from_a_note_body(page, site_url: str) -> None:
+    """The header box is Pagefind's: nothing of it loads before it is used."""
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
     page.goto(site_url)
-    page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").press_sequentially("espresso", delay=20)
-    hit = page.locator("a.md-search-result__link").first
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in fetched if "pagefind" in url]
+    page.locator("[data-dfn-search]").click()
+    page.locator("pagefind-modal input.pf-input").press_sequentially("espresso", delay=20)
+    hit = page.locator("pagefind-modal a.pf-result-link").first
     hit.wait_for(timeout=15_000)
     hit.click()
     page.wait_for_load_state()
     assert "espresso" in page.locator("article").inner_text().lower()
+
+
+def test_header_search_opens_from_the_keyboard_in_the_dark_palette(page, site_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(site_url + "notes/rubric-v3/")
+    page.locator("label[for=__palette_1]").click()  # Material's toggle: to the dark palette
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    page.keyboard.press("/")
+    field = page.locator("pagefind-modal input.pf-input")
+    field.press_sequentially("rubric", delay=20)
+    page.locator("pagefind-modal a.pf-result-link").first.wait_for(timeout=15_000)
+    # The modal takes Material's colours: dark background, light text.
+    background = page.locator("pagefind-modal dialog").evaluate(
+        "e => getComputedStyle(e).backgroundColor"
+    )
+    channels = [int(c) for c in background[background.index("(") + 1 : -1].split(",")[:3]]
+    assert max(channels) < 80, background
+    page.screenshot(path=str(ARTIFACTS / "search-modal-dark.png"))
+    page.keyboard.press("Escape")
+    assert not page.locator("pagefind-modal dialog").is_visible()
 
 
 def test_broken_link_is_not_clickable(page, site_url: str) -> None:
@@ -265,6 +289,24 @@ def test_search_page_searches_every_bundle_and_filters_across_them(sharded_page,
     values = agents.locator(".pagefind-ui__filter-value").all_inner_texts()
     assert {"Ana", "Bo"} <= {v.split(" (")[0] for v in values}
     agents.locator("label", has_text="Bo").click()
+    _wait_for_pages(page, links, {"/meta/2026-01-02-bo-brews/"}, exact=True)
+
+
+def test_header_modal_searches_every_bundle_with_filters(sharded_page, sharded_url) -> None:
+    page, links = sharded_page, "pagefind-modal a.pf-result-link"
+    page.goto(sharded_url + "notes/tea/")
+    page.locator("[data-dfn-search]").click()
+    field = page.locator("pagefind-modal input.pf-input")
+    for word, url in (("zanzibar", "/agents/ana/"), ("quokka", "/notes/quokka/")):
+        field.fill("")
+        field.press_sequentially(word, delay=20)
+        _wait_for_pages(page, links, {url})
+    field.fill("")
+    field.press_sequentially("marmalade", delay=20)
+    _wait_for_pages(page, links, {"/agents/ana/", "/meta/2026-01-02-bo-brews/", "/notes/quokka/"})
+    outcome = page.locator("pagefind-filter-dropdown[filter=outcome]")
+    outcome.locator("button.pf-dropdown-trigger").click()
+    outcome.locator("[role=option]", has_text="failure").click()
     _wait_for_pages(page, links, {"/meta/2026-01-02-bo-brews/"}, exact=True)
 
 
