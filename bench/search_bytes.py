@@ -2,8 +2,9 @@
 
 Serves a built site, opens it in Debian's Chromium (Playwright) and types one query into each
 search UI, summing the body sizes of every search file it fetched, from page load to the first
-result: Pagefind's script, WebAssembly and index chunks; Material's worker and
-``search_index.json``. Usage::
+result: Pagefind's script, WebAssembly and index chunks (from every bundle of a sharded index)
+on the Search page and in the header box's modal; Material's worker and ``search_index.json``
+when the site has Material's header search (``material_search_max_pages`` raised). Usage::
 
     python bench/search_bytes.py SITE_DIR [--query WORD]
 """
@@ -41,15 +42,18 @@ def measure(site: Path, query: str) -> dict[str, int]:
         )
         for name, url, box, hit in (
             ("pagefind", "find/", ".pagefind-ui__search-input", ".pagefind-ui__result-link"),
+            ("header", "", "pagefind-modal input.pf-input", "pagefind-modal a.pf-result-link"),
             ("material", "", "input.md-search__input", "a.md-search-result__link"),
         ):
+            if name != "pagefind" and name[0] not in _header_search(site):
+                continue  # the header has one box: Pagefind's or Material's
             context = browser.new_context()
             page = context.new_page()
             sizes: dict[str, int] = {}
 
             def record(response, sizes=sizes) -> None:
                 path = response.url.removeprefix(base)
-                if path.startswith(("pagefind/", "search/", "assets/javascripts/workers/")):
+                if path.startswith(("pagefind", "search/", "assets/javascripts/workers/")):
                     sizes[path] = len(response.body())
 
             page.on("response", record)
@@ -57,23 +61,31 @@ def measure(site: Path, query: str) -> dict[str, int]:
             page.wait_for_load_state("networkidle")
             if name == "material":
                 page.locator("label.md-search__icon, .md-search__input").first.click()
+            if name == "header":
+                page.locator("[data-dfn-search]").click()
             page.locator(box).press_sequentially(query, delay=20)
             page.locator(hit).first.wait_for(timeout=60_000)
             page.wait_for_load_state("networkidle")
             chunks = sum(v for k, v in sizes.items() if k.endswith(QUERY_PARTS))
             own = {
-                k: v for k, v in sizes.items() if k.startswith("pagefind/") == (name == "pagefind")
+                k: v for k, v in sizes.items() if k.startswith("pagefind") == (name != "material")
             }
             results[f"{name}_total_bytes"] = sum(own.values())
             results[f"{name}_requests"] = len(own)
-            if name == "pagefind":
-                results["pagefind_index_chunk_bytes"] = chunks
+            if name != "material":
+                results[f"{name}_index_chunk_bytes"] = chunks
             context.close()
         browser.close()
     server.shutdown()
     index = site / "search" / "search_index.json"
     results["material_index_file"] = index.stat().st_size if index.is_file() else 0
     return results
+
+
+def _header_search(site: Path) -> str:
+    """Which box the home page's header holds: "h" (Pagefind's), "m" (Material's) or ""."""
+    home = (site / "index.html").read_text(encoding="utf-8")
+    return "h" if "data-dfn-search" in home else "m" if "md-search__input" in home else ""
 
 
 def main() -> None:

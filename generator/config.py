@@ -65,9 +65,12 @@ class Options:
     iframe_hosts: list[str] = field(default_factory=list)
     """Hosts whose https iframes survive sanitising, e.g. ``www.youtube-nocookie.com``."""
     search: bool = True
-    """Index the built site with Pagefind (the Search page)."""
-    material_search_max_pages: int = 1000
-    """Above this many pages (and with ``search`` on) Material's own search plugin is left out."""
+    """Index the built site with Pagefind (the Search page and the header search box)."""
+    material_search_max_pages: int = 0
+    """With ``search`` on, Material's own search plugin is kept only on sites of at most this
+    many pages (0, the default: never; Pagefind's header box replaces it)."""
+    search_shard_pages: int = 2000
+    """Pages per Pagefind bundle: Pagefind's memory grows with the pages it indexes at once."""
     build_workers: int = 0
     """Processes MkDocs' page rendering is shared between: 0 picks one per core on big sites,
     1 keeps MkDocs' own one-process build."""
@@ -113,11 +116,16 @@ class Options:
             "proven_after",
             "stale_after_days",
             "failing_after",
-            "material_search_max_pages",
+            "search_shard_pages",
         ):
             value = getattr(opts, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")
+        value = opts.material_search_max_pages
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise UsageError(
+                f"{source}: extra.definitive.material_search_max_pages must be 0 or more"
+            )
         workers = opts.build_workers
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
             raise UsageError(

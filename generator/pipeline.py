@@ -141,7 +141,11 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
                 check_site(settings.site_dir)
             if settings.options.search:
                 with step("Indexing search (Pagefind)", None):
-                    index_site(settings.site_dir)
+                    index_site(
+                        settings.site_dir,
+                        settings.options.search_shard_pages,
+                        settings.cache_dir,
+                    )
         except BuildError as exc:
             # No stamp: the site is incomplete (or leaked files were removed), so the next
             # build redoes it rather than calling it up to date.

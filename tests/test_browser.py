@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Built
+from generator.pipeline import build
+from tests.conftest import ROOT, Built, settings_for, write_vault
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -31,14 +34,59 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site_url(demo: Built) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(demo.site))
+@contextmanager
+def _serve(site: Path) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def site_url(demo: Built) -> Iterator[str]:
+    with _serve(demo.site) as url:
+        yield url
+
+
+def _run(agent: str, outcome: str, body: str) -> str:
+    return (
+        f'---\ntype: meta\narticle: "[[Brewing coffee]]"\nagent: "[[{agent}]]"\n'
+        f"date: 2026-01-0{len(body) % 9 + 1}\noutcome: {outcome}\n---\n{body}\n"
+    )
+
+
+# A small vault indexed 3 pages a bundle: "zanzibar" is on the first bundle's first page,
+# "quokka" on a page of a late bundle, "marmalade" on pages of several bundles.
+SHARDED = {
+    "agents/Ana.md": "---\ntype: agent\n---\n# Ana\n\nAna roasts zanzibar beans with marmalade.\n",
+    "agents/Bo.md": "---\ntype: agent\n---\n# Bo\n\nBo grinds.\n",
+    "articles/Brewing coffee.md": "---\ntype: definitive\n---\n# Brewing coffee\n\nHow we brew.\n",
+    "meta/2026-01-01 Ana brews.md": _run("Ana", "success", "Ana brewed with marmalade."),
+    "meta/2026-01-02 Bo brews.md": _run("Bo", "failure", "Bo burned the marmalade pot."),
+    "notes/Quokka.md": "# Quokka\n\nThe quokka note mentions marmalade.\n",
+    "notes/Tea.md": "# Tea\n\nTea notes.\n",
+    "notes/Water.md": "# Water\n\nWater notes.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def sharded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = tmp_path_factory.mktemp("sharded")
+    vault = write_vault(base / "vault", SHARDED)
+    config = base / "mkdocs.yml"
+    config.write_text(
+        "site_name: Sharded\ntheme: {name: material, font: false}\nplugins: [search]\n"
+        "extra:\n  definitive:\n    search_shard_pages: 3\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(vault, base / "site", config=config)
+    build(settings)
+    bundles = json.loads((settings.site_dir / "pagefind-bundles.json").read_text("utf-8"))
+    assert len(bundles["bundles"]) >= 4
+    with _serve(settings.site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +103,8 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, site_url: str):
+@contextmanager
+def _page_on(browser, site_url: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     outside: list[str] = []
@@ -67,6 +115,18 @@ def page(browser, site_url: str):
     yield page
     context.close()
     assert outside == [], f"requests left the site: {outside}"
+
+
+@pytest.fixture
+def page(browser, site_url: str):
+    with _page_on(browser, site_url) as page:
+        yield page
+
+
+@pytest.fixture
+def sharded_page(browser, sharded_url: str):
+    with _page_on(browser, sharded_url) as page:
+        yield page
 
 
 def test_home_follow_wikilink_and_backlinks(page, site_url: str) -> None:
@@ -102,14 +162,39 @@ def test_heading_and_block_links_land_on_their_target(page, site_url: str) -> No
 
 
 def test_search_finds_a_word_from_a_note_body(page, site_url: str) -> None:
+    """The header box is Pagefind's: nothing of it loads before it is used."""
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
     page.goto(site_url)
-    page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").press_sequentially("espresso", delay=20)
-    hit = page.locator("a.md-search-result__link").first
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in fetched if "pagefind" in url]
+    page.locator("[data-dfn-search]").click()
+    page.locator("pagefind-modal input.pf-input").press_sequentially("espresso", delay=20)
+    hit = page.locator("pagefind-modal a.pf-result-link").first
     hit.wait_for(timeout=15_000)
     hit.click()
     page.wait_for_load_state()
     assert "espresso" in page.locator("article").inner_text().lower()
+
+
+def test_header_search_opens_from_the_keyboard_in_the_dark_palette(page, site_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(site_url + "notes/rubric-v3/")
+    page.locator("label[for=__palette_1]").click()  # Material's toggle: to the dark palette
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    page.keyboard.press("/")
+    field = page.locator("pagefind-modal input.pf-input")
+    field.press_sequentially("rubric", delay=20)
+    page.locator("pagefind-modal a.pf-result-link").first.wait_for(timeout=15_000)
+    # The modal takes Material's colours: dark background, light text.
+    background = page.locator("pagefind-modal dialog").evaluate(
+        "e => getComputedStyle(e).backgroundColor"
+    )
+    channels = [int(c) for c in background[background.index("(") + 1 : -1].split(",")[:3]]
+    assert max(channels) < 80, background
+    page.screenshot(path=str(ARTIFACTS / "search-modal-dark.png"))
+    page.keyboard.press("Escape")
+    assert not page.locator("pagefind-modal dialog").is_visible()
 
 
 def test_broken_link_is_not_clickable(page, site_url: str) -> None:
@@ -173,6 +258,56 @@ def test_search_page_takes_a_query_in_its_url(page, site_url: str) -> None:
     page.goto(site_url + "find/?q=espresso")
     page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15_000)
     assert page.locator(".pagefind-ui__search-input").input_value() == "espresso"
+
+
+def _wait_for_pages(page, links: str, expected: set[str], exact: bool = False) -> set[str]:
+    """Wait until the result links (``links``, a selector) lead to the ``expected`` pages
+    (and only those with ``exact``); return the pages they lead to, anchors dropped."""
+    script = """([links, expected, exact]) => {
+        const found = new Set([...document.querySelectorAll(links)]
+            .map(a => a.getAttribute('href').split('#')[0]));
+        return expected.every(e => found.has(e)) && (!exact || found.size === expected.length);
+    }"""
+    page.wait_for_function(script, arg=[links, sorted(expected), exact], timeout=15_000)
+    hrefs = page.locator(links).evaluate_all("ls => ls.map(l => l.getAttribute('href'))")
+    return {href.split("#")[0] for href in hrefs}
+
+
+def test_search_page_searches_every_bundle_and_filters_across_them(sharded_page, sharded_url):
+    page, links = sharded_page, ".pagefind-ui__result-link"
+    for word, url in (("zanzibar", "/agents/ana/"), ("quokka", "/notes/quokka/")):
+        page.goto(f"{sharded_url}find/?q={word}")
+        _wait_for_pages(page, links, {url})
+    page.goto(sharded_url + "find/?q=marmalade")
+    # Pages from the first bundle, a middle one and a late one.
+    _wait_for_pages(page, links, {"/agents/ana/", "/meta/2026-01-02-bo-brews/", "/notes/quokka/"})
+    # The filters hold the values of every bundle; picking one narrows across all of them.
+    agents = page.locator(".pagefind-ui__filter-block").filter(
+        has=page.get_by_text("Agent", exact=True)
+    )
+    agents.locator("summary").click()
+    values = agents.locator(".pagefind-ui__filter-value").all_inner_texts()
+    assert {"Ana", "Bo"} <= {v.split(" (")[0] for v in values}
+    agents.locator("label", has_text="Bo").click()
+    _wait_for_pages(page, links, {"/meta/2026-01-02-bo-brews/"}, exact=True)
+
+
+def test_header_modal_searches_every_bundle_with_filters(sharded_page, sharded_url) -> None:
+    page, links = sharded_page, "pagefind-modal a.pf-result-link"
+    page.goto(sharded_url + "notes/tea/")
+    page.locator("[data-dfn-search]").click()
+    field = page.locator("pagefind-modal input.pf-input")
+    for word, url in (("zanzibar", "/agents/ana/"), ("quokka", "/notes/quokka/")):
+        field.fill("")
+        field.press_sequentially(word, delay=20)
+        _wait_for_pages(page, links, {url})
+    field.fill("")
+    field.press_sequentially("marmalade", delay=20)
+    _wait_for_pages(page, links, {"/agents/ana/", "/meta/2026-01-02-bo-brews/", "/notes/quokka/"})
+    outcome = page.locator("pagefind-filter-dropdown[filter=outcome]")
+    outcome.locator("button.pf-dropdown-trigger").click()
+    outcome.locator("[role=option]", has_text="failure").click()
+    _wait_for_pages(page, links, {"/meta/2026-01-02-bo-brews/"}, exact=True)
 
 
 def test_xss_page_runs_nothing(page, site_url: str) -> None:

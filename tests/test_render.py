@@ -201,3 +201,11 @@ def test_tags_that_slugify_alike_get_their_own_pages(build_vault) -> None:
     assert sorted(">a</a>" in x for x in lists) == [False, True]
     assert sorted(">b</a>" in x for x in lists) == [False, True]
     assert "#Index" in built.html("tags/")
+
+
+def test_the_built_in_config_keeps_its_own_extensions(build_vault) -> None:
+    """Without a mkdocs.yml, the built-in config's extensions (task lists, highlighting) stay:
+    Definitive adds the ones it needs to them rather than replacing them."""
+    note = "# T\n\n- [x] done\n\n```python\nx = 1\n```\n"
+    page = build_vault({"notes/T.md": note}).html("notes/t/")
+    assert "task-list-item" in page and 'class="highlight"' in page

@@ -1,32 +1,171 @@
-"""Search at scale: Pagefind on the built site, Material's own search only while it is small."""
+"""Search at scale: Pagefind on the built site, in the header box and on the Search page;
+Material's own search only when the user asks for it; big sites indexed in shards."""
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
+import json
 from pathlib import Path
 
+import pytest
+
+from generator.errors import BuildError, UsageError
+from generator.publish import search
+from generator.publish.mkdocs_site import config_file_for, overrides
+from generator.publish.secrets import SecretLeakError
+
 CONFIG = "site_name: S\ntheme: {name: material}\nplugins: [search]\n"
+NOTES = {f"notes/Note {i}.md": f"# Note {i}\n\nword{i} and marmalade\n" for i in range(8)}
 
 
 def _config(tmp_path: Path, extra: str) -> Path:
     path = tmp_path / "mkdocs.yml"
-    path.write_text(CONFIG + "extra:\n  definitive:\n" + extra, encoding="utf-8")
+    path.write_text(CONFIG + ("extra:\n  definitive:\n" + extra if extra else ""), "utf-8")
     return path
+
+
+def _bundles(site: Path) -> list[str]:
+    return json.loads((site / "pagefind-bundles.json").read_text(encoding="utf-8"))["bundles"]
+
+
+def _urls(bundle: Path) -> set[str]:
+    """The page URLs a bundle holds (Pagefind's fragments are gzip-compressed JSON)."""
+    urls = set()
+    for path in (bundle / "fragment").glob("*.pf_fragment"):
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        urls.add(json.loads(text[text.index("{") :])["url"])
+    return urls
 
 
 def test_search_can_be_turned_off(build_vault, tmp_path) -> None:
     built = build_vault({"index.md": "# Home\n"}, config=_config(tmp_path, "    search: false\n"))
     assert (built.site / "index.html").is_file()
     assert not (built.site / "pagefind").exists()
+    assert not (built.site / "pagefind-bundles.json").exists()
     assert (built.site / "search" / "search_index.json").is_file()  # Material's search stays
+    home = built.html("")
+    assert "md-search__input" in home and "data-dfn-search" not in home
+    assert "built without Pagefind" in built.html("find/")
 
 
-def test_big_sites_drop_materials_whole_site_index(build_vault, tmp_path) -> None:
-    config = _config(tmp_path, "    material_search_max_pages: 5\n")
-    built = build_vault(
-        {f"notes/Note {i}.md": f"# Note {i}\n\nword{i}\n" for i in range(8)}, config=config
-    )
+def test_materials_search_plugin_is_left_out_by_default(build_vault, tmp_path) -> None:
+    built = build_vault({"index.md": "# Home\n\nmarmalade\n"}, config=_config(tmp_path, ""))
     assert not (built.site / "search" / "search_index.json").exists()
     assert (built.site / "pagefind" / "pagefind.js").is_file()
+    assert _bundles(built.site) == ["pagefind/"]
     home = built.html("")
-    assert "md-search__input" not in home  # no header box fetching a whole-site index
-    assert 'href="find/"' in home  # the Search page is in the navigation
+    assert "md-search__input" not in home  # no box fetching a whole-site index
+    # The header box is Pagefind's: a link to the Search page that search.js turns into a modal.
+    assert 'class="md-header__button md-icon dfn-search" data-dfn-search="./"' in home
+    assert 'href="find/"' in home
+    assert "assets/definitive/search.js" in home
+    assert 'id="dfn-search" data-dfn-root="../"' in built.html("find/")
+
+
+def test_material_search_max_pages_keeps_materials_box_on_small_sites(
+    build_vault, tmp_path
+) -> None:
+    built = build_vault(NOTES, config=_config(tmp_path, "    material_search_max_pages: 50\n"))
+    assert (built.site / "search" / "search_index.json").is_file()
+    home = built.html("")
+    assert "md-search__input" in home and "data-dfn-search" not in home  # one box: Material's
+    assert (built.site / "pagefind" / "pagefind.js").is_file()  # the Search page is Pagefind's
+
+
+def test_material_search_max_pages_drops_materials_box_above_it(build_vault, tmp_path) -> None:
+    built = build_vault(NOTES, config=_config(tmp_path, "    material_search_max_pages: 5\n"))
+    assert not (built.site / "search" / "search_index.json").exists()
+    assert "data-dfn-search" in built.html("")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["    material_search_max_pages: -1\n", "    search_shard_pages: 0\n"],
+)
+def test_search_options_are_checked(build_vault, tmp_path, extra: str) -> None:
+    with pytest.raises(UsageError, match=r"extra\.definitive\.(material|search_shard)"):
+        build_vault({"index.md": "# Home\n"}, config=_config(tmp_path, extra))
+
+
+def test_a_big_site_is_indexed_in_shards(build_vault, tmp_path) -> None:
+    built = build_vault(NOTES, config=_config(tmp_path, "    search_shard_pages: 3\n"))
+    bundles = _bundles(built.site)
+    assert len(bundles) >= 4
+    assert bundles[:3] == ["pagefind/", "pagefind-2/", "pagefind-3/"]
+    # Every marked page (not the 404, graph or search page) is in exactly one bundle, at most
+    # 3 a bundle, assigned in the order of their sorted paths.
+    marked = sorted(
+        p.relative_to(built.site).as_posix()
+        for p in built.site.rglob("*.html")
+        if "data-pagefind-body" in p.read_text(encoding="utf-8")
+    )
+    assert "404.html" not in marked and "graph/index.html" not in marked
+    urls = [_urls(built.site / name) for name in bundles]
+    assert all(1 <= len(u) <= 3 for u in urls)
+    expected = ["/" + p.removesuffix("index.html") for p in marked]
+    assert urls == [set(expected[i : i + 3]) for i in range(0, len(expected), 3)]
+    for name in bundles:
+        entry = json.loads((built.site / name / "pagefind-entry.json").read_text("utf-8"))
+        assert entry["languages"]["en"]["page_count"] <= 3
+
+
+def test_a_site_within_the_shard_size_has_one_bundle(build_vault, tmp_path) -> None:
+    built = build_vault(NOTES, config=_config(tmp_path, "    search_shard_pages: 500\n"))
+    assert _bundles(built.site) == ["pagefind/"]
+    assert sorted(p.name for p in built.site.glob("pagefind*")) == [
+        "pagefind",
+        "pagefind-bundles.json",
+    ]
+    entry = json.loads((built.site / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
+    assert entry["languages"]["en"]["page_count"] == len(_urls(built.site / "pagefind")) > 8
+
+
+def test_a_failing_shard_is_a_clear_build_error(build_vault, tmp_path, monkeypatch) -> None:
+    real = search._run_pagefind
+    calls: list[str] = []
+
+    def second_fails(site: Path, bundle: Path, where: str) -> None:
+        calls.append(where)
+        if len(calls) == 2:
+            real(site / "missing", bundle, where)
+        else:
+            real(site, bundle, where)
+
+    monkeypatch.setattr(search, "_run_pagefind", second_fails)
+    with pytest.raises(BuildError) as caught:
+        build_vault(NOTES, config=_config(tmp_path, "    search_shard_pages: 3\n"))
+    message = str(caught.value)
+    assert message.startswith("search: Pagefind failed to index the site (shard 2 of ")
+    assert "Traceback" not in message
+    assert not list(tmp_path.glob("vault/.definitive/cache/pagefind-shard-*"))  # cleaned up
+
+
+def test_secret_scan_runs_before_any_shard_is_indexed(build_vault, tmp_path) -> None:
+    key = "sk-ant-api03-" + "A1b2C3d4" * 5
+    files = {**NOTES, "notes/Setup.md": f"# Setup\n\nUse the key {key} for the API.\n"}
+    with pytest.raises(SecretLeakError):
+        build_vault(files, config=_config(tmp_path, "    search_shard_pages: 3\n"))
+    assert not list((tmp_path / "site").glob("pagefind*"))
+
+
+def test_the_built_in_config_leaves_materials_search_plugin_out_too(build_vault) -> None:
+    built = build_vault({"index.md": "# Home\n"})  # no mkdocs.yml: site_templates' default
+    assert built.settings.config_file is None
+    assert not (built.site / "search" / "search_index.json").exists()
+    assert "data-dfn-search" in built.html("")
+
+
+def test_serve_shows_no_pagefind_box_since_it_builds_no_index(build_vault, tmp_path) -> None:
+    """`definitive serve` renders with ``serve=True`` (see serve_site) and never runs Pagefind."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    built = build_vault({"index.md": "# Home\n"}, config=_config(tmp_path, ""))
+    preview = dataclasses.replace(built.settings, site_dir=tmp_path / "preview")
+    extra = overrides(preview, built.report.plan.nav, serve=True)
+    mkdocs_build(load_config(config_file=str(config_file_for(preview)), **extra))
+    home = (preview.site_dir / "index.html").read_text(encoding="utf-8")
+    assert "data-dfn-search" not in home and "md-search__input" not in home
+    find = (preview.site_dir / "find" / "index.html").read_text(encoding="utf-8")
+    assert "Search works on the built site" in find and "dfn-root" not in find

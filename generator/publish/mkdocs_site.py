@@ -39,7 +39,7 @@ REQUIRED_EXTENSIONS: list[Any] = [
 ]
 STAMP = "site-stamp.json"
 HOOKS = str(Path(__file__).with_name("mkdocs_hooks.py"))
-SCRIPTS = ["assets/definitive/graph.js"]
+SCRIPTS = ["assets/definitive/graph.js", "assets/definitive/search.js"]
 
 
 def _name(entry: Any) -> str:
@@ -74,7 +74,7 @@ def config_file_for(settings: Settings) -> Path:
     return path
 
 
-def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
+def overrides(settings: Settings, nav: list[dict[str, str]], serve: bool = False) -> dict[str, Any]:
     raw = user_config(settings)
     extensions = list(raw.get("markdown_extensions") or [])
     present = {_name(e) for e in extensions}
@@ -109,16 +109,27 @@ def overrides(settings: Settings, nav: list[dict[str, str]]) -> dict[str, Any]:
     plugins = raw.get("plugins")
     if plugins and _drop_material_search(settings):
         result["plugins"] = [p for p in plugins if _name(p) not in ("search", "material/search")]
+    # What the theme override's header box and Search page show: Pagefind's index exists only
+    # after `definitive build`, so under `serve` they say so instead of failing to load it.
+    extra = raw.get("extra")
+    extra = copy.deepcopy(extra) if isinstance(extra, dict) else {}
+    extra["definitive_search"] = (
+        ("preview" if serve else "pagefind") if settings.options.search else "off"
+    )
+    result["extra"] = extra
     return result
 
 
 def _drop_material_search(settings: Settings) -> bool:
-    """Whether Material's search plugin goes: it makes every visitor download one index of the
-    whole site (29 MB at 5,000 notes, see BENCHMARKS.md), so past ``material_search_max_pages``
-    pages the Pagefind Search page is the site's search."""
+    """Whether Material's search plugin goes. It makes every visitor download one index of the
+    whole site (29 MB at 5,000 notes, see BENCHMARKS.md) and re-parses every page at build
+    time, so with Pagefind on it is left out, and the header box is Pagefind's; unless the
+    user raised ``material_search_max_pages`` and the site has at most that many pages."""
     options = settings.options
     if not options.search:
         return False
+    if options.material_search_max_pages <= 0:
+        return True
     return _page_count(settings) > options.material_search_max_pages
 
 
@@ -321,7 +332,7 @@ def serve_site(
             return  # our own write to the docs cache; nothing new to show
         with _mkdocs_logging(verbose):
             config = load_config(
-                config_file=str(config_file_for(preview)), **overrides(preview, nav)
+                config_file=str(config_file_for(preview)), **overrides(preview, nav, serve=True)
             )
             config.site_url = serve_url
             config.plugins.on_startup(command="serve", dirty=False)

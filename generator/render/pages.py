@@ -264,6 +264,7 @@ def plan_site(
     css = site_templates_dir() / "assets" / "definitive.css"
     plan.files[f"{ASSETS}/definitive.css"] = css
     plan.files[f"{ASSETS}/graph.js"] = site_templates_dir() / "assets" / "graph.js"
+    plan.files[f"{ASSETS}/search.js"] = site_templates_dir() / "assets" / "search.js"
     plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
     plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
     plan.nav += [{"Tags": tags_index}, {"Changelog": CHANGELOG}, {"Graph": GRAPH_PAGE}]
