@@ -10,12 +10,18 @@ then renders and writes its share of the pages (every N-th page, so big hub page
 The first process, this one, also cleans ``site_dir``, copies static files, writes the theme's
 own templates (404 page, sitemap) and runs the plugins' ``on_post_build``.
 
+The same steps can update a site instead (``only``): render just the pages whose markdown
+changed, copy the static files newer than their copy and delete the outputs of removed pages;
+publish/mkdocs_site.py decides when that gives the same site as a full build.
+
 Workers are fresh interpreters (see generator/processes.py for why). They get their job as
 JSON on stdin and leave their result (MkDocs warnings, or the error) in a JSON file.
 
 MkDocs' anchor check (``validation.anchors``) needs every page's headings in one process, so it
-is skipped here: Definitive's link audit has already checked every heading and block link of
-the vault (``link-heading-missing``, ``link-block-missing``) before MkDocs runs.
+is skipped whenever Definitive drives the build (even in one process, so that a build's
+messages do not depend on the number of cores): Definitive's link audit has already checked
+every heading and block link of the vault (``link-heading-missing``, ``link-block-missing``)
+before MkDocs runs.
 """
 
 from __future__ import annotations
@@ -95,7 +101,8 @@ def _build_share(
     for file in doc_files:
         if file.page is None:
             Page(None, file, config)
-    chosen = doc_files if only is None else [f for f in doc_files if f.src_uri in set(only)]
+    wanted = None if only is None else set(only)
+    chosen = doc_files if wanted is None else [f for f in doc_files if f.src_uri in wanted]
     mine = chosen[index::count]
     for file in mine:
         assert file.page is not None
