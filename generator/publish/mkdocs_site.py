@@ -134,12 +134,8 @@ def _drop_material_search(settings: Settings) -> bool:
 
 
 def _page_count(settings: Settings) -> int:
-    """Pages in the emitted docs tree (from its manifest; 0 before the first emit)."""
-    try:
-        manifest = json.loads((settings.cache_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
-    return sum(1 for path in manifest if path.endswith(".md"))
+    """Pages in the emitted docs tree (0 before the first emit)."""
+    return sum(1 for path in _docs_manifest(settings) if path.endswith(".md"))
 
 
 class _Collect(logging.Handler):
@@ -169,7 +165,7 @@ def _mkdocs_logging(verbose: bool) -> Iterator[_Collect]:
 
 def _theme_files(settings: Settings, config_file: Path) -> list[Path]:
     """Files under the theme's custom_dir: editing an override must rebuild the site."""
-    theme = (user_config(settings) if settings.config_file else {}).get("theme")
+    theme = user_config(settings).get("theme")
     custom = theme.get("custom_dir") if isinstance(theme, dict) else None
     folder = (config_file.parent / custom) if isinstance(custom, str) else None
     if settings.config_file is None:
@@ -277,11 +273,8 @@ def build_site(settings: Settings, nav: list[dict[str, str]], verbose: bool = Fa
             page_local = parallel_safe(config, pristine, {HOOKS})
             if not page_local:
                 changed = None
-            pages = (
-                _page_count(settings)
-                if changed is None
-                else sum(1 for p in changed if p.endswith(".md"))
-            )
+            rendered = stamp.docs if changed is None else changed
+            pages = sum(1 for path in rendered if path.endswith(".md"))
             workers = worker_count(settings.options.build_workers, pages) if page_local else 1
             config.plugins.on_startup(command="build", dirty=False)
             try:
