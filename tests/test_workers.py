@@ -116,3 +116,18 @@ def test_a_failed_build_is_redone_whole_next_time(make_vault, tmp_path) -> None:
     (vault / "notes" / "Leak.md").unlink()
     again = build(settings_for(vault, site, config=config))
     assert again.site_built and again.mkdocs_pages > 15  # not "up to date", not a patch
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "true"])
+def test_a_bad_build_workers_value_is_a_clear_config_error(tmp_path, value: str) -> None:
+    from generator.config import load_settings
+    from generator.errors import UsageError
+
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        f"site_name: S\nextra:\n  definitive:\n    build_workers: {value}\n", encoding="utf-8"
+    )
+    (tmp_path / "vault").mkdir()
+    with pytest.raises(UsageError) as caught:
+        load_settings(vault=tmp_path / "vault", config=config, site_dir=tmp_path / "site")
+    assert str(config) in str(caught.value) and "build_workers" in str(caught.value)
