@@ -91,8 +91,7 @@ def test_search_options_are_checked(build_vault, tmp_path, extra: str) -> None:
 def test_a_big_site_is_indexed_in_shards(build_vault, tmp_path) -> None:
     built = build_vault(NOTES, config=_config(tmp_path, "    search_shard_pages: 3\n"))
     bundles = _bundles(built.site)
-    assert len(bundles) >= 4
-    assert bundles[:3] == ["pagefind/", "pagefind-2/", "pagefind-3/"]
+    assert bundles == ["pagefind/", "pagefind-2/", "pagefind-3/"]  # 8 notes, 3 a bundle
     # Every marked page (not the 404, graph or search page) is in exactly one bundle, at most
     # 3 a bundle, assigned in the order of their sorted paths.
     marked = sorted(
@@ -118,7 +117,9 @@ def test_a_site_within_the_shard_size_has_one_bundle(build_vault, tmp_path) -> N
         "pagefind-bundles.json",
     ]
     entry = json.loads((built.site / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
-    assert entry["languages"]["en"]["page_count"] == len(_urls(built.site / "pagefind")) > 8
+    # The notes, not the hubs and tag pages that list them.
+    assert _urls(built.site / "pagefind") == {f"/notes/note-{i}/" for i in range(8)}
+    assert entry["languages"]["en"]["page_count"] == 8
 
 
 def test_a_failing_shard_is_a_clear_build_error(build_vault, tmp_path, monkeypatch) -> None:
@@ -169,3 +170,37 @@ def test_serve_shows_no_pagefind_box_since_it_builds_no_index(build_vault, tmp_p
     assert "data-dfn-search" not in home and "md-search__input" not in home
     find = (preview.site_dir / "find" / "index.html").read_text(encoding="utf-8")
     assert "Search works on the built site" in find and "dfn-root" not in find
+
+
+def _indexed(bundle: Path) -> dict[str, str]:
+    """URL -> the text Pagefind indexed for that page."""
+    pages = {}
+    for path in (bundle / "fragment").glob("*.pf_fragment"):
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        fragment = json.loads(text[text.index("{") :])
+        pages[fragment["url"]] = fragment["content"]
+    return pages
+
+
+def test_search_matches_what_a_note_says_not_what_is_generated_around_it(
+    build_vault, tmp_path
+) -> None:
+    built = build_vault(
+        {
+            "notes/Zebra.md": "# Zebra\n\nStripes confuse the flies. #savanna\n",
+            "notes/Linker.md": "# Linker\n\nSee [[Zebra]] for the stripes.\n",
+            "notes/Embedder.md": "# Embedder\n\nQuoting it whole:\n\n![[Zebra]]\n",
+        },
+        config=_config(tmp_path, ""),
+    )
+    indexed = _indexed(built.site / "pagefind")
+    # Hubs and tag pages only list other pages: not indexed.
+    assert set(indexed) == {"/notes/zebra/", "/notes/linker/", "/notes/embedder/"}
+    # Zebra's backlinks name Linker and Embedder: a search for them must not find Zebra.
+    assert "Stripes confuse the flies" in indexed["/notes/zebra/"]
+    assert "Linker" not in indexed["/notes/zebra/"] and "Embedder" not in indexed["/notes/zebra/"]
+    # The embedded note is found under its own page, not under every page that embeds it.
+    assert "Quoting it whole" in indexed["/notes/embedder/"]
+    assert "confuse" not in indexed["/notes/embedder/"]
+    # A link written in the text is the note's own words.
+    assert "Zebra" in indexed["/notes/linker/"]

@@ -32,6 +32,10 @@ from generator.errors import BuildError
 BUNDLE = "pagefind"
 BUNDLES = "pagefind-bundles.json"
 _SHARD_BUNDLE = re.compile(rf"{BUNDLE}-\d+")
+# Generated around a note, not written in it: the ¶ permalinks, the backlinks section, the tag
+# bar and embedded notes (found under their own page, as in Obsidian's search). Indexed, they
+# made every note that links to "Rubric v3" a hit for "rubric", above the rubric itself.
+NOT_CONTENT = (".headerlink", ".dfn-backlinks", ".dfn-backlink-list", ".dfn-tags", ".dfn-embed")
 # The marker in a tag, not in text: in a page's text `<` is always escaped.
 _BODY = re.compile(rb"<[A-Za-z][^<>]*\sdata-pagefind-body[\s=/>]")
 
@@ -104,7 +108,8 @@ def _staged(site_dir: Path, pages: list[str], scratch: Path) -> Iterator[Path]:
 def _run_pagefind(site: Path, bundle: Path, where: str) -> None:
     command = [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"]
     command += ["--output-path", str(bundle)]  # explicit: the theme override loads it from here
-    command += ["--exclude-selectors", ".headerlink"]  # the ¶ permalinks are not content
+    for selector in NOT_CONTENT:
+        command += ["--exclude-selectors", selector]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as exc:
