@@ -174,6 +174,12 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
     if args.verbose and report.mkdocs_processes:
         pages, processes = report.mkdocs_pages, report.mkdocs_processes
         output.info(f"[dim]MkDocs rendered {pages} page(s) in {processes} process(es)[/dim]")
+    if args.verbose and report.search is not None:
+        bundles, early = len(report.search.bundles), report.search.streamed_pages
+        output.info(
+            f"[dim]Pagefind index: {bundles} bundle(s); {early} page(s) indexed during the "
+            "MkDocs step[/dim]"
+        )
     s = report.summary()
     site = "built" if report.site_built else "up to date"
     output.info(

@@ -19,7 +19,7 @@ from generator.load import load_vault
 from generator.model import Vault
 from generator.publish.mkdocs_site import build_site, mark_built
 from generator.publish.outputs import write_markdown
-from generator.publish.search import index_site
+from generator.publish.search import SearchIndex
 from generator.publish.secrets import check_site
 from generator.render import EmitResult, SitePlan, emit, plan_site
 
@@ -59,6 +59,8 @@ class BuildReport:
     """Processes that rendered the pages (0: MkDocs did not run)."""
     mkdocs_pages: int = 0
     """Pages MkDocs rendered: every page, or only the changed ones when the rest stood."""
+    search: SearchIndex | None = None
+    """The Pagefind index built, when search is on and the site was built."""
 
     @property
     def findings(self) -> Findings:
@@ -127,32 +129,37 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
         if failing:
             raise StrictError(failing)
     plan, emitted = render(settings, analysis, step)
-    with step("Building site with MkDocs", None):
-        try:
-            site = build_site(settings, plan.nav, verbose)
-        except BuildError as exc:
-            exc.findings = analysis.findings.sorted()  # still show what check would say
-            raise
-    if site.built:
-        try:
-            with step("Writing markdown beside pages", None):
-                write_markdown(plan, settings.site_dir, settings.docs_dir)
-            with step("Scanning site for secrets", None):
-                check_site(settings.site_dir)
-            if settings.options.search:
-                with step("Indexing search (Pagefind)", None):
-                    index_site(
-                        settings.site_dir,
-                        settings.options.search_shard_pages,
-                        settings.cache_dir,
-                    )
-        except BuildError as exc:
-            # No stamp: the site is incomplete (or leaked files were removed), so the next
-            # build redoes it rather than calling it up to date.
-            exc.findings = analysis.findings.sorted()
-            raise
-        assert site.stamp is not None
-        mark_built(settings, site.stamp)
+    search = None
+    if settings.options.search:
+        shard_pages = settings.options.search_shard_pages
+        search = SearchIndex(settings.site_dir, shard_pages, settings.cache_dir)
+    try:
+        with step("Building site with MkDocs", None):
+            try:
+                site = build_site(settings, plan.nav, verbose, search)
+            except BuildError as exc:
+                exc.findings = analysis.findings.sorted()  # still show what check would say
+                raise
+        if site.built:
+            try:
+                with step("Writing markdown beside pages", None):
+                    write_markdown(plan, settings.site_dir, settings.docs_dir)
+                with step("Scanning site for secrets", None):
+                    # Pages already scanned before being indexed are not read again.
+                    check_site(settings.site_dir, skip=search.scanned if search else set())
+                if search is not None:
+                    with step("Indexing search (Pagefind)", None):
+                        search.finish()
+            except BuildError as exc:
+                # No stamp: the site is incomplete (or leaked files were removed), so the next
+                # build redoes it rather than calling it up to date.
+                exc.findings = analysis.findings.sorted()
+                raise
+            assert site.stamp is not None
+            mark_built(settings, site.stamp)
+    finally:
+        if search is not None:
+            search.close()  # a failed build leaves no Pagefind running
     return BuildReport(
         analysis,
         plan,
@@ -162,4 +169,5 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
         time.perf_counter() - started,
         site.processes,
         site.pages,
+        search if site.built else None,
     )

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildError, UsageError
-from generator.publish import search
+from generator.pipeline import build
+from generator.publish import mkdocs_workers, search
 from generator.publish.mkdocs_site import config_file_for, overrides
 from generator.publish.secrets import SecretLeakError
 
@@ -204,3 +205,87 @@ def test_search_matches_what_a_note_says_not_what_is_generated_around_it(
     assert "confuse" not in indexed["/notes/embedder/"]
     # A link written in the text is the note's own words.
     assert "Zebra" in indexed["/notes/linker/"]
+
+
+# --- indexing while MkDocs renders ------------------------------------------------------------
+
+MANY = {f"notes/Note {i:02}.md": f"# Note {i}\n\nword{i} and marmalade\n" for i in range(20)}
+
+
+@pytest.fixture
+def small_streams(monkeypatch) -> None:
+    """Stream on a test-sized site: chunks of 4 pages, shards of at least 2."""
+    monkeypatch.setattr(mkdocs_workers, "CHUNK_PAGES", 4)
+    monkeypatch.setattr(search, "STREAM_MIN_SHARD", 2)
+
+
+def _marked(site: Path) -> set[str]:
+    return {
+        "/" + p.relative_to(site).as_posix().removesuffix("index.html")
+        for p in site.rglob("*.html")
+        if "data-pagefind-body" in p.read_text(encoding="utf-8")
+    }
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pages_are_indexed_while_the_rest_render(
+    build_vault, tmp_path, small_streams, workers: int
+) -> None:
+    extra = f"    search_shard_pages: 5\n    build_workers: {workers}\n"
+    built = build_vault(MANY, config=_config(tmp_path, extra))
+    index = built.report.search
+    assert index is not None and index.streamed_pages > 0  # before the MkDocs step ended
+    bundles = _bundles(built.site)
+    assert bundles == [f"{search.bundle_name(n)}/" for n in range(1, len(bundles) + 1)]
+    assert len(bundles) >= search.STREAM_SHARDS
+    # Every note page is in exactly one bundle, at most 5 a bundle; hubs and tags in none.
+    urls = [_urls(built.site / name) for name in bundles]
+    assert all(1 <= len(u) <= 5 for u in urls)
+    assert sum(len(u) for u in urls) == len(set().union(*urls))
+    assert set().union(*urls) == _marked(built.site) == {f"/notes/note-{i:02}/" for i in range(20)}
+    assert not list(tmp_path.glob("vault/.definitive/cache/pagefind-shard-*"))  # cleaned up
+
+
+def test_streamed_shards_do_not_depend_on_timing(build_vault, tmp_path, small_streams) -> None:
+    extra = "    search_shard_pages: 5\n    build_workers: 2\n"
+    first = build_vault(MANY, config=_config(tmp_path, extra))
+    shards = [_urls(first.site / name) for name in _bundles(first.site)]
+    (first.settings.cache_dir / "site-stamp.json").unlink()  # build the whole site again
+    again = build(first.settings)
+    assert again.search is not None and again.search.streamed_pages > 0
+    assert [_urls(first.site / name) for name in _bundles(first.site)] == shards
+
+
+def test_a_leak_stops_indexing_and_keeps_the_secret_out_of_every_bundle(
+    build_vault, tmp_path, small_streams
+) -> None:
+    key = "sk-ant-api03-" + "A1b2C3d4" * 5
+    files = {**MANY, "notes/Note 17.md": f"# Note 17\n\nUse the key {key} for the API.\n"}
+    extra = "    search_shard_pages: 5\n    build_workers: 2\n"
+    with pytest.raises(SecretLeakError) as caught:
+        build_vault(files, config=_config(tmp_path, extra))
+    leaked = ["notes/note-17.md", "notes/note-17/index.html"]  # the page and its markdown
+    assert sorted(leak.path for leak in caught.value.leaks) == leaked
+    site = tmp_path / "site"
+    assert not (site / "notes" / "note-17" / "index.html").exists()
+    for bundle in site.glob("pagefind*/"):  # shards indexed before the leak was seen
+        assert "/notes/note-17/" not in _urls(bundle)
+        assert all(key not in text for text in _indexed(bundle).values())
+    assert not (site / search.BUNDLES).exists()
+    assert not list(tmp_path.glob("vault/.definitive/cache/pagefind-shard-*"))
+
+
+def test_a_failing_streamed_shard_is_a_clear_build_error(
+    build_vault, tmp_path, small_streams, monkeypatch
+) -> None:
+    real = search._pagefind_command
+    monkeypatch.setattr(
+        search, "_pagefind_command", lambda site, bundle: real(site / "missing", bundle)
+    )
+    with pytest.raises(BuildError) as caught:
+        build_vault(MANY, config=_config(tmp_path, "    search_shard_pages: 5\n"))
+    message = str(caught.value)
+    assert message.startswith("search: Pagefind failed to index the site (shard 1, 5 pages)")
+    assert "Traceback" not in message
+    assert not list(tmp_path.glob("vault/.definitive/cache/pagefind-shard-*"))
+    assert not (tmp_path / "vault/.definitive/cache/site-stamp.json").exists()

@@ -24,6 +24,7 @@ from generator import __version__
 from generator.config import Settings, site_templates_dir
 from generator.errors import BuildError
 from generator.publish.mkdocs_workers import build_in_workers, parallel_safe, worker_count
+from generator.publish.search import SearchIndex
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Definitive drives MkDocs; see docs/design
 
@@ -239,13 +240,21 @@ class SiteBuild:
     """To record with `mark_built` once the whole build succeeded."""
 
 
-def build_site(settings: Settings, nav: list[dict[str, str]], verbose: bool = False) -> SiteBuild:
+def build_site(
+    settings: Settings,
+    nav: list[dict[str, str]],
+    verbose: bool = False,
+    index: SearchIndex | None = None,
+) -> SiteBuild:
     """Run MkDocs unless the site is already up to date.
 
     When the config, nav and theme are what the last complete build used, and every plugin
     keeps to its own page (see mkdocs_workers.parallel_safe), only the pages whose markdown
     changed are rendered again, and those of deleted pages removed: every other page's HTML
     would come out byte for byte the same. Otherwise MkDocs builds the whole site.
+
+    A full build by Definitive's own driver feeds ``index`` as pages get written, when the
+    site is big enough for that to pay (`SearchIndex.stream`).
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -279,8 +288,9 @@ def build_site(settings: Settings, nav: list[dict[str, str]], verbose: bool = Fa
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 if page_local:
+                    streamed = index if changed is None and index and index.stream(pages) else None
                     collected.messages += build_in_workers(
-                        config, config_file, pristine, workers, changed, removed
+                        config, config_file, pristine, workers, changed, removed, streamed
                     )
                 else:
                     build(config)

@@ -17,6 +17,12 @@ publish/mkdocs_site.py decides when that gives the same site as a full build.
 Workers are fresh interpreters (see generator/processes.py for why). They get their job as
 JSON on stdin and leave their result (MkDocs warnings, or the error) in a JSON file.
 
+Pages render in chunks of ``CHUNK_PAGES`` (each process its every N-th page of each chunk, so
+all processes finish a chunk at about the same time). With a ``SearchIndex`` to feed, every
+process scans the pages of each chunk it finishes (secrets, Pagefind's marker) and reports
+them, a worker as a JSON file in the scratch folder; this process hands each complete chunk to
+the index in order, which can then index shards while later chunks render.
+
 MkDocs' anchor check (``validation.anchors``) needs every page's headings in one process, so it
 is skipped whenever Definitive drives the build (even in one process, so that a build's
 messages do not depend on the number of cores): Definitive's link audit has already checked
@@ -28,14 +34,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import BuildError
 from generator.processes import cpu_count, worker_env
+from generator.publish.search import SearchIndex, scan_pages
 
 if TYPE_CHECKING:
     import jinja2
@@ -43,9 +53,14 @@ if TYPE_CHECKING:
     from mkdocs.structure.files import Files
     from mkdocs.structure.nav import Navigation
 
+ChunkDone = Callable[[int, list[str]], None]
+"""Called with a chunk's number and the site paths of the pages this process wrote in it."""
+
 MIN_PAGES_PER_WORKER = 150
 """Below this many pages per extra process, starting it (imports, config, files, nav: about a
 second) costs more than it saves."""
+CHUNK_PAGES = 100
+"""Pages per chunk: a finished chunk can be indexed while the next ones render."""
 
 
 def worker_count(requested: int, pages: int) -> int:
@@ -90,9 +105,13 @@ def _build_share(
     index: int,
     count: int,
     only: list[str] | None = None,
+    chunk_done: ChunkDone | None = None,
+    chunk_pages: int = CHUNK_PAGES,
 ) -> jinja2.Environment:
-    """Render and write every ``count``-th page, starting at ``index``, as MkDocs' build does;
-    with ``only``, of those pages alone (docs paths)."""
+    """Render and write every ``count``-th page of each chunk, starting at ``index``, as
+    MkDocs' build does (its one process populates every page, then builds them; the plugins
+    allowed here keep to their page, so chunk by chunk is the same); with ``only``, of those
+    pages alone (docs paths). ``chunk_done`` hears of every chunk, even one with no page here."""
     from mkdocs.commands.build import _build_page, _populate_page
     from mkdocs.structure.files import InclusionLevel
     from mkdocs.structure.pages import Page
@@ -103,15 +122,73 @@ def _build_share(
             Page(None, file, config)
     wanted = None if only is None else set(only)
     chosen = doc_files if wanted is None else [f for f in doc_files if f.src_uri in wanted]
-    mine = chosen[index::count]
-    for file in mine:
-        assert file.page is not None
-        _populate_page(file.page, config, files)
-    env = config.plugins.on_env(env, config=config, files=files)
-    for file in mine:
-        assert file.page is not None
-        _build_page(file.page, config, doc_files, nav, env, excluded=file.inclusion.is_excluded())
+    env_ready = False
+    for number, start in enumerate(range(0, len(chosen), chunk_pages)):
+        mine = chosen[start : start + chunk_pages][index::count]
+        for file in mine:
+            assert file.page is not None
+            _populate_page(file.page, config, files)
+        if not env_ready:
+            env = config.plugins.on_env(env, config=config, files=files)
+            env_ready = True
+        for file in mine:
+            assert file.page is not None
+            excluded = file.inclusion.is_excluded()
+            _build_page(file.page, config, doc_files, nav, env, excluded=excluded)
+        if chunk_done is not None:
+            chunk_done(number, [file.dest_uri for file in mine])
+    if not env_ready:
+        env = config.plugins.on_env(env, config=config, files=files)
     return env
+
+
+class _Chunks:
+    """This process's side of indexing while rendering: gathers each chunk's reports (its own,
+    and the workers' files) and hands complete chunks to the index, in order."""
+
+    def __init__(self, index: SearchIndex, site_dir: Path, scratch: Path, count: int) -> None:
+        self.index, self.site_dir, self.scratch, self.count = index, site_dir, scratch, count
+        self.own: dict[int, dict[str, Any]] = {}
+        self.next = 0
+
+    def done(self, number: int, pages: list[str]) -> None:
+        """`ChunkDone` for this process's own pages."""
+        self.own[number] = scan_pages(self.site_dir, pages)
+        self.collect()
+
+    def collect(self) -> None:
+        while self.next in self.own:
+            reports = [self.own[self.next]]
+            for worker in range(1, self.count):
+                path = _chunk_file(self.scratch, self.next, worker)
+                if not path.is_file():
+                    self.index.poll()
+                    return
+                reports.append(json.loads(path.read_text(encoding="utf-8")))
+            del self.own[self.next]
+            self.next += 1
+            merged: dict[str, Any] = {"pages": [], "marked": [], "leaks": []}
+            for report in reports:  # always in process order: shards do not depend on timing
+                for key in merged:
+                    merged[key] += report[key]
+            self.index.add(merged)
+        self.index.poll()
+
+
+def _chunk_file(scratch: Path, number: int, worker: int) -> Path:
+    return scratch / f"chunk-{number}-{worker}.json"
+
+
+def _report_chunk(site_dir: Path, scratch: Path, worker: int) -> ChunkDone:
+    """`ChunkDone` for a worker: scan its pages, leave the report for the first process."""
+
+    def done(number: int, pages: list[str]) -> None:
+        path = _chunk_file(scratch, number, worker)
+        part = path.with_suffix(".part")
+        part.write_text(json.dumps(scan_pages(site_dir, pages)), encoding="utf-8")
+        os.replace(part, path)  # the first process never reads half a report
+
+    return done
 
 
 def _remove_outputs(config: MkDocsConfig, removed: list[str]) -> None:
@@ -177,11 +254,12 @@ def build_in_workers(
     count: int,
     only: list[str] | None = None,
     removed: list[str] | tuple[str, ...] = (),
+    index: SearchIndex | None = None,
 ) -> list[str]:
     """Build the site with ``count`` processes (this one included); with ``only``, update it:
     render just those docs paths, copy changed static files, delete the outputs of
-    ``removed`` ones. Returns the workers' MkDocs warnings (this process's own go to the
-    caller's log handler as usual)."""
+    ``removed`` ones. With ``index``, feed it the finished pages chunk by chunk. Returns the
+    workers' MkDocs warnings (this process's own go to the caller's log handler as usual)."""
     from mkdocs import utils
     from mkdocs.commands.build import _build_extra_template, _build_theme_template
     from mkdocs.structure.files import InclusionLevel
@@ -195,19 +273,26 @@ def build_in_workers(
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="definitive-workers-") as tmp:
         job = {"config_file": str(config_file), "overrides": overrides, "count": count}
-        job["only"] = only
+        job.update(only=only, stream=index is not None, scratch=tmp, chunk=CHUNK_PAGES)
+        chunks = None if index is None else _Chunks(index, Path(config.site_dir), Path(tmp), count)
         workers = [_start_worker({**job, "index": i}, Path(tmp)) for i in range(1, count)]
         try:
             files, nav, env = _prepare(config)
-            env = _build_share(config, files, nav, env, 0, count, only)
+            done = None if chunks is None else chunks.done
+            env = _build_share(config, files, nav, env, 0, count, only, done, CHUNK_PAGES)
             # Dirty copy: only files newer than their copy in site/ (all of them after a clean).
             files.copy_static_files(dirty=only is not None, inclusion=InclusionLevel.is_included)
             for template in config.theme.static_templates:
                 _build_theme_template(template, env, files, config, nav)
             for template in config.extra_templates:
                 _build_extra_template(template, files, config, nav)
+            while chunks is not None and any(p.poll() is None for p, _ in workers):
+                chunks.collect()  # start the next shard as soon as the last one is done
+                time.sleep(0.05)
             for process, result in workers:
                 warnings += _finish_worker(process, result)
+            if chunks is not None:
+                chunks.collect()
         finally:
             for process, _ in workers:
                 if process.poll() is None:
@@ -240,7 +325,11 @@ def main() -> None:
         try:
             config = config.plugins.on_config(config)
             files, nav, env = _prepare(config)
-            _build_share(config, files, nav, env, job["index"], job["count"], job["only"])
+            done = None
+            if job["stream"]:
+                done = _report_chunk(Path(config.site_dir), Path(job["scratch"]), job["index"])
+            index, count = job["index"], job["count"]
+            _build_share(config, files, nav, env, index, count, job["only"], done, job["chunk"])
         finally:
             config.plugins.on_shutdown()
     except MkDocsException as exc:

@@ -12,11 +12,21 @@ Pagefind process at a time, each writing its own bundle (``pagefind/``, ``pagefi
 ``pagefind-bundles.json`` at the site root lists them; the Search page and the header box
 (``site_templates/assets/search.js``) load the first and merge the others (Pagefind's
 ``mergeIndex``), so a query searches every page.
+
+On a big site Pagefind would otherwise run alone after MkDocs, on a core and a half, for a
+quarter of the build. So when Definitive's own driver renders the pages
+(publish/mkdocs_workers.py), ``SearchIndex`` indexes shards *while the rest still render*:
+the build processes report each finished chunk of pages, scanned for secrets and for the
+``data-pagefind-body`` marker, and once a shard's worth of pages is ready, Pagefind indexes
+it in the background (still one run at a time, so memory stays bounded). A page reaches the
+index only after it was scanned clean; the first leak stops the streaming, and the build then
+fails on the whole-site scan as before.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -25,9 +35,12 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.errors import BuildError
+from generator.publish.secrets import scan_bytes
 
 BUNDLE = "pagefind"
 BUNDLES = "pagefind-bundles.json"
@@ -38,6 +51,12 @@ _SHARD_BUNDLE = re.compile(rf"{BUNDLE}-\d+")
 NOT_CONTENT = (".headerlink", ".dfn-backlinks", ".dfn-backlink-list", ".dfn-tags", ".dfn-embed")
 # The marker in a tag, not in text: in a page's text `<` is always escaped.
 _BODY = re.compile(rb"<[A-Za-z][^<>]*\sdata-pagefind-body[\s=/>]")
+STREAM_SHARDS = 4
+"""A streamed index has at least this many shards: the last one is indexed after MkDocs
+ends, so about a quarter of Pagefind's work is left for then."""
+STREAM_MIN_SHARD = 250
+"""Smaller shards are not streamed: every bundle costs the browser a few requests (its entry
+file, metadata and WebAssembly) on the first search, more than a small site saves."""
 
 
 def bundle_name(number: int) -> str:
@@ -95,28 +114,184 @@ def _staged(site_dir: Path, pages: list[str], scratch: Path) -> Iterator[Path]:
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pagefind-shard-", dir=scratch) as folder:
         staging = Path(folder)
-        for page in pages:
-            target = staging / page
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(site_dir / page, target)
-            except OSError:  # another file system, or no hard links there
-                shutil.copyfile(site_dir / page, target)
+        _link_pages(site_dir, pages, staging)
         yield staging
 
 
-def _run_pagefind(site: Path, bundle: Path, where: str) -> None:
+def _pagefind_command(site: Path, bundle: Path) -> list[str]:
     command = [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"]
     command += ["--output-path", str(bundle)]  # explicit: the theme override loads it from here
     for selector in NOT_CONTENT:
         command += ["--exclude-selectors", selector]
+    return command
+
+
+def _run_pagefind(site: Path, bundle: Path, where: str) -> None:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            _pagefind_command(site, bundle), capture_output=True, text=True, check=False
+        )
     except OSError as exc:
         raise BuildError(f"search: cannot run Pagefind: {exc}") from None
-    if done.returncode != 0 or not (bundle / "pagefind.js").is_file():
-        detail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+    _check_pagefind(done.returncode, done.stderr or done.stdout, bundle, where)
+
+
+def _check_pagefind(code: int, output: str, bundle: Path, where: str) -> None:
+    if code != 0 or not (bundle / "pagefind.js").is_file():
+        detail = output.strip().splitlines()[-3:]
         raise BuildError(
             f"search: Pagefind failed to index the site{where} "
             f"(is the `pagefind[bin]` package installed?): {' '.join(detail)}"
         )
+
+
+# --- indexing while MkDocs renders ---------------------------------------------------------
+
+
+def scan_pages(site_dir: Path, pages: list[str]) -> dict[str, Any]:
+    """What a build process reports on pages it has just written (site-relative paths): which
+    carry Pagefind's body marker, and any secret in them. JSON-able: workers send it as is."""
+    marked: list[str] = []
+    leaks: list[tuple[str, int, str]] = []
+    for page in pages:
+        data = (site_dir / page).read_bytes()
+        leaks += [(page, line, kind) for line, kind in scan_bytes(data)]
+        if _BODY.search(data):
+            marked.append(page)
+    return {"pages": pages, "marked": marked, "leaks": leaks}
+
+
+@dataclass
+class _Run:
+    process: subprocess.Popen[bytes]
+    staging: Path
+    bundle: Path
+    output: Path
+    where: str
+
+
+@dataclass
+class SearchIndex:
+    """The site's Pagefind index: streamed shard by shard while the pages render when the
+    build allows it (`stream`), otherwise built in one go by `finish` (`index_site`)."""
+
+    site_dir: Path
+    shard_pages: int
+    scratch: Path
+    shard_size: int = 0
+    """Pages per streamed shard; 0 until `stream` says the build streams."""
+    scanned: set[str] = field(default_factory=set)
+    """Pages scanned clean by the build processes (the whole-site scan can skip them)."""
+    leaked: bool = False
+    bundles: list[str] = field(default_factory=list)
+    streamed_pages: int = 0
+    """Pages handed to Pagefind during the MkDocs step, before `finish`."""
+    _ready: list[str] = field(default_factory=list)
+    _queue: list[list[str]] = field(default_factory=list)
+    _run: _Run | None = None
+    _rendering: bool = True
+
+    def stream(self, pages: int) -> bool:
+        """Whether to index while ``pages`` pages render: only for a site big enough to cut
+        into `STREAM_SHARDS` shards of at least `STREAM_MIN_SHARD` pages."""
+        if pages < STREAM_SHARDS * STREAM_MIN_SHARD:
+            return False
+        self.shard_size = min(self.shard_pages, math.ceil(pages / STREAM_SHARDS))
+        return True
+
+    def add(self, report: dict[str, Any]) -> None:
+        """A chunk of finished pages, as `scan_pages` reported it, in rendering order."""
+        if report["leaks"]:
+            self.leaked = True  # nothing more is indexed; the whole-site scan fails the build
+        if self.leaked:
+            return
+        self.scanned.update(report["pages"])
+        self._ready += report["marked"]
+        while len(self._ready) >= self.shard_size:
+            self._queue.append(self._ready[: self.shard_size])
+            del self._ready[: self.shard_size]
+        self.poll()
+
+    def poll(self) -> None:
+        """Check on the running Pagefind; start the next shard when it is done."""
+        if self._run is not None and self._run.process.poll() is not None:
+            self._finish_run()
+        if self._run is None and self._queue:
+            self._start(self._queue.pop(0))
+
+    def finish(self) -> list[str]:
+        """Index what is left (everything, when nothing streamed) and list the bundles."""
+        self._rendering = False
+        if not self.shard_size or self.leaked or not (self.bundles or self._queue or self._run):
+            self.close()  # not streamed, or no page carried the marker: index the whole site
+            self.bundles = index_site(self.site_dir, self.shard_pages, self.scratch)
+            return self.bundles
+        if self._ready:
+            self._queue.append(self._ready)
+            self._ready = []
+        while self._run is not None or self._queue:
+            if self._run is not None:
+                self._run.process.wait()
+            self.poll()
+        listing = {"bundles": [f"{name}/" for name in self.bundles]}
+        (self.site_dir / BUNDLES).write_text(json.dumps(listing) + "\n", encoding="utf-8")
+        return self.bundles
+
+    def close(self) -> None:
+        """Stop a running Pagefind and remove its staging folder (after a failed build)."""
+        if self._run is not None:
+            if self._run.process.poll() is None:
+                self._run.process.kill()
+                self._run.process.wait()
+            shutil.rmtree(self._run.staging.parent, ignore_errors=True)
+            self._run = None
+        self._queue.clear()
+
+    def _start(self, pages: list[str]) -> None:
+        number = len(self.bundles) + 1
+        self.bundles.append(bundle_name(number))
+        if self._rendering:
+            self.streamed_pages += len(pages)
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="pagefind-shard-", dir=self.scratch))
+        staging = folder / "site"
+        _link_pages(self.site_dir, pages, staging)
+        bundle = self.site_dir / bundle_name(number)
+        output = folder / "pagefind.log"
+        with output.open("wb") as log:
+            try:
+                process = subprocess.Popen(
+                    _pagefind_command(staging, bundle),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            except OSError as exc:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise BuildError(f"search: cannot run Pagefind: {exc}") from None
+        where = f" (shard {number}, {len(pages)} pages)"
+        self._run = _Run(process, staging, bundle, output, where)
+
+    def _finish_run(self) -> None:
+        run, self._run = self._run, None
+        assert run is not None
+        try:
+            output = run.output.read_text(encoding="utf-8", errors="replace")
+            _check_pagefind(run.process.returncode, output, run.bundle, run.where)
+        finally:
+            shutil.rmtree(run.staging.parent, ignore_errors=True)
+
+
+def _link_pages(site_dir: Path, pages: list[str], staging: Path) -> None:
+    """Hard-link (or copy) ``pages`` into ``staging`` at their own paths, so that Pagefind
+    gives them the same URLs as in the site."""
+    folders: set[Path] = set()
+    for page in pages:
+        target = staging / page
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        try:
+            os.link(site_dir / page, target)
+        except OSError:  # another file system, or no hard links there
+            shutil.copyfile(site_dir / page, target)

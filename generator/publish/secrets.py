@@ -88,19 +88,24 @@ def scan_text(text: str) -> list[tuple[int, str]]:
     return scan_bytes(text.encode("utf-8"))
 
 
-def scan_site(site_dir: Path) -> list[Leak]:
+def scan_site(site_dir: Path, skip: set[str] | frozenset[str] = frozenset()) -> list[Leak]:
+    """Every secret in the site's text files but those in ``skip`` (site paths scanned
+    already)."""
     leaks: list[Leak] = []
     for path in sorted(site_dir.rglob("*")):
         rel = path.relative_to(site_dir).as_posix()
-        if path.suffix not in TEXT_SUFFIXES or rel.startswith(THEME_DIRS) or not path.is_file():
+        if path.suffix not in TEXT_SUFFIXES or rel.startswith(THEME_DIRS) or rel in skip:
+            continue
+        if not path.is_file():
             continue
         leaks += [Leak(rel, line, kind) for line, kind in scan_bytes(path.read_bytes())]
     return leaks
 
 
-def check_site(site_dir: Path) -> None:
-    """Raise `SecretLeakError` (after removing the leaking files) when the site holds a secret."""
-    leaks = scan_site(site_dir)
+def check_site(site_dir: Path, skip: set[str] | frozenset[str] = frozenset()) -> None:
+    """Raise `SecretLeakError` (after removing the leaking files) when the site holds a secret
+    (``skip``: site paths already scanned clean)."""
+    leaks = scan_site(site_dir, skip)
     if leaks:
         for rel in {leak.path for leak in leaks}:
             (site_dir / rel).unlink(missing_ok=True)
