@@ -156,3 +156,77 @@ def test_private_and_excluded_folders(check_vault, make_vault) -> None:
     assert set(notes) == {"public.md", "secret.md", "private/plan.md"}
     assert [n.path for n in analysis.vault.public_notes()] == ["public.md"]
     assert codes(analysis.findings) == []  # template and trash links are not checked
+
+
+# --- a second process parsing half the notes --------------------------------------------------
+
+MIXED: dict[str, str | bytes] = {
+    **{
+        f"notes/N{i:02}.md": f"---\ntags: [t{i % 3}]\n---\n# N{i}\n\n## Part\n\n"
+        f"See [[N{i + 1}#Part]] and #topic/{i % 4}. ^b{i}\n\n- item [x](N{i}.md)\n"
+        for i in range(12)
+    },
+    "meta/2026-10-06 run.md": GOOD_META,
+    "notes/Bad yaml.md": "---\ntitle: [unclosed\n---\nbody\n",
+    "notes/Empty.md": "",
+    "notes/Binary.md": b"\x00\x01\x02binary",
+    "notes/Latin.md": "caf\xe9 [[N01]]\n".encode("latin-1"),
+    "private/Secret plan.md": "# Plan\n\n[[N02]]\n",
+}
+
+
+def _load(vault, options=None):
+    from generator.config import Options
+    from generator.findings import Findings
+    from generator.load import load_vault
+
+    findings = Findings()
+    loaded = load_vault(vault, options or Options(), findings)
+    # Notes compare by identity (model.py); compare what they hold.
+    return {rel: vars(note) for rel, note in loaded.notes.items()}, findings.items
+
+
+def test_a_second_process_parses_half_the_notes_with_the_same_result(
+    make_vault, monkeypatch
+) -> None:
+    from generator.load import parse_worker
+
+    vault = make_vault(MIXED)
+    monkeypatch.setattr(parse_worker, "MIN_NOTES", 10**9)
+    alone = _load(vault)
+    answered: list[int] = []
+    real = parse_worker.ParseShare.results
+
+    def counted(self):
+        result = real(self)
+        answered.append(len(result))
+        return result
+
+    monkeypatch.setattr(parse_worker, "MIN_NOTES", 2)
+    monkeypatch.setattr(parse_worker, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parse_worker.ParseShare, "results", counted)
+    shared = _load(vault)
+    assert answered == [len(alone[0]) // 2 + 1]  # every other note, binary one included
+    assert list(shared[0]) == list(alone[0]) and shared[0] == alone[0]
+    assert shared[1] == alone[1]  # the same findings, in the same order
+    assert shared[0]["private/Secret plan.md"]["publish"] is False
+    assert {f.code for f in shared[1]} >= {"frontmatter-invalid", "note-binary", "note-encoding"}
+
+
+def test_a_failing_parse_worker_only_means_the_parent_parses_more(make_vault, monkeypatch) -> None:
+    import sys
+
+    from generator.load import parse_worker
+
+    vault = make_vault(MIXED)
+    monkeypatch.setattr(parse_worker, "MIN_NOTES", 10**9)
+    alone = _load(vault)
+    monkeypatch.setattr(parse_worker, "MIN_NOTES", 2)
+    monkeypatch.setattr(parse_worker, "cpu_count", lambda: 2)
+    for command in (
+        [sys.executable, "-c", "import sys; sys.exit(3)"],  # dies
+        [sys.executable, "-c", 'print(\'{"notes": {"notes/N01.md": 7}}\')'],  # nonsense
+        ["/nonexistent/python"],  # cannot start
+    ):
+        monkeypatch.setattr(parse_worker, "COMMAND", command)
+        assert _load(vault) == alone

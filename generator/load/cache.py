@@ -17,6 +17,8 @@ from generator.findings import Finding
 from generator.model import Block, Heading, Link, Note, Span, Tag
 
 FORMAT = 1
+Parsed = tuple[Note | None, list[Finding]]
+"""A note (None: not a note after all, e.g. binary) and the findings its parse raised."""
 
 
 def _span(data: dict[str, int] | None) -> Span | None:
@@ -69,16 +71,23 @@ class NoteCache:
         if isinstance(stored, dict) and stored.get("key") == self.key:
             self.entries = stored.get("notes", {})
 
-    def get(self, rel: str, sha: str) -> tuple[Note | None, list[Finding]] | None:
+    def get(self, rel: str, sha: str) -> Parsed | None:
         entry = self.entries.get(rel)
         if entry is None or entry.get("sha") != sha:
             return None
+        return self._use(rel, entry)
+
+    def put_entry(self, rel: str, entry: dict[str, Any]) -> Parsed | None:
+        """An entry made elsewhere (a parse worker): decoded and kept, or None if malformed."""
+        return self._use(rel, entry)
+
+    def _use(self, rel: str, entry: dict[str, Any]) -> Parsed | None:
         try:
             note = decode(entry["note"])
             findings = [
                 Finding(**{**f, "candidates": tuple(f["candidates"])}) for f in entry["findings"]
             ]
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):
             return None
         self.used[rel] = entry
         return note, findings

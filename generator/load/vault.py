@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import ALWAYS_EXCLUDED, Options
-from generator.findings import Findings
-from generator.load.cache import NoteCache
+from generator.findings import Finding, Findings
+from generator.load.cache import NoteCache, Parsed
 from generator.load.frontmatter import key_line, split_frontmatter
 from generator.load.kinds import detect_kind, validate
 from generator.load.markdown import parse_body, split_wikilink
+from generator.load.parse_worker import ParseShare
 from generator.model import Attachment, Heading, Link, Note, Tag, Vault
 
 NOTE_SUFFIX = ".md"
@@ -39,18 +40,28 @@ def load_vault(
         excluded.append(templates.strip("/") + "/**")
     private = tuple(p.strip("/") + "/" for p in options.private_folders if p.strip("/"))
 
-    notes: dict[str, Note] = {}
+    # Per note, in walk order: its result, or its bytes while it waits to be parsed.
+    results: dict[str, Parsed] = {}
+    pending: list[tuple[str, bytes, str]] = []
     attachments: dict[str, Attachment] = {}
     for path in _walk(root, excluded, findings):
         if advance is not None:
             advance(1)
         rel = path.relative_to(root).as_posix()
         if rel.lower().endswith(NOTE_SUFFIX):
-            note = read_note(path, rel, options, findings, cache)
-            if note is not None:
-                if rel.startswith(private):
-                    note.publish = False
-                notes[rel] = note
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                message = f"cannot read note: {exc.strerror}"
+                results[rel] = (None, [Finding("file-unreadable", rel, None, message, "error")])
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            cached = cache.get(rel, sha)
+            if cached is not None:
+                results[rel] = cached
+            else:
+                results[rel] = (None, [])  # keeps the walk order; filled in below
+                pending.append((rel, data, sha))
         else:
             try:
                 stat = path.stat()
@@ -61,6 +72,14 @@ def load_vault(
             attachments[rel] = Attachment(
                 rel, hashlib.sha256(data).hexdigest(), stat.st_size, not rel.startswith(private)
             )
+    _parse(root, pending, options, cache, results)
+    notes: dict[str, Note] = {}
+    for rel, (note, found) in results.items():
+        findings.items.extend(found)
+        if note is not None:
+            if rel.startswith(private):
+                note.publish = False
+            notes[rel] = note
     cache.save()
     return Vault(str(root), notes, attachments)
 
@@ -108,25 +127,33 @@ def _obsidian_templates_folder(root: Path) -> str | None:
     return folder if isinstance(folder, str) and folder.strip("/") else None
 
 
-def read_note(
-    path: Path, rel: str, options: Options, findings: Findings, cache: NoteCache
-) -> Note | None:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        findings.add("file-unreadable", rel, None, f"cannot read note: {exc.strerror}", "error")
-        return None
-    sha = hashlib.sha256(data).hexdigest()
-    cached = cache.get(rel, sha)
-    if cached is not None:
-        note, found = cached
-        findings.items.extend(found)
-        return note
+def _parse(
+    root: Path,
+    pending: list[tuple[str, bytes, str]],
+    options: Options,
+    cache: NoteCache,
+    results: dict[str, Parsed],
+) -> None:
+    """Parse the notes the cache did not have, a worker process taking every other one when
+    there are many (load/parse_worker.py); the parsed notes go into the cache."""
+    share = ParseShare.start(root, options.max_note_bytes, [(r, sha) for r, _, sha in pending])
+    mine = pending if share is None else pending[0::2]
+    for rel, data, sha in mine:
+        results[rel] = _parse_one(rel, data, sha, options, cache)
+    if share is None:
+        return
+    answered = share.results()
+    for rel, data, sha in pending[1::2]:
+        entry = answered.get(rel)
+        decoded = cache.put_entry(rel, entry) if entry is not None else None
+        results[rel] = decoded or _parse_one(rel, data, sha, options, cache)
+
+
+def _parse_one(rel: str, data: bytes, sha: str, options: Options, cache: NoteCache) -> Parsed:
     own = Findings()
     note = note_from_bytes(rel, data, options, own, sha)
     cache.put(rel, sha, note, own.items)
-    findings.items.extend(own.items)
-    return note
+    return note, own.items
 
 
 def note_from_bytes(
