@@ -25,10 +25,15 @@ def _span(data: dict[str, int] | None) -> Span | None:
     return Span(**data) if data is not None else None
 
 
+_PLAIN = {str, int, float, bool, type(None)}
+
+
 def _flat(value: Any) -> Any:
     """A model dataclass as JSON-ready data. `dataclasses.asdict` deep-copies every value on the
     way (frontmatter included) and was a fifth of a cold load; the model is shallow enough for
     a direct walk."""
+    if type(value) in _PLAIN:  # most values: skip the failing hasattr lookup
+        return value
     if hasattr(value, "__dataclass_fields__"):
         return {name: _flat(getattr(value, name)) for name in value.__dataclass_fields__}
     if isinstance(value, list | tuple):
@@ -93,6 +98,8 @@ class NoteCache:
         return note, findings
 
     def put(self, rel: str, sha: str, note: Note | None, findings: list[Finding]) -> None:
+        if self.path is None:
+            return  # nothing will be saved (check): skip encoding the note
         self.used[rel] = {
             "sha": sha,
             "note": encode(note),

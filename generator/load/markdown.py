@@ -12,6 +12,9 @@ Rules (each a few lines, in the style of markdown-it's own):
 - ``hashtag``: ``#tag`` and ``#nested/tag`` (not ``#123``, not inside words or URLs)
 - ``block_id``: `` ^block-id`` at the end of a paragraph or list item
 - the built-in ``link`` and ``image`` rules, wrapped to record the span of ``[x](y)``
+
+The core ``inline`` rule is replaced by one that leaves out inline tokens which cannot hold any
+of these (about half of a vault's text): see `_may_record`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
@@ -106,10 +110,14 @@ def _block_id(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _with_span(rule: Callable[[StateInline, bool], bool], opener: str):
+def _with_span(rule: Callable[[StateInline, bool], bool], opener: str, marker: str):
     """Wrap a built-in rule so the opening token it pushes remembers its source span."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
+        # Every rule is tried at every unmatched terminator character; the built-in rule would
+        # give up on any other first character too, so skip its setup there.
+        if state.src[state.pos] != marker:
+            return False
         start, count = state.pos, len(state.tokens)
         if not rule(state, silent):
             return False
@@ -121,6 +129,31 @@ def _with_span(rule: Callable[[StateInline, bool], bool], opener: str):
         return True
 
     return wrapped
+
+
+# --- core rule -------------------------------------------------------------------------
+
+
+def _may_record(content: str) -> bool:
+    """Whether inline tokenization of `content` could yield a child `parse_body` records.
+
+    Each recorded child starts at one of these: ``[`` (wikilinks, embeds, markdown links and
+    images, reference-style ones included), ``#`` (tags), ``^`` (block ids), ``%%`` (comments).
+    Autolinks, inline html and code spans are never recorded; they only matter by hiding one
+    of these, and without one there is nothing to hide.
+    """
+    return "[" in content or "#" in content or "^" in content or "%%" in content
+
+
+def _inline_where_needed(state: StateCore) -> None:
+    """markdown-it's core ``inline`` rule, leaving children empty where `_may_record` says no:
+    the children would be plain text, which nothing reads."""
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            if _may_record(token.content):
+                state.md.inline.parse(token.content, state.md, state.env, token.children)
 
 
 # --- block rule ------------------------------------------------------------------------
@@ -148,10 +181,13 @@ def _block_comment(state: StateBlock, start_line: int, end_line: int, silent: bo
     return True
 
 
-def make_parser() -> MarkdownIt:
+def make_parser(skip_plain_inline: bool = True) -> MarkdownIt:
+    """The body parser. ``skip_plain_inline=False`` tokenizes every inline token (for tests)."""
     # Only structure matters here (code, links, headings, blocks): emphasis, strikethrough and
     # entities never hide a link, and skipping them makes parsing a third faster.
     md = MarkdownIt("commonmark", {"html": True}).enable("table").disable(["emphasis", "entity"])
+    if skip_plain_inline:
+        md.core.ruler.at("inline", _inline_where_needed)
     md.block.ruler.before("fence", "obsidian_comment_block", _block_comment)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("newline", "obsidian_comment", _inline_comment)
@@ -159,11 +195,13 @@ def make_parser() -> MarkdownIt:
     md.inline.ruler.before("newline", "block_id", _block_id)
     md.inline.ruler.at(
         "link",
-        _with_span(md.inline.ruler.__rules__[md.inline.ruler.__find__("link")].fn, "link_open"),
+        _with_span(
+            md.inline.ruler.__rules__[md.inline.ruler.__find__("link")].fn, "link_open", "["
+        ),
     )
     md.inline.ruler.at(
         "image",
-        _with_span(md.inline.ruler.__rules__[md.inline.ruler.__find__("image")].fn, "image"),
+        _with_span(md.inline.ruler.__rules__[md.inline.ruler.__find__("image")].fn, "image", "!"),
     )
     return md
 
@@ -343,12 +381,13 @@ def _walk_inline(
     open_items: list[Token],
     offset: int,
 ) -> None:
+    recorded = [child for child in token.children or () if child.meta and "start" in child.meta]
+    if not recorded:
+        return  # most tokens: skip building the locator
     locate = _Locator(lines, token)
     claimed: set[tuple[int, int]] = set()
-    for child in token.children or ():
-        meta = child.meta or {}
-        if "start" not in meta:
-            continue
+    for child in recorded:
+        meta = child.meta
         span = locate.span(meta["start"], meta["end"])
         body_line = locate.line(meta["start"])
         line = offset + body_line + 1
