@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.errors import BuildError
 from generator.processes import cpu_count, worker_env
+from generator.publish.markdown_reuse import reusing_markdown
 
 if TYPE_CHECKING:
     import jinja2
@@ -82,6 +83,7 @@ def _prepare(config: MkDocsConfig) -> tuple[Files, Navigation, jinja2.Environmen
     return files, nav, env
 
 
+@reusing_markdown  # one Markdown instance for all of this process's pages
 def _build_share(
     config: MkDocsConfig,
     files: Files,
