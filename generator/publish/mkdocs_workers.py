@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.errors import BuildError
 from generator.processes import cpu_count, worker_env
+from generator.publish.markdown_reuse import reusing_markdown
 from generator.publish.search import SearchIndex, scan_pages
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ def _prepare(config: MkDocsConfig) -> tuple[Files, Navigation, jinja2.Environmen
     return files, nav, env
 
 
+@reusing_markdown  # one Markdown instance for all of this process's pages
 def _build_share(
     config: MkDocsConfig,
     files: Files,
