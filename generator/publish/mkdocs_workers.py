@@ -32,6 +32,7 @@ before MkDocs runs.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -280,6 +281,7 @@ def build_in_workers(
         workers = [_start_worker({**job, "index": i}, Path(tmp)) for i in range(1, count)]
         try:
             files, nav, env = _prepare(config)
+            gc.freeze()  # config, files and nav live as long as the build: out of GC passes
             done = None if chunks is None else chunks.done
             env = _build_share(config, files, nav, env, 0, count, only, done, CHUNK_PAGES)
             # Dirty copy: only files newer than their copy in site/ (all of them after a clean).
@@ -327,6 +329,7 @@ def main() -> None:
         try:
             config = config.plugins.on_config(config)
             files, nav, env = _prepare(config)
+            gc.freeze()  # config, files and nav live as long as the build: out of GC passes
             done = None
             if job["stream"]:
                 done = _report_chunk(Path(config.site_dir), Path(job["scratch"]), job["index"])
