@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from generator.pipeline import build
 from tests.conftest import settings_for
 
@@ -86,3 +88,30 @@ def test_parsed_note_cache_replays_findings_and_survives_corruption(make_vault, 
     third = _build(vault, tmp_path / "site")
     assert sorted((f.code, f.path, f.line) for f in third.findings) == expected
     assert third.emitted.written == []
+
+
+def test_a_build_killed_while_writing_cannot_leave_a_stale_page(
+    make_vault, tmp_path, monkeypatch
+) -> None:
+    import importlib
+
+    emit = importlib.import_module("generator.render.emit")  # the module, not the function
+    vault = make_vault(FILES)
+    _build(vault, tmp_path / "site")
+    (vault / "b.md").write_text("# B\n\nA draft that gets reverted.\n", encoding="utf-8")
+    real = emit.atomic_write
+
+    def killed_after_b(path: Path, data: bytes) -> None:
+        real(path, data)
+        if path.name == "b.md":
+            raise KeyboardInterrupt  # killed before the manifest is written
+
+    monkeypatch.setattr(emit, "atomic_write", killed_after_b)
+    with pytest.raises(KeyboardInterrupt):
+        _build(vault, tmp_path / "site")
+    monkeypatch.setattr(emit, "atomic_write", real)
+    (vault / "b.md").write_text(FILES["b.md"], encoding="utf-8")  # the edit is undone
+    report = _build(vault, tmp_path / "site")
+    assert "b.md" in report.emitted.written
+    page = (tmp_path / "site" / "b" / "index.html").read_text(encoding="utf-8")
+    assert "The b body." in page and "draft" not in page

@@ -73,16 +73,24 @@ def emit(plan: SitePlan, docs_dir: Path, cache_dir: Path) -> EmitResult:
     current: dict[str, str] = {}
     outputs: dict[str, bytes | Path] = {p: text.encode("utf-8") for p, text in plan.pages.items()}
     outputs.update(plan.files)
+    changed: list[tuple[str, bytes]] = []
     for rel in sorted(outputs):
         source = outputs[rel]
         data = source.read_bytes() if isinstance(source, Path) else source
         digest = hashlib.sha256(data).hexdigest()
         current[rel] = digest
-        target = docs_dir / rel
-        if previous.get(rel) == digest and target.is_file():
+        if previous.get(rel) == digest and (docs_dir / rel).is_file():
             result.unchanged += 1
-            continue
-        atomic_write(target, data)
+        else:
+            changed.append((rel, data))
+    if changed and previous:
+        # Forget what is about to change first: a build killed halfway through the writes
+        # must not leave a file with new bytes under its old digest, or a later build whose
+        # note went back to the old text would take the stale file as up to date.
+        kept = {rel: sha for rel, sha in previous.items() if current.get(rel) == sha}
+        atomic_write(manifest_path, json.dumps(kept, indent=0, sort_keys=True).encode("utf-8"))
+    for rel, data in changed:
+        atomic_write(docs_dir / rel, data)
         result.written.append(rel)
     for rel in sorted(set(previous) - set(current)):
         (docs_dir / rel).unlink(missing_ok=True)
