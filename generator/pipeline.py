@@ -159,6 +159,8 @@ def _build(settings: Settings, step: Step, verbose: bool) -> BuildReport:
                 exc.findings = analysis.findings.sorted()  # still show what check would say
                 raise
         if site.built:
+            if search is not None:
+                search.flush()  # the last shard indexes while the rest of the site is scanned
             try:
                 with step("Writing markdown beside pages", None):
                     write_markdown(plan, settings.site_dir, settings.docs_dir)

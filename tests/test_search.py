@@ -289,3 +289,64 @@ def test_a_failing_streamed_shard_is_a_clear_build_error(
     assert "Traceback" not in message
     assert not list(tmp_path.glob("vault/.definitive/cache/pagefind-shard-*"))
     assert not (tmp_path / "vault/.definitive/cache/site-stamp.json").exists()
+
+
+class _Running:
+    """A Pagefind run that goes on until the test ends it."""
+
+    def __init__(self) -> None:
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+
+def test_shards_start_as_soon_as_memory_allows(tmp_path, monkeypatch) -> None:
+    """While pages render, one Pagefind run at a time; once they are all rendered, the last
+    shard starts at once (before the scan of the rest of the site), beside the one still
+    running when together they index at most `search_shard_pages` pages."""
+    runs: list[tuple[list[str], _Running]] = []
+
+    def start(self, pages: list[str]) -> None:
+        self.bundles.append(search.bundle_name(len(self.bundles) + 1))
+        process = _Running()
+        runs.append((pages, process))
+        self._runs.append(search._Run(process, tmp_path, tmp_path, tmp_path, "", len(pages)))
+
+    monkeypatch.setattr(search.SearchIndex, "_start", start)
+    monkeypatch.setattr(search.SearchIndex, "_finish_run", lambda self, run: None)
+    monkeypatch.setattr(search, "cpu_count", lambda: 2)
+    index = search.SearchIndex(tmp_path, shard_pages=10, scratch=tmp_path)
+    assert index.stream(1000) and index.shard_size == 10  # min(10, 1000 / 4)
+    monkeypatch.setattr(index, "shard_size", 4)
+
+    def chunk(*pages: str) -> dict:
+        return {"pages": list(pages), "marked": list(pages), "leaks": []}
+
+    index.add(chunk("a", "b", "c", "d", "e"))  # a shard of 4 starts, "e" waits
+    index.add(chunk("f", "g", "h", "i", "j"))  # a second shard is ready: queued while rendering
+    assert [pages for pages, _ in runs] == [["a", "b", "c", "d"]]
+    runs[0][1].returncode = 0
+    index.poll()
+    assert [pages for pages, _ in runs][1:] == [["e", "f", "g", "h"]]
+    index.flush()  # all rendered: the last shard ("i", "j") starts beside the running one
+    assert [pages for pages, _ in runs][2:] == [["i", "j"]]
+    assert sum(len(pages) for pages, p in runs if p.poll() is None) <= 10
+    assert index.streamed_pages == 8 and index.bundles == ["pagefind", "pagefind-2", "pagefind-3"]
+
+
+def test_no_two_shards_run_at_once_beyond_the_page_budget(tmp_path, monkeypatch) -> None:
+    started: list[list[str]] = []
+
+    def start(self, pages: list[str]) -> None:
+        started.append(pages)
+        self._runs.append(search._Run(_Running(), tmp_path, tmp_path, tmp_path, "", len(pages)))
+
+    monkeypatch.setattr(search.SearchIndex, "_start", start)
+    monkeypatch.setattr(search, "cpu_count", lambda: 8)
+    index = search.SearchIndex(tmp_path, shard_pages=6, scratch=tmp_path)
+    index.stream(1000)
+    monkeypatch.setattr(index, "shard_size", 4)
+    index.add({"pages": list("abcdefgh"), "marked": list("abcdefgh"), "leaks": []})
+    index.flush()
+    assert started == [list("abcd")]  # 4 + 4 pages at once would pass the budget of 6

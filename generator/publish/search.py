@@ -18,7 +18,8 @@ quarter of the build. So when Definitive's own driver renders the pages
 (publish/mkdocs_workers.py), ``SearchIndex`` indexes shards *while the rest still render*:
 the build processes report each finished chunk of pages, scanned for secrets and for the
 ``data-pagefind-body`` marker, and once a shard's worth of pages is ready, Pagefind indexes
-it in the background (still one run at a time, so memory stays bounded). A page reaches the
+it in the background (one run at a time while pages render; after, as many as there are
+cores while together they index at most ``search_shard_pages`` pages). A page reaches the
 index only after it was scanned clean; the first leak stops the streaming, and the build then
 fails on the whole-site scan as before.
 """
@@ -33,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import BuildError
+from generator.processes import cpu_count
 from generator.publish.secrets import scan_bytes
 
 BUNDLE = "pagefind"
@@ -168,6 +171,7 @@ class _Run:
     bundle: Path
     output: Path
     where: str
+    pages: int
 
 
 @dataclass
@@ -188,7 +192,7 @@ class SearchIndex:
     """Pages handed to Pagefind during the MkDocs step, before `finish`."""
     _ready: list[str] = field(default_factory=list)
     _queue: list[list[str]] = field(default_factory=list)
-    _run: _Run | None = None
+    _runs: list[_Run] = field(default_factory=list)
     _rendering: bool = True
 
     def stream(self, pages: int) -> bool:
@@ -213,45 +217,64 @@ class SearchIndex:
         self.poll()
 
     def poll(self) -> None:
-        """Check on the running Pagefind; start the next shard when it is done."""
-        if self._run is not None and self._run.process.poll() is not None:
-            self._finish_run()
-        if self._run is None and self._queue:
-            self._start(self._queue.pop(0))
+        """Check on the Pagefind runs, and start queued shards when there is room: one run at
+        a time while pages render (they keep the cores busy); once they are all rendered, one
+        per core, as long as the runs together index at most `shard_pages` pages (the memory
+        bound that option sets)."""
+        for run in [run for run in self._runs if run.process.poll() is not None]:
+            self._runs.remove(run)
+            self._finish_run(run)
+        room = 1 if self._rendering else cpu_count()
+        while self._queue and len(self._runs) < room:
+            indexing = sum(run.pages for run in self._runs)
+            if self._runs and indexing + len(self._queue[0]) > self.shard_pages:
+                break
+            shard = self._queue.pop(0)
+            if self._rendering:
+                self.streamed_pages += len(shard)
+            self._start(shard)
+
+    def flush(self) -> None:
+        """The pages are all rendered: start indexing the last shard now. Its pages were scanned
+        clean as they were written, so it need not wait for the scan of the rest of the site
+        (the markdown copies, graph.json...), which Pagefind does not index."""
+        self._rendering = False
+        if self.shard_size and not self.leaked and self._ready:
+            self._queue.append(self._ready)
+            self._ready = []
+        self.poll()
 
     def finish(self) -> list[str]:
         """Index what is left (everything, when nothing streamed) and list the bundles."""
         self._rendering = False
-        if not self.shard_size or self.leaked or not (self.bundles or self._queue or self._run):
+        if not self.shard_size or self.leaked or not (self.bundles or self._queue):
             self.close()  # not streamed, or no page carried the marker: index the whole site
             self.bundles = index_site(self.site_dir, self.shard_pages, self.scratch)
             return self.bundles
         if self._ready:
             self._queue.append(self._ready)
             self._ready = []
-        while self._run is not None or self._queue:
-            if self._run is not None:
-                self._run.process.wait()
+        self.poll()
+        while self._runs:
+            time.sleep(0.02)
             self.poll()
         listing = {"bundles": [f"{name}/" for name in self.bundles]}
         (self.site_dir / BUNDLES).write_text(json.dumps(listing) + "\n", encoding="utf-8")
         return self.bundles
 
     def close(self) -> None:
-        """Stop a running Pagefind and remove its staging folder (after a failed build)."""
-        if self._run is not None:
-            if self._run.process.poll() is None:
-                self._run.process.kill()
-                self._run.process.wait()
-            shutil.rmtree(self._run.staging.parent, ignore_errors=True)
-            self._run = None
+        """Stop any running Pagefind and remove its staging folder (after a failed build)."""
+        for run in self._runs:
+            if run.process.poll() is None:
+                run.process.kill()
+                run.process.wait()
+            shutil.rmtree(run.staging.parent, ignore_errors=True)
+        self._runs.clear()
         self._queue.clear()
 
     def _start(self, pages: list[str]) -> None:
         number = len(self.bundles) + 1
         self.bundles.append(bundle_name(number))
-        if self._rendering:
-            self.streamed_pages += len(pages)
         self.scratch.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="pagefind-shard-", dir=self.scratch))
         staging = folder / "site"
@@ -270,11 +293,9 @@ class SearchIndex:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise BuildError(f"search: cannot run Pagefind: {exc}") from None
         where = f" (shard {number}, {len(pages)} pages)"
-        self._run = _Run(process, staging, bundle, output, where)
+        self._runs.append(_Run(process, staging, bundle, output, where, len(pages)))
 
-    def _finish_run(self) -> None:
-        run, self._run = self._run, None
-        assert run is not None
+    def _finish_run(self, run: _Run) -> None:
         try:
             output = run.output.read_text(encoding="utf-8", errors="replace")
             _check_pagefind(run.process.returncode, output, run.bundle, run.where)
