@@ -18,6 +18,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ class ParseShare:
     def __init__(self, root: Path, max_note_bytes: int, notes: list[tuple[str, str]]) -> None:
         self.notes = dict(notes)  # rel -> sha the parent read
         self.process: subprocess.Popen[bytes] | None = None
+        self.sender: threading.Thread | None = None
         job = {"root": str(root), "max_note_bytes": max_note_bytes, "notes": notes}
         try:
             self.process = subprocess.Popen(
@@ -45,11 +47,22 @@ class ParseShare:
                 stderr=subprocess.DEVNULL,
                 env=worker_env(),
             )
-            assert self.process.stdin is not None
-            self.process.stdin.write(json.dumps(job).encode("utf-8"))
-            self.process.stdin.close()
         except OSError:
             self.close()
+            return
+        # The job (a few hundred KB) is more than a pipe holds: written from a thread, so this
+        # process starts parsing while the worker is still importing.
+        data = json.dumps(job).encode("utf-8")
+        self.sender = threading.Thread(target=self._send, args=(data,), daemon=True)
+        self.sender.start()
+
+    def _send(self, data: bytes) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        try:
+            self.process.stdin.write(data)
+            self.process.stdin.close()
+        except OSError:  # the worker died: results() falls back
+            pass
 
     @classmethod
     def start(
@@ -66,6 +79,8 @@ class ParseShare:
         parsed as the parent read them; a note missing here is for the parent to parse."""
         if self.process is None:
             return {}
+        if self.sender is not None:
+            self.sender.join()
         try:
             assert self.process.stdout is not None
             answer = json.loads(self.process.stdout.read())
