@@ -131,3 +131,43 @@ def test_a_bad_build_workers_value_is_a_clear_config_error(tmp_path, value: str)
     with pytest.raises(UsageError) as caught:
         load_settings(vault=tmp_path / "vault", config=config, site_dir=tmp_path / "site")
     assert str(config) in str(caught.value) and "build_workers" in str(caught.value)
+
+
+def test_the_nav_rendered_once_for_many_pages_is_the_nav_material_renders(
+    make_vault, tmp_path
+) -> None:
+    """Pages that are not in the nav reuse one rendering of Material's sidebar and tabs
+    (site_templates/overrides/partials/nav.html, tabs.html): the site must be byte for byte
+    the one Material's own partials give, at every depth and in every folder."""
+    import shutil
+
+    from generator.config import site_templates_dir
+
+    ours = site_templates_dir() / "overrides"
+    materials = tmp_path / "materials-partials"
+    shutil.copytree(ours, materials)
+    for name in ("nav.html", "tabs.html"):
+        (materials / "partials" / name).unlink()
+    vault = make_vault(
+        {
+            **NOTES,
+            "notes/deep/er/Nested.md": "# Nested\n\n#grading #deep/tag\n[[Rubric]]\n",
+            "Top level.md": "# Top level\n\nNext to the home page. #grading\n",
+        }
+    )
+    sites = {}
+    for name, custom_dir in (("cached", ours), ("material", materials)):
+        config = tmp_path / f"{name}.yml"
+        config.write_text(
+            f"site_name: Nav\ntheme:\n  name: material\n  custom_dir: {custom_dir}\n"
+            "  features: [navigation.tabs]\nplugins: []\n"
+            "extra:\n  definitive:\n    search: false\n    build_workers: 1\n",
+            encoding="utf-8",
+        )
+        build(settings_for(vault, tmp_path / name, config=config))
+        sites[name] = _site_files(tmp_path / name)
+    pages = [p for p in sites["material"] if p.endswith(".html")]
+    assert {"notes/deep/er/nested/index.html", "tags/deep/tag/index.html"} <= set(pages)
+    assert [p for p in pages if sites["cached"][p] != sites["material"][p]] == []
+    nested = sites["cached"]["notes/deep/er/nested/index.html"].decode("utf-8")
+    assert 'class="md-tabs__link"' in nested and 'href="../../../../tags/"' in nested

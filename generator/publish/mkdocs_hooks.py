@@ -6,6 +6,12 @@
   parser to hand it back unchanged, and on a vault with big hubs that was a quarter of MkDocs'
   time. Other renderers of the docs tree just see an HTML comment and an HTML block.
 - Then each page's content is sanitised (the generated HTML included).
+- Material renders the whole navigation (sidebar and tabs) into every page, a third of its
+  page template's time. For a page that is not itself in the nav, as nearly every note is, no
+  nav item is active, so that HTML depends only on the page's depth (its relative links):
+  ``dfn_cached`` renders it once per depth. The theme overrides ``partials/nav.html`` and
+  ``partials/tabs.html`` wrap Material's own partials (reached as ``theme/partials/...``)
+  in it.
 
 MkDocs loads this file by path (``hooks:``); what it sets aside lives on the page object, so
 the hooks hold no state of their own. The options come from ``extra.definitive``.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from generator.publish.sanitize import sanitize
@@ -47,3 +54,26 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     options = (config.get("extra") or {}).get("definitive") or {}
     hosts = options.get("iframe_hosts") or []
     return sanitize(html, [hosts] if isinstance(hosts, str) else hosts)
+
+
+class _RenderedOnce:
+    """``{% call dfn_cached(name, key) %}...{% endcall %}``: the block's HTML, rendered the first
+    time a (name, key) is asked for and reused after. One per build (`on_env`)."""
+
+    def __init__(self) -> None:
+        self.html: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, name: str, key: str, caller: Callable[[], Any]) -> Any:
+        cached = self.html.get((name, key))
+        if cached is None:
+            cached = self.html[(name, key)] = caller()
+        return cached
+
+
+def on_env(env: Any, config: Any, files: Any) -> Any:
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    theme = [d for d in config.theme.dirs if d != config.theme.custom_dir]
+    env.loader = ChoiceLoader([env.loader, PrefixLoader({"theme": FileSystemLoader(theme)})])
+    env.globals["dfn_cached"] = _RenderedOnce()
+    return env
