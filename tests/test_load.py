@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from generator.findings import Finding
 
 
@@ -230,3 +232,29 @@ def test_a_failing_parse_worker_only_means_the_parent_parses_more(make_vault, mo
     ):
         monkeypatch.setattr(parse_worker, "COMMAND", command)
         assert _load(vault) == alone
+
+
+def test_an_interrupted_load_leaves_no_parse_worker_behind(make_vault, monkeypatch) -> None:
+    from generator.load import parse_worker
+    from generator.load import vault as vault_module
+
+    vault = make_vault(MIXED)
+    shares: list[parse_worker.ParseShare] = []
+    real_start = parse_worker.ParseShare.start.__func__
+
+    def start(cls, *args):
+        share = real_start(cls, *args)
+        shares.append(share)
+        return share
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parse_worker, "MIN_NOTES", 2)
+    monkeypatch.setattr(parse_worker, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parse_worker.ParseShare, "start", classmethod(start))
+    monkeypatch.setattr(vault_module, "_parse_one", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _load(vault)
+    (share,) = shares
+    assert share.process is not None and share.process.poll() is not None  # stopped

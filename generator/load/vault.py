@@ -155,8 +155,13 @@ def _parse(
     there are many (load/parse_worker.py); the parsed notes go into the cache."""
     share = ParseShare.start(root, options.max_note_bytes, [(r, sha) for r, _, sha in pending])
     mine = pending if share is None else pending[0::2]
-    for rel, data, sha in mine:
-        results[rel] = _parse_one(rel, data, sha, options, cache)
+    try:
+        for rel, data, sha in mine:
+            results[rel] = _parse_one(rel, data, sha, options, cache)
+    except BaseException:
+        if share is not None:
+            share.close()  # interrupted: no worker left behind, blocked on its answer
+        raise
     if share is None:
         return
     answered = share.results()
