@@ -260,15 +260,11 @@ class SearchIndex:
 
     def finish(self) -> list[str]:
         """Index what is left (everything, when nothing streamed) and list the bundles."""
-        self._rendering = False
-        if not self.shard_size or self.leaked or not (self.bundles or self._queue):
+        self.flush()  # a no-op when the build already flushed
+        if not self.shard_size or self.leaked or not self.bundles:
             self.close()  # not streamed, or no page carried the marker: index the whole site
             self.bundles = index_site(self.site_dir, self.shard_pages, self.scratch)
             return self.bundles
-        if self._ready:
-            self._queue.append(self._ready)
-            self._ready = []
-        self.poll()
         while self._runs:
             time.sleep(0.02)
             self.poll()
