@@ -2,7 +2,7 @@
 """Set up and run Definitive from a fresh checkout, with nothing but Python 3.11+.
 
     python3 dev.py demo    # run the nightly pipeline on a copy of vault/, site into site/
-    python3 dev.py test    # run the whole test suite (what CI runs)
+    python3 dev.py test    # ruff, mypy, then the whole test suite (what CI runs)
 
 ``demo`` copies vault/ to .demo/vault (git-ignored, replaced on every run, so the repository
 stays clean and every demo performs the same real merge of the 4 pending meta articles) and
@@ -10,7 +10,9 @@ runs ``definitive nightly --offline`` on it: consolidate, check, build.
 
 Both create ``.venv/`` on first use and install the project from pyproject.toml into it
 (again whenever pyproject.toml changes). ``test`` also installs Debian's ``chromium`` with
-apt-get when it is missing, for the browser tests. Extra arguments go to the tool:
+apt-get when it is missing, for the browser tests, and with no arguments runs ``ruff check``
+and ``mypy`` before pytest. Extra arguments go to the tool (to pytest for ``test``, which
+then skips the linters):
 ``python3 dev.py test -k links``, ``python3 dev.py demo --strict``.
 """
 
@@ -87,6 +89,12 @@ def main(argv: list[str]) -> int:
         return subprocess.call([*nightly, "--site-dir", "site", *rest])
     ensure_venv("[test]")
     ensure_chromium()
+    if not rest:  # the whole suite (what CI runs) starts with the linters
+        say("ruff check, then mypy")
+        for lint in (["ruff", "check", "--quiet", "."], ["mypy"]):
+            code = subprocess.call([str(PYTHON), "-m", *lint])
+            if code:
+                return code
     return subprocess.call([str(PYTHON), "-m", "pytest", *rest])
 
 

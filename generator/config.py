@@ -203,7 +203,7 @@ def load_settings(
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise UsageError(f"{config_file}: not valid YAML: {exc}") from None
         raw = loaded if isinstance(loaded, dict) else {}
-    extra = raw.get("extra") if isinstance(raw.get("extra"), dict) else {}
+    extra = raw["extra"] if isinstance(raw.get("extra"), dict) else {}
     options = Options.from_mapping(extra.get("definitive"), str(config_file))
     base = config_file.parent if config_file is not None else Path.cwd()
 

@@ -210,7 +210,7 @@ class AnthropicConsolidator:
         """Create the batch, poll it with a progress bar until it ends, stream its results
         (in any order: matched by custom_id)."""
         self.requests += 1
-        batch = self.client.messages.batches.create(requests=requests)
+        batch = self.client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
         with self.step("Waiting for the message batch", len(requests)) as advance:
             done = 0
             while batch.processing_status != "ended":
@@ -242,11 +242,11 @@ class _BatchTimeout(Exception):
 
 def _error_type(exc: anthropic.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    error = body["error"] if isinstance(body.get("error"), dict) else {}
     return str(error.get("type", "error"))
 
 
 def _error_text(exc: anthropic.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    error = body["error"] if isinstance(body.get("error"), dict) else {}
     return str(error.get("message", exc.message))

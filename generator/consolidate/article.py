@@ -59,7 +59,7 @@ class Section:
     """Line index after the section's last line."""
     lead: list[str] = field(default_factory=list)
     """Lines between the heading and the first item (kept verbatim)."""
-    items: list[Bullet] | list[Step] = field(default_factory=list)
+    items: list[Bullet | Step] = field(default_factory=list)
     trail: list[str] = field(default_factory=list)
     """Lines after the last item (blank lines, a trailing paragraph), kept verbatim."""
 

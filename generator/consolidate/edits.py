@@ -9,6 +9,7 @@ the article as it was before the run, so a model cannot invent block ids.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -158,7 +159,12 @@ def _strip_link(name: str) -> str:
 def aliases(article: Article) -> dict[str, Bullet | Step]:
     """``L1``.. for learnings, ``P1``.. for pitfalls, ``S1``.. for steps, by position."""
     table: dict[str, Bullet | Step] = {}
-    for prefix, items in (("L", article.learnings), ("P", article.pitfalls), ("S", article.steps)):
+    sections: tuple[tuple[str, Sequence[Bullet | Step]], ...] = (
+        ("L", article.learnings),
+        ("P", article.pitfalls),
+        ("S", article.steps),
+    )
+    for prefix, items in sections:
         for number, item in enumerate(items, 1):
             table[f"{prefix}{number}"] = item
     return table

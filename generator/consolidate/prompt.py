@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from generator.consolidate.article import Bullet, Step
 from generator.consolidate.edits import ANSWER_SCHEMA
 from generator.consolidate.proposal import ArticleInput
 from generator.consolidate.redact import redact
@@ -65,7 +67,7 @@ def system_blocks(rules: list[Note]) -> list[dict[str, Any]]:
 
 def user_message(item: ArticleInput) -> str:
     lines = [f"Article: {item.title}", ""]
-    sections = (
+    sections: tuple[tuple[str, str, Sequence[Bullet | Step]], ...] = (
         ("Skill steps", "S", item.article.steps),
         ("Learnings", "L", item.article.learnings),
         ("Pitfalls", "P", item.article.pitfalls),

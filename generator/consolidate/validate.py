@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 
 from generator.consolidate.article import EDITED_SECTIONS, Article, Bullet, parse_article
 from generator.consolidate.edits import Op, aliases, is_deprecated
@@ -51,7 +52,7 @@ def keep_pins(fresh: dict[str, str], old: dict[str, str], pinned: list[str]) -> 
     return {**fresh, **{key: old[key] for key in pinned if key in old and key in fresh}}
 
 
-def check_ops(ops: list[Op], inputs: set[str], pinned: set[str], source_text: str) -> None:
+def check_ops(ops: list[Op], inputs: set[str], pinned: Collection[str], source_text: str) -> None:
     """Every op cites only this run's input, leaves pinned text alone, and adds nothing unsafe."""
     for index, op in enumerate(ops, 1):
         label = f"op {index} ({op.op})"

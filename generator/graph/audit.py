@@ -29,6 +29,9 @@ def audit_links(graph: LinkGraph, findings: Findings) -> None:
                     "link-broken", *where, f"unresolved link {link.raw}{hint}", "warning", guess
                 )
                 continue
+            target = res.target
+            if target is None:  # outside the vault: reported above
+                continue
             if res.status == "ambiguous":
                 findings.add(
                     "link-ambiguous",
@@ -42,18 +45,18 @@ def audit_links(graph: LinkGraph, findings: Findings) -> None:
                 findings.add(
                     "link-case-mismatch",
                     *where,
-                    f"{link.raw} matches {res.target} only when case is ignored",
+                    f"{link.raw} matches {target} only when case is ignored",
                     "warning",
-                    (res.target,),
+                    (target,),
                 )
             if res.alias is not None:
                 findings.add(
                     "link-alias-only",
                     *where,
-                    f"{link.raw} matches only an alias of {res.target}; Obsidian leaves it "
-                    f"unresolved, write [[{vault.notes[res.target].stem}|{res.alias}]]",
+                    f"{link.raw} matches only an alias of {target}; Obsidian leaves it "
+                    f"unresolved, write [[{vault.notes[target].stem}|{res.alias}]]",
                     "warning",
-                    (res.target,),
+                    (target,),
                 )
             if res.problem == "heading-missing":
                 findings.add(

@@ -35,11 +35,11 @@ class LinkGraph:
 
 def build_graph(vault: Vault) -> LinkGraph:
     resolver = Resolver(vault)
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for note in vault.notes.values():
         graph.add_node(note.path, kind=note.kind, title=note.title, publish=note.publish)
     links: dict[str, list[ResolvedLink]] = {}
-    embeds = nx.DiGraph()
+    embeds: nx.DiGraph[str] = nx.DiGraph()
     incoming: dict[str, set[str]] = defaultdict(set)
     for note in vault.notes.values():
         resolved = [

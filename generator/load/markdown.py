@@ -352,9 +352,9 @@ def parse_body(body: str, body_offset: int) -> ParsedBody:
 
 def _last_table_map(tokens: list[Token], index: int) -> tuple[int, int] | None:
     for back in range(index, -1, -1):
-        if tokens[back].type == "table_open" and tokens[back].map:
-            start, end = tokens[back].map
-            return (start, end)
+        found = tokens[back].map
+        if tokens[back].type == "table_open" and found:
+            return (found[0], found[1])
     return None
 
 

@@ -193,7 +193,7 @@ def reuse_markdown(config: MkDocsConfig) -> Iterator[None]:
     def render(page: Page, config: MkDocsConfig, files: Files) -> None:
         renderer.render(page, config, files)
 
-    Page.render = render  # type: ignore[method-assign]
+    Page.render = render  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

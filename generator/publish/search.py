@@ -128,7 +128,7 @@ def _pagefind() -> list[str]:
     pagefind`` every run (one per shard) paid 0.08 s of Python start-up first. The module
     finds a binary installed some other way."""
     try:
-        from pagefind_bin import get_executable
+        from pagefind_bin import get_executable  # type: ignore[import-untyped]
 
         return [str(get_executable())]
     except (ImportError, OSError):

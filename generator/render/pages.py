@@ -226,14 +226,14 @@ def plan_site(
         ]
     )
     tag_template = env.get_template("tag.md.j2")
-    for key, members in tagged.items():
+    for key, tag_members in tagged.items():
         page = tag_pages[key]
         plan.pages[page] = tag_template.render(
             name=names[key],
             all_tags=relative_url(page, tags_index),
             entries=[
                 _entry(n, href(page, plan.note_paths[n.path]))
-                for n in sorted(members.values(), key=lambda n: n.title.casefold())
+                for n in sorted(tag_members.values(), key=lambda n: n.title.casefold())
             ],
         )
 

@@ -261,7 +261,7 @@ class ProofPages:
 
     def filters(self, note: Note) -> dict[str, str]:
         """Search filters for a note's page (Pagefind): kind, agent and outcome where known."""
-        found = {"kind": note.kind}
+        found: dict[str, str] = {"kind": note.kind}
         run = self._runs.get(note.path)
         if run is not None:
             found["outcome"] = run.outcome
