@@ -5,7 +5,9 @@
   already final HTML; Python-Markdown would only parse it tag by tag with its pure-Python HTML
   parser to hand it back unchanged, and on a vault with big hubs that was a quarter of MkDocs'
   time. Other renderers of the docs tree just see an HTML comment and an HTML block.
-- Then each page's content is sanitised (the generated HTML included).
+- Then each page's content is sanitised (the generated HTML included). Its ids get the
+  sanitiser's ``user-content-`` prefix, and so do the entries of the page's table of contents
+  (``page.toc``, which Material renders outside the content and tracks while scrolling by id).
 - Material renders the whole navigation (sidebar and tabs) into every page, a third of its
   page template's time. For a page that is not itself in the nav, as nearly every note is, no
   nav item is active, so that HTML depends only on the page's depth (its relative links):
@@ -24,7 +26,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from generator.publish.sanitize import sanitize
+from generator.publish.sanitize import prefixed_id, sanitize
 
 GENERATED = re.compile(r"^<!-- dfn:html -->\n(.*?)\n<!-- /dfn:html -->$", re.M | re.S)
 # A placeholder nobody writes: random per process, letters and digits only, so Python-Markdown
@@ -53,7 +55,14 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
         html = html.replace(f"<p>{placeholder}</p>", block).replace(placeholder, block)
     options = (config.get("extra") or {}).get("definitive") or {}
     hosts = options.get("iframe_hosts") or []
+    _prefix_toc(getattr(page, "toc", None) or [])
     return sanitize(html, [hosts] if isinstance(hosts, str) else hosts)
+
+
+def _prefix_toc(items: Any) -> None:
+    for item in items:
+        item.id = prefixed_id(item.id)
+        _prefix_toc(item.children)
 
 
 class _RenderedOnce:
