@@ -141,25 +141,37 @@ def test_home_follow_wikilink_and_backlinks(page, site_url: str) -> None:
     assert page.locator("h1").first.inner_text().startswith("Grading an article")
     page.screenshot(path=str(ARTIFACTS / "article.png"), full_page=True)
 
-    backlinks = page.locator("h2#backlinks + ul a")
+    backlinks = page.locator("h2.dfn-backlinks + ul a")
     titles = backlinks.all_inner_texts()
     assert "Jennifer" in titles and "How we grade" in titles
-    page.locator("h2#backlinks + ul a", has_text="How we grade").click()
+    page.locator("h2.dfn-backlinks + ul a", has_text="How we grade").click()
     page.wait_for_url("**/notes/how-we-grade/")
     assert page.locator(".dfn-embed").count() == 3
 
 
+def _in_view(locator) -> bool:
+    """Whether the element is scrolled into the viewport, below Material's sticky header."""
+    return locator.evaluate(
+        """e => { const r = e.getBoundingClientRect();
+                  const header = document.querySelector('.md-header').getBoundingClientRect();
+                  return r.top >= header.bottom - 2 && r.top < innerHeight; }"""
+    )
+
+
 def test_heading_and_block_links_land_on_their_target(page, site_url: str) -> None:
+    """Links keep their clean fragments (#skill), which reach the prefixed ids' anchors."""
     page.goto(site_url + "notes/knowledge-panel-field-guide/")
     page.locator("article a", has_text="Building a knowledge panel › Skill").click()
     page.wait_for_url("**/articles/building-a-knowledge-panel/#skill")
-    assert page.locator("h2#skill").is_visible()
+    assert page.locator("h2#user-content-skill").is_visible()
+    assert _in_view(page.locator("h2#user-content-skill"))
     page.go_back()
     page.locator("article a", has_text="^l-first-name-initial").click()
     page.wait_for_url("**/collecting-positive-comments/#^l-first-name-initial")
-    anchor = page.locator('[id="^l-first-name-initial"]')
+    anchor = page.locator('a[name="^l-first-name-initial"]')
     assert anchor.count() == 1
     assert anchor.evaluate("e => e.closest('li').textContent").strip() != ""
+    assert _in_view(anchor)
 
 
 def test_search_finds_a_word_from_a_note_body(page, site_url: str) -> None:
@@ -212,7 +224,7 @@ def test_agent_page_shows_its_chart(page, site_url: str) -> None:
     assert chart.locator("circle.dfn-dot").count() == 9  # Cam's nine published runs
     box = chart.bounding_box()
     assert box is not None and box["width"] > 300
-    assert page.locator("#dfn-track-record").is_visible()
+    assert page.locator("h2.dfn-track-record").is_visible()
 
 
 def test_graph_page_draws_every_node(page, site_url: str) -> None:
@@ -244,12 +256,17 @@ def test_local_graph_loads_when_opened(page, site_url: str) -> None:
     assert 2 < int(canvas.get_attribute("data-nodes") or 0) < 42
 
 
+SEARCH_INPUT = "#dfn-search pagefind-input input"
+SEARCH_RESULTS = "#dfn-search a.pf-result-link"
+
+
 def test_pagefind_search_finds_and_filters(page, site_url: str) -> None:
     page.goto(site_url + "find/")
-    page.locator(".pagefind-ui__search-input").fill("espresso")
-    hit = page.locator(".pagefind-ui__result-link").first
+    page.locator(SEARCH_INPUT).fill("espresso")
+    hit = page.locator(SEARCH_RESULTS).first
     hit.wait_for(timeout=15_000)
-    assert page.locator(".pagefind-ui__filter-panel").inner_text().count("Outcome") == 1
+    names = page.locator("#dfn-search .pf-filter-group-name").all_inner_texts()
+    assert [n.lower() for n in names].count("outcome") == 1
     hit.click()
     page.wait_for_load_state()
     assert "espresso" in page.locator("article").inner_text().lower()
@@ -257,8 +274,8 @@ def test_pagefind_search_finds_and_filters(page, site_url: str) -> None:
 
 def test_search_page_takes_a_query_in_its_url(page, site_url: str) -> None:
     page.goto(site_url + "find/?q=espresso")
-    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15_000)
-    assert page.locator(".pagefind-ui__search-input").input_value() == "espresso"
+    page.locator(SEARCH_RESULTS).first.wait_for(timeout=15_000)
+    assert page.locator(SEARCH_INPUT).input_value() == "espresso"
 
 
 def _wait_for_pages(page, links: str, expected: set[str], exact: bool = False) -> set[str]:
@@ -275,7 +292,7 @@ def _wait_for_pages(page, links: str, expected: set[str], exact: bool = False) -
 
 
 def test_search_page_searches_every_bundle_and_filters_across_them(sharded_page, sharded_url):
-    page, links = sharded_page, ".pagefind-ui__result-link"
+    page, links = sharded_page, SEARCH_RESULTS
     for word, url in (("zanzibar", "/agents/ana/"), ("quokka", "/notes/quokka/")):
         page.goto(f"{sharded_url}find/?q={word}")
         _wait_for_pages(page, links, {url})
@@ -283,12 +300,9 @@ def test_search_page_searches_every_bundle_and_filters_across_them(sharded_page,
     # Pages from the first bundle, the middle one and the last one.
     _wait_for_pages(page, links, {"/agents/ana/", "/meta/2026-01-02-bo-brews/", "/notes/water/"})
     # The filters hold the values of every bundle; picking one narrows across all of them.
-    agents = page.locator(".pagefind-ui__filter-block").filter(
-        has=page.get_by_text("Agent", exact=True)
-    )
-    agents.locator("summary").click()
-    values = agents.locator(".pagefind-ui__filter-value").all_inner_texts()
-    assert {"Ana", "Bo"} <= {v.split(" (")[0] for v in values}
+    agents = page.locator('#dfn-search details.pf-filter-group[data-filter-name="agent"]')
+    values = agents.locator("input.pf-checkbox-input").evaluate_all("es => es.map(e => e.value)")
+    assert {"Ana", "Bo"} <= set(values)
     agents.locator("label", has_text="Bo").click()
     _wait_for_pages(page, links, {"/meta/2026-01-02-bo-brews/"}, exact=True)
 

@@ -3,15 +3,22 @@
  * The header box (partials/definitive-search.html) is a link to the Search page. Clicking it,
  * or pressing /, s, f or Ctrl/Cmd+K, loads Pagefind's Component UI (script and styles from
  * the first bundle, nothing before that) and opens its search modal. The Search page
- * (#dfn-search) gets Pagefind's Default UI with filters. A big site's index comes in several
- * bundles (pagefind/, pagefind-2/...), listed in pagefind-bundles.json: both UIs load the
- * first and merge the others, so every query searches every page. If anything fails to load,
- * the box falls back to its link.
+ * (#dfn-search) gets the same Component UI, laid out as a page with a filter pane, as an
+ * instance of its own ("page"). A big site's index comes in several bundles (pagefind/,
+ * pagefind-2/...), listed in pagefind-bundles.json: both load the first and merge the others,
+ * so every query searches every page. If anything fails to load, the box falls back to its
+ * link.
+ *
+ * Not Pagefind's Default UI: it writes filter values into the page as HTML, and those come
+ * from notes (an agent's title, a file name), so a title like <img src=x onerror=...> ran on
+ * the Search page. The Component UI writes titles and filter values as text. Nothing here
+ * builds HTML from index data either.
  */
 (function () {
   "use strict";
 
   var modal = null; // promise of the <pagefind-modal>, once set up
+  var components = null; // promise of the Component UI's bundle paths, once loaded
 
   // Pagefind's default modal, plus the Search page's filters (kind, agent, outcome).
   var MODAL =
@@ -49,19 +56,31 @@
     return paths.slice(1).map(function (path) { return { bundlePath: path }; });
   }
 
+  // The Component UI (script, styles) and the bundle paths, loaded once for the page.
+  function loadComponents(root) {
+    if (!components) {
+      var first = new URL("pagefind/", root);
+      components = Promise.all([
+        bundles(root),
+        load("link", { rel: "stylesheet", href: new URL("pagefind-component-ui.css", first).href }),
+        load("script", { src: new URL("pagefind-component-ui.js", first).href }),
+      ]).then(function (done) { return done[0]; });
+      components.catch(function () { components = null; });
+    }
+    return components;
+  }
+
+  function configure(name, paths) {
+    window.PagefindComponents.configureInstance(name, {
+      bundlePath: paths[0],
+      mergeIndex: merged(paths),
+    });
+  }
+
   function setUpModal(trigger) {
     var root = new URL(trigger.getAttribute("data-dfn-search"), document.baseURI);
-    var first = new URL("pagefind/", root);
-    return Promise.all([
-      bundles(root),
-      load("link", { rel: "stylesheet", href: new URL("pagefind-component-ui.css", first).href }),
-      load("script", { src: new URL("pagefind-component-ui.js", first).href }),
-    ]).then(function (done) {
-      var paths = done[0];
-      window.PagefindComponents.configureInstance("default", {
-        bundlePath: paths[0],
-        mergeIndex: merged(paths),
-      });
+    return loadComponents(root).then(function (paths) {
+      configure("default", paths);
       var element = document.createElement("pagefind-modal");
       element.className = "dfn-search-modal";
       element.innerHTML = MODAL;
@@ -122,19 +141,26 @@
     open(trigger);
   });
 
+  // The Search page: input, summary, filter pane and results of an instance of its own.
+  var PAGE =
+    "<pagefind-input instance=\"page\"></pagefind-input>" +
+    "<div class=\"dfn-search-page\">" +
+    "<pagefind-filter-pane instance=\"page\" open=\"kind,agent,outcome\"></pagefind-filter-pane>" +
+    "<div class=\"dfn-search-page__results\"><pagefind-summary instance=\"page\"></pagefind-summary>" +
+    "<pagefind-results instance=\"page\"></pagefind-results></div></div>";
+
   function searchPage(element) {
     var root = new URL(element.getAttribute("data-dfn-root"), document.baseURI);
-    Promise.all([
-      bundles(root),
-      load("script", { src: new URL("pagefind/pagefind-ui.js", root).href }),
-    ]).then(function (done) {
-      var paths = done[0];
-      var ui = new window.PagefindUI({
-        element: "#dfn-search", bundlePath: paths[0], mergeIndex: merged(paths),
-        showSubResults: true, showImages: false, autofocus: true, resetStyles: false,
-      });
+    loadComponents(root).then(function (paths) {
+      configure("page", paths);
+      element.innerHTML = PAGE;
+      var field = element.querySelector("pagefind-input input");
       var query = new URLSearchParams(window.location.search).get("q");
-      if (query) ui.triggerSearch(query); // find/?q=word links straight to results
+      if (query) { // find/?q=word links straight to results
+        if (field) field.value = query;
+        window.PagefindComponents.getInstanceManager().getInstance("page").triggerSearch(query);
+      }
+      if (field) field.focus();
     }, function () {
       element.textContent = "The search index could not be loaded.";
     });
