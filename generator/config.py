@@ -64,6 +64,9 @@ class Options:
     """This many failed runs in a row (the latest ones) mark an article as failing."""
     iframe_hosts: list[str] = field(default_factory=list)
     """Hosts whose https iframes survive sanitising, e.g. ``www.youtube-nocookie.com``."""
+    csp: bool | dict[str, list[str]] = True
+    """Every page's Content-Security-Policy (publish/csp.py): on, off, or on with more sources
+    per directive, e.g. ``{img-src: ["https://images.example"]}``."""
     search: bool = True
     """Index the built site with Pagefind (the Search page and the header search box)."""
     material_search_max_pages: int = 0
@@ -95,6 +98,7 @@ class Options:
                 setattr(opts, name, [value])
             elif not isinstance(value, list):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
+        _check_csp(opts.csp, source)
         for name in ("strict", "review", "search"):
             if not isinstance(getattr(opts, name), bool):
                 raise UsageError(f"{source}: extra.definitive.{name} must be true or false")
@@ -132,6 +136,26 @@ class Options:
                 f"{source}: extra.definitive.build_workers must be 0 (one per core) or more"
             )
         return opts
+
+
+def _check_csp(value: Any, source: str) -> None:
+    from generator.publish.csp import BASE_POLICY, valid_source
+
+    if isinstance(value, bool):
+        return
+    where = f"{source}: extra.definitive.csp"
+    if not isinstance(value, dict):
+        raise UsageError(f"{where} must be true, false or a mapping of directive to sources")
+    for directive, sources in value.items():
+        if directive not in BASE_POLICY:
+            known = ", ".join(BASE_POLICY)
+            raise UsageError(f"{where}: unknown directive {directive!r} (known: {known})")
+        if not isinstance(sources, list) or not all(
+            isinstance(s, str) and valid_source(s) for s in sources
+        ):
+            raise UsageError(
+                f"{where}.{directive} must be a list of sources like https://host.example"
+            )
 
 
 class _LenientLoader(yaml.SafeLoader):

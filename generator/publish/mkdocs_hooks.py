@@ -8,6 +8,8 @@
 - Then each page's content is sanitised (the generated HTML included). Its ids get the
   sanitiser's ``user-content-`` prefix, and so do the entries of the page's table of contents
   (``page.toc``, which Material renders outside the content and tracks while scrolling by id).
+- After a page is rendered, its Content-Security-Policy goes first in its ``<head>``, with the
+  hashes of the inline scripts its template wrote (publish/csp.py); the 404 page gets one too.
 - Material renders the whole navigation (sidebar and tabs) into every page, a third of its
   page template's time. For a page that is not itself in the nav, as nearly every note is, no
   nav item is active, so that HTML depends only on the page's depth (its relative links):
@@ -26,6 +28,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from generator.publish.csp import add_policy
 from generator.publish.sanitize import prefixed_id, sanitize
 
 GENERATED = re.compile(r"^<!-- dfn:html -->\n(.*?)\n<!-- /dfn:html -->$", re.M | re.S)
@@ -53,10 +56,36 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     for number, block in enumerate(blocks):
         placeholder = f"{TOKEN}{number}x"
         html = html.replace(f"<p>{placeholder}</p>", block).replace(placeholder, block)
-    options = (config.get("extra") or {}).get("definitive") or {}
-    hosts = options.get("iframe_hosts") or []
     _prefix_toc(getattr(page, "toc", None) or [])
-    return sanitize(html, [hosts] if isinstance(hosts, str) else hosts)
+    return sanitize(html, _iframe_hosts(config))
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    return _with_policy(output, page.content or "", config)
+
+
+def on_post_template(output_content: str, template_name: str, config: Any) -> str:
+    if not template_name.endswith(".html"):
+        return output_content  # sitemap.xml
+    return _with_policy(output_content, "", config)
+
+
+def _options(config: Any) -> dict[str, Any]:
+    options = (config.get("extra") or {}).get("definitive") or {}
+    return options if isinstance(options, dict) else {}
+
+
+def _iframe_hosts(config: Any) -> list[str]:
+    hosts = _options(config).get("iframe_hosts") or []
+    return [hosts] if isinstance(hosts, str) else list(hosts)
+
+
+def _with_policy(output: str, content: str, config: Any) -> str:
+    setting = _options(config).get("csp", True)
+    if setting is False:
+        return output
+    extra = setting if isinstance(setting, dict) else None
+    return add_policy(output, content, iframe_hosts=_iframe_hosts(config), extra=extra)
 
 
 def _prefix_toc(items: Any) -> None:
