@@ -260,7 +260,9 @@ class ProofPages:
         return {**entry, "detail": f"{summary} · {detail}" if detail else summary}
 
     def filters(self, note: Note) -> dict[str, str]:
-        """Search filters for a note's page (Pagefind): kind, agent and outcome where known."""
+        """Search filters for a note's page (Pagefind): kind, agent and outcome where known,
+        each one line of plain text. Titles come from notes: the theme escapes them into the
+        page and the search UIs write them as text (site_templates/assets/search.js)."""
         found: dict[str, str] = {"kind": note.kind}
         run = self._runs.get(note.path)
         if run is not None:
@@ -273,7 +275,12 @@ class ProofPages:
             agents = {r.agent for r in self.records.articles[note.path].runs if r.agent}
             if len(agents) == 1:
                 found["agent"] = self.vault.notes[agents.pop()].title
-        return found
+        return {name: _plain(value) for name, value in found.items()}
+
+
+def _plain(text: str) -> str:
+    """One line of printable text: no line breaks or control characters in a filter label."""
+    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
 
 
 def _listed_skills(agent: Note) -> set[str]:
