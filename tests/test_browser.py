@@ -232,7 +232,7 @@ def test_graph_page_draws_every_node(page, site_url: str) -> None:
     page.goto(site_url + "graph/")
     canvas = page.locator("canvas#dfn-graph")
     page.wait_for_function(
-        "document.getElementById('dfn-graph').dataset.nodes !== undefined", timeout=30_000
+        "() => document.getElementById('dfn-graph').dataset.nodes !== undefined", timeout=30_000
     )
     assert int(canvas.get_attribute("data-nodes") or 0) >= 42
     assert int(canvas.get_attribute("data-links") or 0) > 100
