@@ -23,6 +23,7 @@ docs/publishing.md) can add ``frame-ancestors``, which a meta policy cannot set.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -45,7 +46,8 @@ BASE_POLICY: dict[str, list[str]] = {
 }
 META = '<meta http-equiv="Content-Security-Policy" content="{policy}">'
 _HEAD = re.compile(r"<head(?:\s[^>]*)?>\s*(?:<meta\s+charset=[^>]*>)?", re.I)
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
+# Inline scripts as templates write them; one written otherwise is not hashed, so not run.
+_SCRIPT = re.compile(r"<script((?:\s[^>]*)?)>(.*?)</script>", re.S)
 _SOURCE = re.compile(r"\ssrc\s*=", re.I)
 _TYPE = re.compile(r"""\stype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _JAVASCRIPT_TYPES = {"text/javascript", "application/javascript", "module", "text/ecmascript"}
@@ -111,6 +113,20 @@ def add_policy(
     if head is None:
         return page_html
     hashes = inline_script_hashes(page_html, content)
-    text = policy(hashes, iframe_hosts=iframe_hosts, extra=extra).replace('"', "&quot;")
+    text = _meta_text(
+        tuple(hashes),
+        tuple(iframe_hosts),
+        tuple((name, tuple(sources)) for name, sources in (extra or {}).items()),
+    )
     at = head.end()
     return page_html[:at] + "\n    " + META.format(policy=text) + page_html[at:]
+
+
+@functools.lru_cache(maxsize=64)
+def _meta_text(
+    hashes: tuple[str, ...],
+    iframe_hosts: tuple[str, ...],
+    extra: tuple[tuple[str, tuple[str, ...]], ...],
+) -> str:
+    """The policy as an attribute value; pages share a few sets of inline scripts."""
+    return policy(hashes, iframe_hosts=iframe_hosts, extra=dict(extra)).replace('"', "&quot;")
