@@ -794,6 +794,43 @@ def test_policy_hashes_the_templates_scripts_never_the_contents() -> None:
     assert base64.b64decode(hashes[0]) == __import__("hashlib").sha256(b"var a=1").digest()
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"script-src": ["https://a.example; script-src *"]},  # a directive of its own
+        {"img-src": ["https://a.example other"]},
+        {"img-src": "https://a.example"},
+        {"sandbox": ["allow-scripts"]},
+        "yes",
+    ],
+)
+def test_csp_option_refuses_what_is_not_a_source(setting: object) -> None:
+    from generator.config import Options
+    from generator.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"extra\.definitive\.csp"):
+        Options.from_mapping({"csp": setting}, "mkdocs.yml")
+    assert Options.from_mapping({"csp": {"img-src": ["https://i.example"]}}, "m").csp
+
+
+def test_no_policy_under_the_live_preview() -> None:
+    """`definitive serve`'s live-reload script is inline and new on every request: the preview
+    (on 127.0.0.1, for the user alone) goes without the policy; every build has it."""
+    from generator.publish import mkdocs_hooks as hooks
+
+    page = '<html><head><meta charset="utf-8"></head><body></body></html>'
+    config = {"extra": {"definitive": {}}}
+    try:
+        hooks.on_startup(command="serve", dirty=False)
+        assert hooks.on_post_template(page, "404.html", config) == page
+        hooks.on_startup(command="build", dirty=False)
+        assert "Content-Security-Policy" in hooks.on_post_template(page, "404.html", config)
+        config["extra"]["definitive"]["csp"] = False
+        assert hooks.on_post_template(page, "404.html", config) == page
+    finally:
+        hooks.on_startup(command="build", dirty=False)
+
+
 @pytest.mark.browser
 def test_policy_stops_a_script_that_got_into_a_page(
     browser, xss_site: XssSite, tmp_path: Path

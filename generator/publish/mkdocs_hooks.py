@@ -10,6 +10,8 @@
   (``page.toc``, which Material renders outside the content and tracks while scrolling by id).
 - After a page is rendered, its Content-Security-Policy goes first in its ``<head>``, with the
   hashes of the inline scripts its template wrote (publish/csp.py); the 404 page gets one too.
+  Not under ``definitive serve``: MkDocs' live-reload server adds an inline script of its own,
+  different on every request, to each page it serves (on 127.0.0.1, to the user alone).
 - Material renders the whole navigation (sidebar and tabs) into every page, a third of its
   page template's time. For a page that is not itself in the nav, as nearly every note is, no
   nav item is active, so that HTML depends only on the page's depth (its relative links):
@@ -18,7 +20,8 @@
   in it.
 
 MkDocs loads this file by path (``hooks:``); what it sets aside lives on the page object, so
-the hooks hold no state of their own. The options come from ``extra.definitive``.
+the hooks hold no state of their own but whether MkDocs serves. The options come from
+``extra.definitive``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,14 @@ GENERATED = re.compile(r"^<!-- dfn:html -->\n(.*?)\n<!-- /dfn:html -->$", re.M |
 # this folder on sys.path, where publish/secrets.py would shadow it.
 TOKEN = f"dfnhtml{os.urandom(6).hex()}x"
 ATTRIBUTE = "definitive_generated_html"
+
+
+_previewing = False  # set by on_startup; one module per loaded config
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _previewing
+    _previewing = command == "serve"
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -82,7 +93,7 @@ def _iframe_hosts(config: Any) -> list[str]:
 
 def _with_policy(output: str, content: str, config: Any) -> str:
     setting = _options(config).get("csp", True)
-    if setting is False:
+    if setting is False or _previewing:
         return output
     extra = setting if isinstance(setting, dict) else None
     return add_policy(output, content, iframe_hosts=_iframe_hosts(config), extra=extra)
