@@ -48,7 +48,7 @@ def test_new_link_reemits_the_target_for_its_backlinks(make_vault, tmp_path) -> 
     report = _build(vault, tmp_path / "site")
     assert sorted(report.emitted.written) == ["a.md", "d.md", "graph-view.json", "graph.json"]
     d_page = (tmp_path / "site" / "d" / "index.html").read_text(encoding="utf-8")
-    assert 'href="../a/"' in d_page.split('id="backlinks"', 1)[1]
+    assert 'href="../a/"' in d_page.split('id="user-content-backlinks"', 1)[1]
 
 
 def test_deleted_note_is_removed_from_tree_and_site(make_vault, tmp_path) -> None:

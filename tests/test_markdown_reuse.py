@@ -156,10 +156,16 @@ def test_the_driver_renders_every_page_as_mkdocs_own_build(
     assert "<title>How we grade" in grading and 'title="Hyper Text Markup Language"' in grading
     panels = ours["notes/panels/index.html"].decode("utf-8")
     assert "<abbr" not in panels  # defined on another page only
-    assert 'id="fn:1"' in panels and 'id="fn:2"' not in panels  # numbering restarts
-    assert '<p class="wide">Big picture</p>' in panels and 'id="__codelineno-0-1"' in panels
+    assert 'id="user-content-fn:1"' in panels  # numbering restarts
+    assert 'id="user-content-fn:2"' not in panels
+    assert (
+        '<p class="wide">Big picture</p>' in panels
+        and 'id="user-content-__codelineno-0-1"' in panels
+    )
     plain_page = ours["notes/plain/index.html"].decode("utf-8")
-    assert 'id="__codelineno-1-3"' in plain_page  # code blocks counted from 0 on each page
+    assert (
+        'id="user-content-__codelineno-1-3"' in plain_page
+    )  # code blocks counted from 0 on each page
 
 
 # Page by page: MkDocs' Page.render against the reused instance, for every extension that

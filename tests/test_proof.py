@@ -92,7 +92,7 @@ def _text(html: str) -> str:
 
 def test_article_page_shows_its_track_record(demo: Built) -> None:
     page = demo.html("articles/grading-an-article/")
-    record = page.split('id="dfn-track-record"', 1)[1]
+    record = page.split('id="user-content-dfn-track-record"', 1)[1]
     assert 'class="dfn-badge dfn-' in record
     text = _text(record)
     assert "8 6 75% 2026-09-29 2026-11-16" in text  # runs, successes, rate, first, last
@@ -101,15 +101,15 @@ def test_article_page_shows_its_track_record(demo: Built) -> None:
     svg = record.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert svg.count("<circle") == 8 and "<title>" in svg
     # The evidence: every run is linked, newest first.
-    evidence = record.split('id="dfn-evidence"', 1)[1]
+    evidence = record.split('id="user-content-dfn-evidence"', 1)[1]
     assert evidence.index("2026-11-16") < evidence.index("2026-09-29")
     assert 'href="../../meta/2026-10-06-jennifer-grades-lumen-dental-faq/"' in evidence
     # Learnings with the number of runs behind each, in a table and on the bullet itself.
-    table = record.split('id="dfn-learning-evidence"', 1)[1]
+    table = record.split('id="user-content-dfn-learning-evidence"', 1)[1]
     assert 'href="#^l-readability-first"' in table
-    bullet = page.split('id="^l-readability-first"', 1)[0].rsplit("<li>", 1)[1]
+    bullet = page.split('id="user-content-^l-readability-first"', 1)[0].rsplit("<li>", 1)[1]
     assert 'class="dfn-support"' in bullet and ">2 runs</span>" in bullet
-    bullet = page.split('id="^l-check-brief-length"', 1)[0].rsplit("<li>", 1)[1]
+    bullet = page.split('id="user-content-^l-check-brief-length"', 1)[0].rsplit("<li>", 1)[1]
     assert ">1 run</span>" in bullet
 
 
@@ -120,7 +120,7 @@ def test_agent_page_shows_runs_chart_and_handoffs(demo: Built) -> None:
     ethan = _text(demo.html("agents/ethan/"))
     assert "In: Cam → Ethan" in ethan
     assert "<svg" in demo.html("agents/cam/")
-    skills = demo.html("agents/cam/").split('id="dfn-skills"', 1)[1]
+    skills = demo.html("agents/cam/").split('id="user-content-dfn-skills"', 1)[1]
     assert "Verifying a review source" in skills and "dfn-badge" in skills
 
 
@@ -132,13 +132,13 @@ def test_meta_article_has_a_card_linked_both_ways(demo: Built) -> None:
     assert 'href="../../agents/cam/"' in card and 'href="../../agents/ethan/"' in card
     assert "45,870 in" in _text(card) and "$0.207" in card and "claude-sonnet-4-5" in card
     article = demo.html("articles/collecting-positive-comments/")
-    assert f'href="../../{url}"' in article.split('id="dfn-evidence"', 1)[1]
+    assert f'href="../../{url}"' in article.split('id="user-content-dfn-evidence"', 1)[1]
 
 
 def test_home_dashboard_is_added_to_the_vaults_own_index(demo: Built) -> None:
     home = demo.html("")
     assert "This vault is the working record" in home  # the vault's own index.md stays
-    dashboard = _text(home.split('id="dfn-dashboard"', 1)[1])
+    dashboard = _text(home.split('id="user-content-dfn-dashboard"', 1)[1])
     assert "24 " in dashboard and "$216.00" in dashboard and "20 of 24 runs priced" in dashboard
     for name in ("Jennifer", "Ethan", "Cam"):
         assert name in dashboard

@@ -44,7 +44,8 @@ def test_headings_get_stable_unique_ids(build_vault) -> None:
         }
     )
     page = built.html("a/")
-    assert 'id="steps"' in page and 'id="steps-1"' in page and 'id="setext-title"' in page
+    assert 'id="user-content-steps"' in page and 'id="user-content-steps-1"' in page
+    assert 'id="user-content-setext-title"' in page and '<a name="setext-title">' in page
     assert 'href="#setext-title"' in page
     assert "Steps ##" not in page
 
@@ -61,9 +62,10 @@ def test_block_ids_on_paragraphs_list_items_and_tables(build_vault) -> None:
     )
     page = built.html("a/")
     for block in ("para", "item", "table"):
-        assert f'id="^{block}"' in page
+        assert f'id="user-content-^{block}"><a name="^{block}">' in page
         assert f'href="../a/#^{block}"' in built.html("b/")
-    assert "^para" not in page.replace('id="^para"', "").replace("#^para", "")
+    page = page.replace('id="user-content-^para"', "").replace('name="^para"', "")
+    assert "^para" not in page.replace("#^para", "")
 
 
 def test_image_sizes_and_markdown_images(build_vault) -> None:
