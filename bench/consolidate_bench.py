@@ -90,8 +90,7 @@ def baseline_usage(settings, system_tokens: int) -> tuple[Usage, int]:
     from generator.consolidate.ledger import Ledger, find_pending
     from generator.pipeline import analyse
 
-    graph = analyse(settings).graph
-    pending = find_pending(graph, Ledger.load(settings.vault))
+    pending = find_pending(analyse(settings).public, Ledger.load(settings.vault))
     usage, metas = Usage(), 0
     for path, items in pending.by_article.items():
         article = (settings.vault / path).read_text(encoding="utf-8")

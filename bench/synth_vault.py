@@ -285,7 +285,7 @@ class Note:
 
 
 def slugify(text: str) -> str:
-    """The same slugs Definitive gives note files (generator/render/slugs.py)."""
+    """The same slugs Definitive gives note files (generator/slugs.py)."""
     text = unicodedata.normalize("NFC", text).lower()
     text = re.sub(r"[^\w\s.-]", "", text)
     return re.sub(r"[\s_-]+", "-", text).strip("-.") or "untitled"

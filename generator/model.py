@@ -76,11 +76,17 @@ class Note:
     title: str
     meta: dict[str, Any]
     body: str
+    """The text after the frontmatter, its ``%%comments%%`` already removed (line breaks
+    kept): no later stage ever sees a comment."""
     body_offset: int
     """Number of file lines before the body (the frontmatter block), to report file lines."""
     sha: str
     """SHA-256 of the file bytes."""
-    publish: bool = True
+    frontmatter_error: int | None = None
+    """File line of the error when the frontmatter could not be read: whether the note is
+    private is then unknown, and the filter stage withholds it."""
+    meta_lines: dict[str, int] = field(default_factory=dict)
+    """File line of each top-level frontmatter key, for findings."""
     aliases: list[str] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
@@ -88,8 +94,6 @@ class Note:
     blocks: dict[str, Block] = field(default_factory=dict)
     callouts: list[tuple[int, int]] = field(default_factory=list)
     """Body line ranges [start, end) of top-level blockquotes that are Obsidian callouts."""
-    comments: list[Span] = field(default_factory=list)
-    """``%%comments%%``: never published, never sent to an LLM."""
     block_markers: list[Span] = field(default_factory=list)
     """Where each `` ^block-id`` is written, so render can turn it into an anchor."""
     h1: bool = False
@@ -107,20 +111,20 @@ class Note:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A non-markdown file of the vault (image, PDF...), copied to the site only when linked."""
+    """A non-markdown file of the vault (image, PDF...). Whether it is published is the
+    filter stage's decision (`generator.filter`), never the file's own."""
 
     path: str
     sha: str
     size: int
-    publish: bool = True
-    """False inside a private folder: never copied to the site, even when a note links it."""
 
 
 @dataclass
 class Vault:
+    """Every note and attachment, private ones included (links to a private note must resolve
+    to it, to be shown as plain text rather than as broken). What is public is decided by the
+    filter stage: later stages read its `generator.filter.PublicView`."""
+
     root: str
     notes: dict[str, Note]
     attachments: dict[str, Attachment]
-
-    def public_notes(self) -> list[Note]:
-        return [n for n in self.notes.values() if n.publish]

@@ -1,4 +1,4 @@
-"""The pipeline, stage by stage: load -> graph -> (consolidate) -> render -> publish.
+"""The pipeline, stage by stage: load -> graph -> filter -> (consolidate) -> render -> publish.
 
 Each stage is a package named after it; this module only runs them in order and reports.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from generator.config import Settings
 from generator.errors import BuildError
+from generator.filter import PublicView, filter_vault
 from generator.findings import Finding, Findings
 from generator.graph import LinkGraph, build_graph
 from generator.graph.audit import audit_links
@@ -22,16 +23,26 @@ from generator.publish.mkdocs_site import build_site, mark_built
 from generator.publish.outputs import write_markdown
 from generator.publish.search import SearchIndex
 from generator.publish.secrets import check_site
+from generator.publish.site_files import reserved_paths
 from generator.render import EmitResult, SitePlan, emit, plan_site
 
-# Findings that make `build --strict` fail: the link is wrong on the published site.
-STRICT_CODES = ("link-broken", "link-ambiguous", "link-outside-vault")
+# Findings that make `build --strict` fail: a link is wrong on the published site, or a
+# note or file the vault meant to publish was withheld.
+STRICT_CODES = (
+    "link-broken",
+    "link-ambiguous",
+    "link-outside-vault",
+    "note-withheld",
+    "publish-unclear",
+    "attachment-reserved-path",
+)
 
 
 class StrictError(BuildError):
     def __init__(self, failing: list[Finding]) -> None:
         super().__init__(
-            f"--strict: {len(failing)} broken or ambiguous link(s); site not built", failing
+            f"--strict: {len(failing)} broken link(s) or withheld file(s); site not built",
+            failing,
         )
 
 
@@ -45,6 +56,8 @@ Step = Callable[[str, int | None], AbstractContextManager[Advance]]
 class Analysis:
     vault: Vault
     graph: LinkGraph
+    public: PublicView
+    """What may be published: every stage after the filter reads only this."""
     findings: Findings
 
 
@@ -72,6 +85,7 @@ class BuildReport:
         return {
             "notes": len(self.analysis.vault.notes),
             "published": len(self.plan.note_paths),
+            "withheld": len(self.analysis.public.withheld),
             "pages": sum(1 for p in self.plan.pages if p.endswith(".md")),
             "links": len(links),
             "broken": self.findings.count("link-broken", "link-outside-vault"),
@@ -89,8 +103,9 @@ def _no_step(name: str, total: int | None = None) -> AbstractContextManager[Adva
 def analyse(
     settings: Settings, step: Step = _no_step, use_cache: bool = False, freeze: bool = False
 ) -> Analysis:
-    """Load the vault and resolve its links: everything `check` needs. Only with ``use_cache``
-    (builds) does it write anything: the parsed-note cache. ``freeze``: see `build`."""
+    """Load the vault, resolve its links and decide what is public: everything `check` needs.
+    Only with ``use_cache`` (builds) does it write anything: the parsed-note cache.
+    ``freeze``: see `build`."""
     findings = Findings()
     cache = settings.cache_dir / "notes.json" if use_cache else None
     with step("Loading vault", None) as advance:
@@ -100,17 +115,17 @@ def analyse(
     with step("Resolving links", None):
         graph = build_graph(vault)
         audit_links(graph, findings)
-    return Analysis(vault, graph, findings)
+    public = filter_vault(graph, settings.options, findings, reserved=reserved_paths(settings))
+    return Analysis(vault, graph, public, findings)
 
 
 def render(
     settings: Settings, analysis: Analysis, step: Step = _no_step
 ) -> tuple[SitePlan, EmitResult]:
     """Lay out and write the docs tree (only what changed)."""
-    published = sum(1 for n in analysis.vault.notes.values() if n.publish)
-    with step("Rendering pages", published) as advance:
+    with step("Rendering pages", len(analysis.public.notes)) as advance:
         plan = plan_site(
-            analysis.graph,
+            analysis.public,
             settings.options,
             analysis.findings,
             settings.directory_urls,

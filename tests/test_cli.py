@@ -109,7 +109,7 @@ def test_build_strict_fails_on_broken_links(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 1
-    assert "--strict: 1 broken or ambiguous link(s); site not built" in result.stderr
+    assert "--strict: 1 broken link(s) or withheld file(s); site not built" in result.stderr
     assert "Planning for December.md:19" in result.stderr
     assert not out.exists()
 

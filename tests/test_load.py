@@ -95,7 +95,9 @@ def test_definitive_needs_description_and_sections(check_vault) -> None:
     assert "Learnings" in by_code(analysis.findings, "structure-missing").message
 
 
-def test_malformed_yaml_names_file_and_line_and_still_loads(build_vault) -> None:
+def test_malformed_yaml_names_file_and_line_and_withholds_the_note(build_vault) -> None:
+    """Unreadable frontmatter may hide a ``publish: false``: the note stays off the site (fail
+    closed), with the YAML error and the reason it was withheld, and the rest builds."""
     built = build_vault(
         {
             "broken.md": (
@@ -107,8 +109,12 @@ def test_malformed_yaml_names_file_and_line_and_still_loads(build_vault) -> None
     finding = by_code(built.report.findings, "frontmatter-invalid")
     assert finding.location() == "broken.md:4"
     assert finding.severity == "error"
-    assert "Still here." in built.html("broken/")
-    assert 'href="../broken/"' in built.html("ok/")
+    withheld = by_code(built.report.findings, "note-withheld")
+    assert withheld.location() == "broken.md:4" and withheld.severity == "error"
+    assert "could not be read" in withheld.message
+    assert not (built.site / "broken").exists()
+    ok = built.html("ok/")
+    assert 'href="../broken/"' not in ok and "broken" in ok  # the words, linking nowhere
 
 
 def test_bad_files_each_give_a_finding_and_the_rest_builds(build_vault) -> None:
@@ -156,7 +162,11 @@ def test_private_and_excluded_folders(check_vault, make_vault) -> None:
     )
     notes = analysis.vault.notes
     assert set(notes) == {"public.md", "secret.md", "private/plan.md"}
-    assert [n.path for n in analysis.vault.public_notes()] == ["public.md"]
+    assert list(analysis.public.notes) == ["public.md"]
+    assert analysis.public.withheld == {
+        "secret.md": "publish: false",
+        "private/plan.md": "in private folder private/",
+    }
     assert codes(analysis.findings) == []  # template and trash links are not checked
 
 
@@ -211,7 +221,6 @@ def test_a_second_process_parses_half_the_notes_with_the_same_result(
     assert answered == [len(alone[0]) // 2 + 1]  # every other note, binary one included
     assert list(shared[0]) == list(alone[0]) and shared[0] == alone[0]
     assert shared[1] == alone[1]  # the same findings, in the same order
-    assert shared[0]["private/Secret plan.md"]["publish"] is False
     assert {f.code for f in shared[1]} >= {"frontmatter-invalid", "note-binary", "note-encoding"}
 
 

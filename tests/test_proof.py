@@ -66,7 +66,7 @@ def test_thresholds_are_read_from_mkdocs_yml() -> None:
 
 
 def test_demo_numbers_come_from_the_meta_articles(demo: Built) -> None:
-    records = compute(demo.report.analysis.graph, Options(), dt.date(2026, 11, 20))
+    records = compute(demo.report.analysis.public, Options(), dt.date(2026, 11, 20))
     grading = records.articles["articles/Grading an article.md"]
     # Jennifer's 8 grading runs: 6 successes, 2 partial; prices $3-$4.
     assert (grading.count, grading.successes, grading.status) == (8, 6, "proven")
@@ -154,7 +154,7 @@ def test_catalogue_lists_proven_skills_only(demo: Built) -> None:
     page = demo.html("catalogue/")
     rows = _text(page.split("<tbody>", 1)[1].split("</tbody>", 1)[0])
     statuses = {
-        p: r.status for p, r in compute(demo.report.analysis.graph, Options()).articles.items()
+        p: r.status for p, r in compute(demo.report.analysis.public, Options()).articles.items()
     }
     for path, status in statuses.items():
         title = path.removeprefix("articles/").removesuffix(".md")

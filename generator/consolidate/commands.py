@@ -280,7 +280,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings, output: Output) -> 
     out = Path(args.out_dir).expanduser().resolve()
     if out == settings.vault or settings.vault in out.parents:
         raise UsageError(f"{out}: write skills outside the vault")
-    skills = export_skills(analyse(settings).graph, out)
+    skills = export_skills(analyse(settings).public, out)
     for skill in skills:
         output.info(f"{escape(skill.name)}/SKILL.md  ({skill.runs} successful runs)")
     output.info(

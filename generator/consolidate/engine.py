@@ -108,7 +108,7 @@ def consolidate(
         _roll_forward(run, ledger)
 
     analysis = analyse(settings)
-    pending = find_pending(analysis.graph, ledger)
+    pending = find_pending(analysis.public, ledger)
     in_review(vault, pending)
     report.skipped = pending.skipped
     report.adopted = len(pending.adopted)
@@ -125,7 +125,7 @@ def consolidate(
             wanted.append(note.path)
         chosen = [p for p in chosen if p in wanted]
 
-    rules = [n for n in notes.values() if n.kind == "rule" and n.publish]
+    rules = list(analysis.public.public_of_kind("rule"))
     inputs = []
     for path in chosen:
         try:
@@ -138,7 +138,14 @@ def consolidate(
         metas = pending.by_article[path]
         inputs.append(
             ArticleInput(
-                path, notes[path].title, text, article, metas, pinned, rules, notes[path].publish
+                path,
+                notes[path].title,
+                text,
+                article,
+                metas,
+                pinned,
+                rules,
+                analysis.public.is_public(path),
             )
         )
     if not inputs:

@@ -20,7 +20,7 @@ from generator.consolidate.article import CITATIONS_RE, LINK_RE, Bullet, parse_a
 from generator.consolidate.edits import is_deprecated
 from generator.consolidate.ledger import article_of
 from generator.consolidate.prompt import clean
-from generator.graph import LinkGraph
+from generator.filter import PublicView
 from generator.model import Note
 from generator.render.emit import atomic_write
 
@@ -41,13 +41,13 @@ class ExportedSkill:
     runs: int
 
 
-def successful_runs(graph: LinkGraph) -> dict[str, int]:
+def successful_runs(view: PublicView) -> dict[str, int]:
     """Definitive article path -> number of public meta articles with ``outcome: success``."""
     counts: dict[str, int] = {}
-    for note in graph.vault.notes.values():
-        if note.kind != "meta" or not note.publish or note.meta.get("outcome") != "success":
+    for note in view.public_of_kind("meta"):
+        if note.meta.get("outcome") != "success":
             continue
-        article = article_of(note, graph)
+        article = article_of(note, view.graph)
         if article is not None:
             counts[article] = counts.get(article, 0) + 1
     return counts
@@ -66,20 +66,19 @@ def plain(text: str) -> str:
     return re.sub(r"\s\^[A-Za-z0-9-]+\s*$", "", clean(text), flags=re.MULTILINE)
 
 
-def export_skills(graph: LinkGraph, out: Path) -> list[ExportedSkill]:
-    runs = successful_runs(graph)
+def export_skills(view: PublicView, out: Path) -> list[ExportedSkill]:
+    runs = successful_runs(view)
     exported = []
     taken: set[str] = set()
-    notes = graph.vault.notes
     for path in sorted(runs):
-        note = notes[path]
-        if runs[path] < PROVEN_AT or not note.publish:
+        note = view.notes.get(path)
+        if note is None or runs[path] < PROVEN_AT:
             continue
         name = skill_name(note.title)
         if name in taken:
             name = f"{name[:60].rstrip('-')}-{len(taken)}"
         taken.add(name)
-        text = (Path(graph.vault.root) / path).read_text(encoding="utf-8")
+        text = (Path(view.vault.root) / path).read_text(encoding="utf-8")
         atomic_write(out / name / "SKILL.md", skill_md(note, text, name, runs[path]).encode())
         reference = f"# {note.title}\n\n{plain(note.body).strip()}\n"
         atomic_write(out / name / "references" / f"{name}.md", reference.encode("utf-8"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.consolidate.state import atomic_write_json, state_dir
 from generator.errors import DefinitiveError
+from generator.filter import PublicView
 from generator.graph import LinkGraph
 from generator.model import Note
 
@@ -79,14 +80,15 @@ def article_of(meta: Note, graph: LinkGraph) -> str | None:
     return None
 
 
-def find_pending(graph: LinkGraph, ledger: Ledger) -> Pending:
+def find_pending(view: PublicView, ledger: Ledger) -> Pending:
     pending = Pending()
-    notes = graph.vault.notes
+    graph, notes = view.graph, view.vault.notes
     for meta in sorted(notes.values(), key=lambda n: (str(n.meta.get("date", "")), n.path)):
         if meta.kind != "meta" or meta.meta.get("consolidation_run") or ledger.is_merged(meta):
             continue
-        if not meta.publish:
-            pending.skipped.append((meta.path, "private (publish: false): never merged or sent"))
+        if not view.is_public(meta.path):
+            why = view.withheld.get(meta.path, "private")
+            pending.skipped.append((meta.path, f"private ({why}): never merged or sent"))
             continue
         article = article_of(meta, graph)
         if article is None:

@@ -5,7 +5,6 @@ editable items under aliases and the meta articles as quoted, redacted, untruste
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +12,7 @@ from generator.consolidate.article import Bullet, Step
 from generator.consolidate.edits import ANSWER_SCHEMA
 from generator.consolidate.proposal import ArticleInput
 from generator.consolidate.redact import redact
+from generator.load.comments import strip_comments
 from generator.model import Note
 
 INSTRUCTIONS = """\
@@ -48,12 +48,11 @@ Rules:
 The house rules of this vault follow; they override style defaults above.
 """
 
-_COMMENT_RE = re.compile(r"%%.*?%%", re.DOTALL)
-
 
 def clean(text: str) -> str:
-    """What may leave the machine: Obsidian comments dropped, secrets redacted."""
-    return redact(_COMMENT_RE.sub("", text))
+    """What may leave the machine: Obsidian comments dropped (notes arrive without them; an
+    article's own text is read from its file), secrets redacted."""
+    return redact(strip_comments(text))
 
 
 def system_blocks(rules: list[Note]) -> list[dict[str, Any]]:

@@ -29,7 +29,8 @@ class LinkGraph:
     links: dict[str, list[ResolvedLink]]
     """Outgoing links per source note path, in document order."""
     backlinks: dict[str, list[str]] = field(default_factory=dict)
-    """Public notes linking to each note, sorted by title (private sources never listed)."""
+    """Notes linking to each note or attachment, sorted by title. Private ones included: the
+    filter stage's `PublicView.backlinks` is what pages show."""
     embed_cycles: list[list[str]] = field(default_factory=list)
 
 
@@ -37,7 +38,7 @@ def build_graph(vault: Vault) -> LinkGraph:
     resolver = Resolver(vault)
     graph: nx.DiGraph[str] = nx.DiGraph()
     for note in vault.notes.values():
-        graph.add_node(note.path, kind=note.kind, title=note.title, publish=note.publish)
+        graph.add_node(note.path, kind=note.kind, title=note.title)
     links: dict[str, list[ResolvedLink]] = {}
     embeds: nx.DiGraph[str] = nx.DiGraph()
     incoming: dict[str, set[str]] = defaultdict(set)
@@ -51,9 +52,7 @@ def build_graph(vault: Vault) -> LinkGraph:
             if target is None:
                 continue
             if target not in graph:
-                graph.add_node(
-                    target, kind="attachment", title=target.rsplit("/", 1)[-1], publish=True
-                )
+                graph.add_node(target, kind="attachment", title=target.rsplit("/", 1)[-1])
             if target != note.path:
                 data = graph.get_edge_data(note.path, target)
                 if data is None:
@@ -61,8 +60,7 @@ def build_graph(vault: Vault) -> LinkGraph:
                 else:
                     data["count"] += 1
                     data["embed"] = data["embed"] or item.link.embed
-                if note.publish:
-                    incoming[target].add(note.path)
+                incoming[target].add(note.path)
             if item.link.embed and target in vault.notes:
                 embeds.add_edge(note.path, target)
     backlinks = {

@@ -16,7 +16,7 @@ from generator import __version__
 from generator.findings import Finding
 from generator.model import Block, Heading, Link, Note, Span, Tag
 
-FORMAT = 1
+FORMAT = 2  # 2: comments stripped from the body at load; privacy decided by the filter stage
 Parsed = tuple[Note | None, list[Finding]]
 """A note (None: not a note after all, e.g. binary) and the findings its parse raised."""
 
@@ -55,7 +55,6 @@ def decode(data: dict[str, Any] | None) -> Note | None:
     data["tags"] = [Tag(tag["name"], _span(tag["span"])) for tag in data["tags"]]
     data["headings"] = [Heading(**h) for h in data["headings"]]
     data["blocks"] = {k: Block(**b) for k, b in data["blocks"].items()}
-    data["comments"] = [Span(**s) for s in data["comments"]]
     data["block_markers"] = [Span(**s) for s in data["block_markers"]]
     data["callouts"] = [tuple(c) for c in data["callouts"]]
     return Note(**data)

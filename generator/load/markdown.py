@@ -8,7 +8,6 @@ the render stage rewrite the source text precisely instead of re-serialising the
 Rules (each a few lines, in the style of markdown-it's own):
 
 - ``wikilink``: ``[[target#subpath|display]]`` and the embed form ``![[...]]``
-- ``obsidian_comment``: ``%%hidden%%`` inline, and a block rule for multi-line comments
 - ``hashtag``: ``#tag`` and ``#nested/tag`` (not ``#123``, not inside words or URLs)
 - ``block_id``: `` ^block-id`` at the end of a paragraph or list item
 - the built-in ``link`` and ``image`` rules, wrapped to record the span of ``[x](y)``
@@ -26,7 +25,6 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -60,19 +58,6 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
         token.content = src[start:end]
         token.meta = {"start": pos, "end": end + 2, "embed": embed}
     state.pos = end + 2
-    return True
-
-
-def _inline_comment(state: StateInline, silent: bool) -> bool:
-    src, pos = state.src, state.pos
-    if not src.startswith("%%", pos):
-        return False
-    end = src.find("%%", pos + 2)
-    stop = state.posMax if end < 0 else end + 2
-    if not silent:
-        token = state.push("obsidian_comment", "", 0)
-        token.meta = {"start": pos, "end": stop}
-    state.pos = stop
     return True
 
 
@@ -138,11 +123,12 @@ def _may_record(content: str) -> bool:
     """Whether inline tokenization of `content` could yield a child `parse_body` records.
 
     Each recorded child starts at one of these: ``[`` (wikilinks, embeds, markdown links and
-    images, reference-style ones included), ``#`` (tags), ``^`` (block ids), ``%%`` (comments).
+    images, reference-style ones included), ``#`` (tags), ``^`` (block ids). (``%%comments%%``
+    are gone before parsing: `generator.load.comments`.)
     Autolinks, inline html and code spans are never recorded; they only matter by hiding one
     of these, and without one there is nothing to hide.
     """
-    return "[" in content or "#" in content or "^" in content or "%%" in content
+    return "[" in content or "#" in content or "^" in content
 
 
 def _inline_where_needed(state: StateCore) -> None:
@@ -156,31 +142,6 @@ def _inline_where_needed(state: StateCore) -> None:
                 state.md.inline.parse(token.content, state.md, state.env, token.children)
 
 
-# --- block rule ------------------------------------------------------------------------
-
-
-def _block_comment(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """``%%`` on its own line opens a comment that runs to the next line containing ``%%``."""
-    first = state.src[
-        state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]
-    ]
-    if not first.startswith("%%") or "%%" in first[2:]:
-        return False
-    if silent:
-        return True
-    line = start_line + 1
-    while line < end_line:
-        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
-        if "%%" in text:
-            break
-        line += 1
-    close = min(line, end_line - 1)
-    token = state.push("obsidian_comment_block", "", 0)
-    token.map = [start_line, close + 1]
-    state.line = close + 1
-    return True
-
-
 def make_parser(skip_plain_inline: bool = True) -> MarkdownIt:
     """The body parser. ``skip_plain_inline=False`` tokenizes every inline token (for tests)."""
     # Only structure matters here (code, links, headings, blocks): emphasis, strikethrough and
@@ -188,9 +149,7 @@ def make_parser(skip_plain_inline: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table").disable(["emphasis", "entity"])
     if skip_plain_inline:
         md.core.ruler.at("inline", _inline_where_needed)
-    md.block.ruler.before("fence", "obsidian_comment_block", _block_comment)
     md.inline.ruler.before("link", "wikilink", _wikilink)
-    md.inline.ruler.before("newline", "obsidian_comment", _inline_comment)
     md.inline.ruler.before("newline", "hashtag", _hashtag)
     md.inline.ruler.before("newline", "block_id", _block_id)
     md.inline.ruler.at(
@@ -226,8 +185,6 @@ class ParsedBody:
     headings: list[Heading] = field(default_factory=list)
     blocks: dict[str, Block] = field(default_factory=dict)
     duplicate_blocks: list[tuple[str, int]] = field(default_factory=list)
-    comments: list[Span] = field(default_factory=list)
-    """Inline comment spans; a multi-line block comment is one Span per line."""
     callouts: list[tuple[int, int]] = field(default_factory=list)
     block_markers: list[Span] = field(default_factory=list)
     """Where each `` ^id`` sits, so render can replace it with an anchor."""
@@ -320,9 +277,6 @@ def parse_body(body: str, body_offset: int) -> ParsedBody:
             item = open_items.pop()
             if item.map:
                 previous_block = (item.map[0], item.map[1])
-        elif token.type == "obsidian_comment_block" and token.map:
-            for line in range(token.map[0], token.map[1]):
-                result.comments.append(Span(line, 0, len(lines[line])))
         elif token.type in ("fence", "code_block", "table_close", "html_block", "hr"):
             if token.map:
                 previous_block = (token.map[0], token.map[1])
@@ -413,11 +367,6 @@ def _walk_inline(
             )
         elif child.type == "hashtag":
             result.tags.append(Tag(child.content, span))
-        elif child.type == "obsidian_comment":
-            if span is not None:
-                result.comments.append(span)
-            else:  # spans lines inside one paragraph: hide each line's part
-                _comment_lines(result, lines, locate, meta["start"], meta["end"])
         elif child.type == "block_id":
             assert token.map is not None
             where = (token.map[0], token.map[1])
@@ -441,19 +390,3 @@ def _find_unclaimed(
                 return Span(line, start, start + len(needle))
             start = text.find(needle, start + 1)
     return None
-
-
-def _comment_lines(
-    result: ParsedBody, lines: list[str], locate: _Locator, start: int, end: int
-) -> None:
-    first, last = locate.line(start), locate.line(max(start, end - 1))
-    head = locate.span(start, start + 1)
-    for line in range(first, last + 1):
-        col_start = head.start if (head and line == first) else 0
-        text = lines[line]
-        if line == last:
-            stop = text.find("%%", col_start + (2 if line == first else 0))
-            col_end = len(text) if stop < 0 else stop + 2
-        else:
-            col_end = len(text)
-        result.comments.append(Span(line, col_start, col_end))

@@ -7,6 +7,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import Any
 from generator.config import ALWAYS_EXCLUDED, Options
 from generator.findings import Finding, Findings
 from generator.load.cache import NoteCache, Parsed
+from generator.load.comments import strip_comments
 from generator.load.frontmatter import key_line, split_frontmatter
 from generator.load.kinds import detect_kind, validate
 from generator.load.markdown import parse_body, split_wikilink
@@ -55,7 +57,6 @@ def load_vault(
     excluded = [*options.exclude]
     if templates:
         excluded.append(templates.strip("/") + "/**")
-    private = tuple(p.strip("/") + "/" for p in options.private_folders if p.strip("/"))
 
     # Per note, in walk order: its result, or its bytes while it waits to be parsed.
     results: dict[str, Parsed] = {}
@@ -86,16 +87,12 @@ def load_vault(
             except OSError as exc:
                 findings.add("file-unreadable", rel, None, f"cannot read file: {exc.strerror}")
                 continue
-            attachments[rel] = Attachment(
-                rel, hashlib.sha256(data).hexdigest(), stat.st_size, not rel.startswith(private)
-            )
+            attachments[rel] = Attachment(rel, hashlib.sha256(data).hexdigest(), stat.st_size)
     _parse(root, pending, options, cache, results)
     notes: dict[str, Note] = {}
     for rel, (note, found) in results.items():
         findings.items.extend(found)
         if note is not None:
-            if rel.startswith(private):
-                note.publish = False
             notes[rel] = note
     cache.save()
     return Vault(str(root), notes, attachments)
@@ -212,14 +209,28 @@ def note_from_bytes(
         findings.add("note-empty", rel, None, "note is empty", "info")
 
     split = split_frontmatter(text)
+    error_line = split.error[0] if split.error else None
     if split.error:
         findings.add("frontmatter-invalid", rel, split.error[0], split.error[1], "error")
+    meta_lines, repeated = _key_lines(split.frontmatter_text)
+    for key, first, again in repeated:
+        # YAML keeps the last value without a word, so `publish: false` above a template's
+        # `publish: true` would be lost; Obsidian refuses such frontmatter too.
+        findings.add(
+            "frontmatter-invalid",
+            rel,
+            again,
+            f"key `{key}` appears twice (lines {first} and {again}): remove one",
+            "error",
+        )
+        error_line = error_line or again
     meta = split.meta
     kind, problem = detect_kind(rel, meta)
     if problem:
         findings.add("frontmatter-invalid", rel, key_line(split.frontmatter_text, "type"), problem)
 
-    parsed = parse_body(split.body, split.body_offset)
+    body = strip_comments(split.body)  # before anything else reads the text
+    parsed = parse_body(body, split.body_offset)
     for block_id, line in parsed.duplicate_blocks:
         findings.add(
             "block-id-duplicate", rel, line, f"block id ^{block_id} is used twice in this note"
@@ -234,23 +245,41 @@ def note_from_bytes(
         if isinstance(title, str | int | float) and str(title).strip()
         else stem,
         meta=meta,
-        body=split.body,
+        body=body,
         body_offset=split.body_offset,
         sha=sha or hashlib.sha256(data).hexdigest(),
-        publish=meta.get("publish", True) is not False
-        and str(meta.get("publish")).lower() != "false",
+        frontmatter_error=error_line,
+        meta_lines=meta_lines,
         aliases=_aliases(meta),
         tags=[Tag(t, None) for t in _frontmatter_tags(meta)] + parsed.tags,
         links=_frontmatter_links(meta, split.frontmatter_text) + parsed.links,
         headings=parsed.headings,
         blocks=parsed.blocks,
         callouts=parsed.callouts,
-        comments=parsed.comments,
         block_markers=parsed.block_markers,
-        h1=_opens_with_h1(parsed.headings, split.body),
+        h1=_opens_with_h1(parsed.headings, body),
     )
     validate(note, split.frontmatter_text, findings)
     return note
+
+
+_TOP_KEY = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s#'"?{\[\-][^:#]*?))[ \t]*:(?:\s|$)""")
+
+
+def _key_lines(frontmatter_text: str) -> tuple[dict[str, int], list[tuple[str, int, int]]]:
+    """File line of each top-level key, and the keys written twice: (key, first, again)."""
+    lines: dict[str, int] = {}
+    repeated: list[tuple[str, int, int]] = []
+    for number, line in enumerate(frontmatter_text.split("\n"), start=1):
+        match = _TOP_KEY.match(line)
+        if match is None:
+            continue
+        key = next(g for g in match.groups() if g is not None).strip()
+        if key in lines:
+            repeated.append((key, lines[key], number))
+        else:
+            lines[key] = number
+    return lines, repeated
 
 
 def _opens_with_h1(headings: list[Heading], body: str) -> bool:

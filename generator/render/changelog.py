@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from generator.graph.build import LinkGraph
 from generator.model import Note
-from generator.render.slugs import page_url, site_href, slugify
+from generator.slugs import page_url, site_href, slugify
 
 CHANGELOG = "changelog/index.md"
 FEED = "changelog.xml"

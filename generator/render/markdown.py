@@ -5,7 +5,7 @@ Everything Obsidian-only is turned into what Python-Markdown and Material alread
 - ``[[wikilinks]]`` and ``[x](Note.md)`` -> relative ``.md`` links (MkDocs checks and maps them)
 - heading and block targets -> explicit anchors (``{#id}`` via attr_list, ``<span id="^id">``)
 - ``![[embeds]]`` -> the embedded note, section or block inlined, or an image with its size
-- ``> [!note]`` callouts -> admonitions; ``%%comments%%`` -> removed
+- ``> [!note]`` callouts -> admonitions (``%%comments%%`` are gone already: load removed them)
 - ``#tags`` -> links to the tag pages; broken links -> visibly broken text, never a dead link
 
 Edits are made on the source text at the spans the parser recorded, so everything we do not
@@ -23,7 +23,7 @@ from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.graph.resolve import Resolution
 from generator.model import Link, Note, Span
-from generator.render.slugs import heading_slug, relative_url, site_href
+from generator.slugs import heading_slug, relative_url, site_href
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"}
 SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
@@ -73,7 +73,6 @@ class RenderContext:
     options: Options
     findings: Findings
     directory_urls: bool = True
-    used_attachments: set[str] = field(default_factory=set)
     _resolutions: dict[int, Resolution] = field(default_factory=dict)
     _heading_ids: dict[str, list[str]] = field(default_factory=dict)
 
@@ -141,8 +140,6 @@ class NoteRenderer:
             if span is not None and start <= span.line < end:
                 edits.setdefault(span.line, []).append((span.start, span.end, text))
 
-        for span in note.comments:
-            edit(span, "")
         for tag in note.tags:
             if tag.span is not None:
                 edit(tag.span, self._tag_link(tag.name, page))
@@ -208,7 +205,6 @@ class NoteRenderer:
             )
         target_docs = self.ctx.docs_paths[res.target]
         if res.attachment:
-            self.ctx.used_attachments.add(res.target)
             href = relative_url(page, target_docs)
             if link.embed and _is_image(res.target):
                 return _image(link, href, res.target)
@@ -234,8 +230,6 @@ class NoteRenderer:
             return f'<span class="dfn-broken" title="{title}">{label}</span>'
         if not self.ctx.published(res.target):
             return label
-        if res.attachment:
-            self.ctx.used_attachments.add(res.target)
         href = site_href(
             page, self.ctx.docs_paths[res.target], self.ctx.directory_urls, self._anchor(res)
         )

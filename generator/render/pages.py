@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 
 from generator.config import Options, site_templates_dir
+from generator.filter import PublicView
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
@@ -27,7 +28,8 @@ from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
-from generator.render.slugs import (
+from generator.render.track_record import compute
+from generator.slugs import (
     PathAllocator,
     page_url,
     relative_url,
@@ -35,7 +37,6 @@ from generator.render.slugs import (
     slug_path,
     slugify,
 )
-from generator.render.track_record import compute
 
 # Hub folder and label per kind, in nav order.
 HUBS: dict[NoteKind, tuple[str, str]] = {
@@ -66,8 +67,9 @@ class SitePlan:
 
     pages: dict[str, str] = field(default_factory=dict)
     """Docs path -> markdown text."""
-    files: dict[str, Path] = field(default_factory=dict)
-    """Docs path -> source file to copy (attachments, our CSS)."""
+    files: dict[str, Path | bytes] = field(default_factory=dict)
+    """Docs path -> source file to copy (attachments, our CSS), or the bytes to write (an
+    attachment made safe on the way)."""
     nav: list[dict[str, str]] = field(default_factory=list)
     note_paths: dict[str, str] = field(default_factory=dict)
     """Published vault note path -> docs path."""
@@ -92,7 +94,7 @@ def _environment() -> jinja2.Environment:
 
 
 def plan_site(
-    graph: LinkGraph,
+    view: PublicView,
     options: Options,
     findings: Findings,
     directory_urls: bool = True,
@@ -100,8 +102,8 @@ def plan_site(
     site_name: str = "",
     site_url: str | None = None,
 ) -> SitePlan:
-    vault = graph.vault
-    notes = sorted(vault.public_notes(), key=lambda n: n.path)
+    graph, vault = view.graph, view.vault
+    notes = sorted(view.notes.values(), key=lambda n: n.path)
     plan = SitePlan()
     env = _environment()
 
@@ -142,16 +144,15 @@ def plan_site(
     for note in notes:
         plan.note_paths[note.path] = allocator.allocate(slug_path(note.path, note=True))
     docs_paths = dict(plan.note_paths)
-    for path, attachment in vault.attachments.items():
-        if attachment.publish:
-            docs_paths[path] = allocator.allocate(slug_path(path, note=False))
+    for path, attachment in view.attachments.items():
+        docs_paths[path] = allocator.allocate(attachment.docs_path)
 
     ctx = RenderContext(graph, docs_paths, tag_pages, options, findings, directory_urls)
 
     def href(source: str, target: str) -> str:
         return site_href(source, target, directory_urls)
 
-    records = compute(graph, options)
+    records = compute(view, options)
     proof = ProofPages(vault, records, plan.note_paths, options, env)
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
@@ -182,12 +183,12 @@ def plan_site(
             ],
             backlinks=[
                 (src.title, href(page, plan.note_paths[src.path]))
-                for src in (vault.notes[p] for p in graph.backlinks.get(note.path, ()))
-                if src.path in plan.note_paths
+                for src in (vault.notes[p] for p in view.backlinks.get(note.path, ()))
             ],
         )
-    for path in sorted(ctx.used_attachments):
-        plan.files[docs_paths[path]] = Path(vault.root) / path
+    for path, attachment in sorted(view.attachments.items()):
+        source = attachment.data if attachment.data is not None else Path(vault.root) / path
+        plan.files[docs_paths[path]] = source
 
     hub_template = env.get_template("hub.md.j2")
     for kind, members in by_kind.items():
@@ -350,7 +351,8 @@ def graph_document(
     docs_paths: dict[str, str],
     directory_urls: bool,
 ) -> dict[str, Any]:
-    """``graph.json``: the published notes and every link between them, for other tools."""
+    """``graph.json``: the published notes and every link between them, for other tools.
+    Links to withheld notes and files are left out: their raw text would name them."""
     vault = graph.vault
     nodes = [
         {
@@ -366,7 +368,9 @@ def graph_document(
     for source in sorted(note_paths):
         for item in graph.links.get(source, ()):
             res = item.resolution
-            target = res.target if res.target in docs_paths else None
+            if res.target is not None and res.target not in docs_paths:
+                continue  # to a withheld note or file: on the page it is plain text, here nothing
+            target = res.target
             status = res.status if target is not None else "broken"
             if target is not None and res.attachment:
                 attachment_nodes.add(target)

@@ -17,8 +17,8 @@ import jinja2
 from generator.config import Options
 from generator.model import Note, Vault
 from generator.render.charts import cost_chart
-from generator.render.slugs import relative_url
 from generator.render.track_record import STATUSES, Run, TrackRecords
+from generator.slugs import relative_url
 
 CATALOGUE = "catalogue/index.md"
 RECENT_RUNS = 10

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from generator.config import Options
+from generator.filter import PublicView
 from generator.graph.build import LinkGraph
 from generator.model import Note
 
@@ -150,21 +151,17 @@ def status_of(runs: list[Run], options: Options, today: dt.date) -> Status:
     return "probation"
 
 
-def compute(graph: LinkGraph, options: Options, today: dt.date | None = None) -> TrackRecords:
+def compute(view: PublicView, options: Options, today: dt.date | None = None) -> TrackRecords:
     today = today or dt.date.today()
-    vault = graph.vault
-    public = {n.path for n in vault.public_notes()}
+    graph, vault = view.graph, view.vault
+    public = set(view.notes)
     targets = _field_targets(graph)
     parsed = [
-        _run(note, targets.get(note.path, {}), public)
-        for note in vault.public_notes()
-        if note.kind == "meta"
+        _run(note, targets.get(note.path, {}), public) for note in view.public_of_kind("meta")
     ]
     runs = sorted((r for r in parsed if r is not None), key=lambda r: (r.date, r.path))
-    by_article: dict[str, list[Run]] = {
-        n.path: [] for n in vault.public_notes() if n.kind == "definitive"
-    }
-    by_agent: dict[str, list[Run]] = {n.path: [] for n in vault.public_notes() if n.kind == "agent"}
+    by_article: dict[str, list[Run]] = {n.path: [] for n in view.public_of_kind("definitive")}
+    by_agent: dict[str, list[Run]] = {n.path: [] for n in view.public_of_kind("agent")}
     for run in runs:
         if run.article in by_article:
             by_article[run.article].append(run)

@@ -1,4 +1,6 @@
-"""Where each note lands in the docs tree, and the anchor id of each heading.
+"""Where each note lands in the docs tree (and the site), and the anchor id of each heading.
+
+Shared by the filter stage (where an attachment would land) and the render stage.
 
 Vault paths keep their folders but become URL-friendly slugs (``meta/2026-10-06 Jennifer
 grades.md`` -> ``meta/2026-10-06-jennifer-grades.md``), so URLs never carry spaces. Letters
