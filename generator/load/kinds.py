@@ -29,7 +29,7 @@ def detect_kind(path: str, meta: dict[str, Any]) -> tuple[NoteKind, str | None]:
     if isinstance(declared, str) and declared.strip():
         value = declared.strip().lower()
         if value in KINDS:
-            return value, None  # type: ignore[return-value]
+            return value, None
         problem = f"unknown type {declared!r} (expected one of: {', '.join(KINDS)})"
     else:
         problem = None
