@@ -189,7 +189,7 @@ RULES: tuple[Rule, ...] = (
     # Private keys: the header is enough; the whole block is redacted when it is there.
     _rule(
         "private-key",
-        "private key (PEM, OpenSSH or PGP block)",
+        "private key",
         "-----begin",
         r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----"
         r"(?:[\s\S]*?-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)?",
@@ -355,7 +355,7 @@ RULES: tuple[Rule, ...] = (
         "password-assignment",
         "password",
         "passw pwd passphrase _pass",
-        r"(?i:passw(?:or)?d|pwd|passphrase|_pass\b)" + _ASSIGN + r"([^\s\"'`<>]{6,128})",
+        r"(?i:passw(?:or)?d|pwd|passphrase|_pass\b)" + _ASSIGN + r"([^\s\"'`<>,;(){}\[\]]{6,128})",
         group=1,
         min_entropy=2.0,
         check=_password_like,
@@ -385,8 +385,8 @@ RULES: tuple[Rule, ...] = (
         "phone-number",
         "phone number",
         ("+0", "(0", "000-000", "000.000", "000 000"),
-        r"(?<![\w+/.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}[ .-]\d{2,4}[ .-]\d{2,5}"
-        r"(?:[ .-]\d{2,4})?(?![\w/.-])",
+        r"(?<![\w+/.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,5}){1,4}"
+        r"(?![\w/-])(?!\.\d)",
         check=_phone,
         back=24,
         span=40,
