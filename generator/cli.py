@@ -139,7 +139,9 @@ def make_parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--dev-addr", metavar="HOST:PORT", help="default: 127.0.0.1:8000")
 
-    check = commands.add_parser("check", help="lint the vault: links, frontmatter, block ids")
+    check = commands.add_parser(
+        "check", help="lint the vault: links, frontmatter, block ids, secrets"
+    )
     _common(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
 
