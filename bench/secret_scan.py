@@ -1,6 +1,6 @@
 """Throughput of the secret scan over a built site, in MB/s.
 
-Reads every file the site scan reads (Material's own bundles and Pagefind's excepted) into
+Reads every file the site scan reads (Material's own bundles excepted) into
 memory first, so that the figure is the scan's and not the disk's, then scans them all with
 `generator.secrets.scan_file_bytes` (secrets; with ``--personal`` emails and phone numbers
 too). ``--old REV`` also times the scan as it was at a commit before generator/secrets.py
@@ -31,15 +31,14 @@ sys.path.insert(0, str(HERE.parent))
 from generator import secrets  # noqa: E402
 
 
-def site_files(site: Path) -> list[bytes]:
+def site_files(site: Path) -> list[tuple[bytes, bool]]:
+    """(bytes, whether to inflate compressed parts) for each file the site scan reads."""
     data = []
     for path in sorted(site.rglob("*")):
         rel = path.relative_to(site).as_posix()
-        if not path.is_file() or secrets.BUNDLE_DIRS.match(rel):
+        if not path.is_file() or secrets._is_theme_file(path, rel):
             continue
-        if secrets._is_theme_file(path, rel):
-            continue
-        data.append(path.read_bytes())
+        data.append((path.read_bytes(), not secrets.PAGEFIND_FILES.match(rel)))
     return data
 
 
@@ -61,13 +60,15 @@ def old_scanner(rev: str) -> Callable[[bytes], object]:
     return module.scan_bytes  # type: ignore[no-any-return]
 
 
-def timed(label: str, files: list[bytes], scan: Callable[[bytes], object], repeat: int) -> None:
-    size = sum(map(len, files)) / 1e6
+def timed(
+    label: str, files: list[tuple[bytes, bool]], scan: Callable[[bytes, bool], object], repeat: int
+) -> None:
+    size = sum(len(data) for data, _ in files) / 1e6
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
-        for data in files:
-            scan(data)
+        for data, expand in files:
+            scan(data, expand)
         best = min(best, time.perf_counter() - started)
     print(f"{label:40s} {size:7.1f} MB  {best:6.2f} s  {size / best:6.0f} MB/s (best of {repeat})")
 
@@ -83,11 +84,12 @@ def main() -> int:
     print(f"{len(files)} files")
     secrets._engine()  # compiled once, as in a build
     if args.old:
-        timed(f"old scan ({args.old}, text files only)", files, old_scanner(args.old), args.repeat)
+        old = old_scanner(args.old)
+        timed(f"old scan ({args.old})", files, lambda data, _: old(data), args.repeat)
     timed(
         "generator.secrets (every file)",
         files,
-        lambda data: secrets.scan_file_bytes(data, personal=args.personal),
+        lambda data, expand: secrets.scan_file_bytes(data, personal=args.personal, expand=expand),
         args.repeat,
     )
     return 0

@@ -600,11 +600,12 @@ MAX_CONTAINER = 256_000_000
 _PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n")
 
 
-def scan_file_bytes(data: bytes, *, personal: bool = False) -> list[Hit]:
-    """A file's secrets: its raw bytes, and what its compressed parts hold (the Flate streams
-    of a PDF, the members of a ZIP archive such as .docx/.xlsx/.odt, a gzip file)."""
+def scan_file_bytes(data: bytes, *, personal: bool = False, expand: bool = True) -> list[Hit]:
+    """A file's secrets: its raw bytes, and (``expand``) what its compressed parts hold (the
+    Flate streams of a PDF, the members of a ZIP archive such as .docx/.xlsx/.odt, a gzip
+    file)."""
     hits = scan(data, personal=personal)
-    if len(data) > MAX_CONTAINER:
+    if len(data) > MAX_CONTAINER or not expand:
         return hits
     for part, line, inner in _expanded(data):
         for hit in scan(inner, personal=personal):
@@ -658,11 +659,12 @@ def _expanded(data: bytes) -> Iterable[tuple[str, int, bytes]]:
             return
 
 
-def scan_file(path: Path, *, personal: bool = False) -> list[Hit]:
-    """`scan_file_bytes` of a file, reading a very large one in overlapping pieces."""
+def scan_file(path: Path, *, personal: bool = False, expand: bool = True) -> list[Hit]:
+    """`scan_file_bytes` of a file, reading a very large one in overlapping pieces (its raw
+    bytes only, past `MAX_CONTAINER`)."""
     size = path.stat().st_size
-    if size <= max(CHUNK, MAX_CONTAINER if _container(path) else 0):
-        return scan_file_bytes(path.read_bytes(), personal=personal)
+    if size <= max(CHUNK, MAX_CONTAINER if expand and _container(path) else 0):
+        return scan_file_bytes(path.read_bytes(), personal=personal, expand=expand)
     hits: dict[tuple[int, str], Hit] = {}
     with path.open("rb") as stream:
         offset, line = 0, 1
@@ -696,8 +698,9 @@ def _container(path: Path) -> bool:
 THEME_DIRS = ("assets/javascripts/", "assets/stylesheets/")
 """Where Material's own bundles are: large, minified, full of random-looking strings. A file
 there is skipped only when it *is* the theme's file (same bytes); anything else is scanned."""
-BUNDLE_DIRS = re.compile(r"pagefind(?:-\d+)?/")
-"""Pagefind's bundles, written from pages that were scanned before being indexed."""
+PAGEFIND_FILES = re.compile(r"pagefind(?:-\d+)?/.*\.(?:pf_fragment|pf_index|pf_meta|pf_filter)")
+"""Pagefind's gzipped index chunks (from the last build, or streamed from pages scanned clean
+before): read as raw bytes, not inflated, which would cost seconds on a big site."""
 
 
 @dataclass(frozen=True)
@@ -709,7 +712,7 @@ class Leak:
     part: str = ""
 
     def __str__(self) -> str:
-        where = f" (in {self.part})" if self.part else ""
+        where = f" (in {redact(self.part)})" if self.part else ""
         return f"{redact(self.path)}:{self.line}: {label(self.kind)} ({self.kind}){where}"
 
 
@@ -749,16 +752,14 @@ def _is_theme_file(path: Path, rel: str) -> bool:
 
 def scan_site(site_dir: Path, skip: Iterable[str] = (), *, personal: bool = False) -> list[Leak]:
     """Every secret in the site's files (of any type) but those in ``skip`` (site paths
-    scanned already), Material's own theme bundles and Pagefind's bundles."""
+    scanned already) and Material's own theme bundles."""
     skipped = set(skip)
     leaks: list[Leak] = []
     for path in sorted(site_dir.rglob("*")):
         rel = path.relative_to(site_dir).as_posix()
-        if rel in skipped or BUNDLE_DIRS.match(rel) or not path.is_file():
+        if rel in skipped or not path.is_file() or _is_theme_file(path, rel):
             continue
-        if _is_theme_file(path, rel):
-            continue
-        hits = scan_file(path, personal=personal)
+        hits = scan_file(path, personal=personal, expand=not PAGEFIND_FILES.match(rel))
         leaks += [Leak(rel, hit.line, hit.kind, hit.part) for hit in hits]
     return leaks
 
