@@ -322,6 +322,24 @@ def test_personal_data_counts_only_when_asked() -> None:
     assert "icon@2x.png" in redact("see icon@2x.png and version 1.2.3.4")
 
 
+def test_redaction_keeps_the_text_around_intact() -> None:
+    text = "Zugang für Jörg: password: pässwörd-9ß, dann café.\n"
+    clean = redact(text)
+    assert clean == "Zugang für Jörg: password: [REDACTED:password-assignment], dann café.\n"
+    assert scan(text)[0].column == len("Zugang für Jörg: password: ") + 1  # in characters
+
+
+def test_build_processes_report_leaks_with_the_personal_option(tmp_path: Path) -> None:
+    from generator.publish.search import scan_pages
+
+    pages = {"a/index.html": f"<p>{GITHUB.text}</p>", "b/index.html": "<p>x@y.io</p>"}
+    write_vault(tmp_path, pages)
+    leaks = scan_pages(tmp_path, list(pages))["leaks"]
+    assert leaks == [("a/index.html", 1, "github-token")]
+    personal = scan_pages(tmp_path, ["b/index.html"], personal=True)
+    assert personal["leaks"] == [("b/index.html", 1, "email")]
+
+
 def test_an_edit_that_would_add_a_secret_or_personal_data_is_rejected() -> None:
     with pytest.raises(ValidationError, match=r"holds a secret \(github-token\)"):
         check_text(f"Use {GITHUB.text} to log in.", "op 1 (add_learning)", "")
@@ -570,3 +588,17 @@ def test_the_material_bundles_are_skipped_only_when_they_are_the_themes(demo: Bu
     copy = demo.site.parent / "copy"
     write_vault(copy, {rel: bundle.read_bytes() + f"\n// {GITHUB.text}\n".encode()})
     assert [leak.kind for leak in secrets.scan_site(copy)] == ["github-token"]
+
+
+def test_a_failed_build_is_never_called_up_to_date(build_vault, tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {"notes/Setup.md": f"# Setup\n\nUse {GITHUB.text} here.\n"}
+    with pytest.raises(SecretLeakError) as caught:
+        build_vault(files)
+    assert sorted(leak.path for leak in caught.value.leaks) == [
+        "notes/setup.md",
+        "notes/setup/index.html",
+    ]
+    assert not (tmp_path / "site" / "notes" / "setup" / "index.html").exists()
+    with pytest.raises(SecretLeakError):  # the same vault again: built again, failing again
+        build_vault(files)
+    assert GITHUB.secret not in str(caught.value)
