@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -30,6 +31,7 @@ from generator.config import Settings, load_settings
 from generator.errors import DefinitiveError, UsageError
 from generator.findings import Finding, Findings
 from generator.pipeline import Advance
+from generator.secrets import redact
 
 
 def _ignore(n: int) -> None:
@@ -39,13 +41,28 @@ def _ignore(n: int) -> None:
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
 
+class _Console(Console):
+    """Prints no secret, whatever a message quotes (an error, MkDocs' warnings): each is
+    redacted first, its ``[REDACTED:kind]`` escaped as text rather than markup."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        clean = [
+            redact(o, personal=False).replace("[REDACTED:", "\\[REDACTED:")
+            if isinstance(o, str)
+            else o
+            for o in objects
+        ]
+        super().print(*clean, **kwargs)
+
+
 class Output:
     """Where messages go: quiet prints only errors, verbose adds every step and finding."""
 
     def __init__(self, verbose: bool, quiet: bool) -> None:
         self.verbose, self.quiet = verbose, quiet
-        self.out = Console(highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        # No emoji codes: "notes/x.md:100: ..." printed ":100:" as an emoji.
+        self.out = _Console(highlight=False, soft_wrap=True, emoji=False)
+        self.err = _Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
     def info(self, message: str) -> None:
         if not self.quiet:
@@ -122,7 +139,9 @@ def make_parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--dev-addr", metavar="HOST:PORT", help="default: 127.0.0.1:8000")
 
-    check = commands.add_parser("check", help="lint the vault: links, frontmatter, block ids")
+    check = commands.add_parser(
+        "check", help="lint the vault: links, frontmatter, block ids, secrets"
+    )
     _common(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
 

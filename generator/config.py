@@ -77,6 +77,8 @@ class Options:
     build_workers: int = 0
     """Processes MkDocs' page rendering is shared between: 0 picks one per core on big sites,
     1 keeps MkDocs' own one-process build."""
+    scan_personal_data: bool = False
+    """The site scan also fails the build on emails and phone numbers (docs/publishing.md)."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -99,7 +101,7 @@ class Options:
             elif not isinstance(value, list):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
         _check_csp(opts.csp, source)
-        for name in ("strict", "review", "search"):
+        for name in ("strict", "review", "search", "scan_personal_data"):
             if not isinstance(getattr(opts, name), bool):
                 raise UsageError(f"{source}: extra.definitive.{name} must be true or false")
         for name in ("vault", "templates_folder"):

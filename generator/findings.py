@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from generator.secrets import redact
+
 Severity = Literal["error", "warning", "info"]
 
 
@@ -25,12 +27,19 @@ class Finding:
     candidates: tuple[str, ...] = ()
     """For ambiguous or case-mismatched links: the files that could be meant."""
 
+    def __post_init__(self) -> None:
+        # Messages quote the vault (a link target, a YAML line): never a secret in them.
+        object.__setattr__(self, "message", redact(self.message, personal=False))
+
     def location(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else self.path
+        """Where, for people: a secret in a file name is shown redacted."""
+        path = redact(self.path, personal=False)
+        return f"{path}:{self.line}" if self.line else path
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
-        data["candidates"] = list(self.candidates)
+        data["path"] = redact(self.path, personal=False)
+        data["candidates"] = [redact(c, personal=False) for c in self.candidates]
         return data
 
 

@@ -22,9 +22,9 @@ from generator.model import Vault
 from generator.publish.mkdocs_site import build_site, mark_built
 from generator.publish.outputs import write_markdown
 from generator.publish.search import SearchIndex
-from generator.publish.secrets import check_site
 from generator.publish.site_files import reserved_paths
 from generator.render import EmitResult, SitePlan, emit, plan_site
+from generator.secrets import check_site
 
 # Findings that make `build --strict` fail: a link is wrong on the published site, or a
 # note or file the vault meant to publish was withheld.
@@ -165,7 +165,8 @@ def _build(settings: Settings, step: Step, verbose: bool) -> BuildReport:
     search = None
     if settings.options.search:
         shard_pages = settings.options.search_shard_pages
-        search = SearchIndex(settings.site_dir, shard_pages, settings.cache_dir)
+        personal = settings.options.scan_personal_data
+        search = SearchIndex(settings.site_dir, shard_pages, settings.cache_dir, personal=personal)
     try:
         with step("Building site with MkDocs", None):
             try:
@@ -181,7 +182,11 @@ def _build(settings: Settings, step: Step, verbose: bool) -> BuildReport:
                     write_markdown(plan, settings.site_dir, settings.docs_dir)
                 with step("Scanning site for secrets", None):
                     # Pages already scanned before being indexed are not read again.
-                    check_site(settings.site_dir, skip=search.scanned if search else set())
+                    check_site(
+                        settings.site_dir,
+                        search.scanned if search else (),
+                        personal=settings.options.scan_personal_data,
+                    )
                 if search is not None:
                     with step("Indexing search (Pagefind)", None):
                         search.finish()

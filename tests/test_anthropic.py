@@ -276,7 +276,7 @@ def test_secrets_private_notes_and_comments_never_leave_the_machine(make_vault, 
     api = FakeAPI(message(BREAD_OPS), message(TEA_OPS))
     run(load_settings(vault=vault, site_dir=tmp_path / "s"), api)
     sent = "\n".join(body for _, _, body in api.requests)
-    assert "[REDACTED:anthropic-key]" in sent
+    assert "[REDACTED:anthropic-api-key]" in sent
     for name, secret in SECRETS.items():
         for piece in secret.splitlines():
             assert piece not in sent, name

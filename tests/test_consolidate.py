@@ -374,7 +374,7 @@ def test_offline_leaves_out_a_lesson_that_holds_a_secret_and_merges_the_rest(mak
     assert report.rejected == [] and report.merged == 1
     assert "AKIA" not in article(vault) and "Rye needs a wetter dough" in article(vault)
     (noop,) = [o for o in audit_lines(vault)[0]["ops"] if o["op"] == "noop"]
-    assert noop["reason"] == "lesson left out: text holds a secret (aws-access-key)"
+    assert noop["reason"] == "lesson left out: text holds a secret (aws-access-key-id)"
 
 
 @pytest.fixture

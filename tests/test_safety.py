@@ -1,5 +1,5 @@
-"""Safe to publish: untrusted HTML is sanitised, secrets fail the build, private notes stay
-out of every output (pages, search indexes, graph.json, generated lists)."""
+"""Safe to publish: untrusted HTML is sanitised, private notes stay out of every output (pages,
+search indexes, graph.json, generated lists). Secrets: tests/test_secrets.py."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ import gzip
 import json
 from html.parser import HTMLParser
 
-import pytest
-
 from generator.publish.sanitize import sanitize
-from generator.publish.secrets import SecretLeakError, scan_text
 from tests.conftest import Built
 from tests.test_site import PRIVATE_MARKERS
 
@@ -92,49 +89,6 @@ def test_xss_note_is_inert_in_the_built_page(demo: Built) -> None:
     # The title (frontmatter) reaches Material's header and <title> as text, not markup.
     assert "<img src=x onerror" not in page
     assert "Untrusted agent output &lt;img src=x onerror=window.__xss=1&gt;" in page
-
-
-def test_secret_scan_names_file_and_kind_never_the_secret(build_vault, tmp_path) -> None:
-    key = "sk-ant-api03-" + "A1b2C3d4" * 5
-    with pytest.raises(SecretLeakError) as caught:
-        build_vault({"notes/Setup.md": f"# Setup\n\nUse the key {key} for the API.\n"})
-    # The leaking page is gone, and the next build does not call the site up to date.
-    assert not (tmp_path / "site" / "notes" / "setup" / "index.html").exists()
-    with pytest.raises(SecretLeakError):
-        build_vault({"notes/Setup.md": f"# Setup\n\nUse the key {key} for the API.\n"})
-    message = str(caught.value)
-    assert "notes/setup/index.html" in message and "Anthropic API key" in message
-    assert key not in message and key[:20] not in message
-    site = caught.value.leaks[0].path
-    assert site.endswith(".html")
-
-
-def test_secret_patterns() -> None:
-    assert [k for _, k in scan_text("AKIA" + "ABCDEFGHIJKLMNOP")] == ["AWS access key ID"]
-    assert [k for _, k in scan_text("-----BEGIN RSA PRIVATE KEY-----")] == ["private key"]
-    assert [k for _, k in scan_text("ghp_" + "a" * 36)] == ["GitHub token"]
-    assert scan_text("a sketch of skills; task-ant") == []
-
-
-@pytest.mark.parametrize(
-    ("secret", "kind"),
-    [
-        ("sk-ant-api03-" + "Ab1_" * 8, "Anthropic API key"),
-        ("sk-proj-" + "Ab12" * 10, "OpenAI API key"),
-        ("ASIA" + "QWERTYUIOPASDFGH", "AWS access key ID"),
-        ("gho_" + "x" * 36, "GitHub token"),
-        ("ghs_" + "x" * 36, "GitHub token"),
-        ("github_pat_" + "Ab_1" * 11, "GitHub token"),
-        ("xoxb-" + "1234-abcd-" * 2, "Slack token"),
-        ("rk_live_" + "Ab12" * 6, "Stripe secret key"),
-        ("sk_live_" + "Ab12" * 6, "Stripe secret key"),
-        ("AIza" + "B" * 35, "Google API key"),
-        ("-----BEGIN OPENSSH PRIVATE KEY-----", "private key"),
-    ],
-)
-def test_every_kind_of_secret_is_found_on_its_line(secret: str, kind: str) -> None:
-    text = f"<p>first line</p>\n<p>see {secret} here</p>\n"
-    assert scan_text(text) == [(2, kind)]
 
 
 def test_private_note_is_in_no_index_list_or_graph(demo: Built) -> None:

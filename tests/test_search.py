@@ -14,7 +14,7 @@ from generator.errors import BuildError, UsageError
 from generator.pipeline import build
 from generator.publish import mkdocs_workers, search
 from generator.publish.mkdocs_site import config_file_for, overrides
-from generator.publish.secrets import SecretLeakError
+from generator.secrets import SecretLeakError
 
 CONFIG = "site_name: S\ntheme: {name: material}\nplugins: [search]\n"
 NOTES = {f"notes/Note {i}.md": f"# Note {i}\n\nword{i} and marmalade\n" for i in range(8)}

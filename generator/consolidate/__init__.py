@@ -10,7 +10,7 @@ Modules, one job each:
 - `edits`: the op schema, parsing answers into ops, the deterministic apply.
 - `validate`: every check an answer must pass; human pins.
 - `offline` / `anthropic_client`: the two consolidators (`proposal` is their shared interface);
-  `prompt` builds requests, `redact` removes secrets, `prices` is the one price table.
+  `prompt` builds requests (redacted by generator/secrets.py), `prices` is the one price table.
 - `runlog`, `runmeta`, `history`, `state`: run records and the audit log, the run's own meta
   article, rollback and history, state folder and crash-test hooks.
 - `review`, `export`, `lock`, `commands`: proposals for human approval, Agent Skill export,

@@ -11,9 +11,9 @@ from typing import Any
 from generator.consolidate.article import Bullet, Step
 from generator.consolidate.edits import ANSWER_SCHEMA
 from generator.consolidate.proposal import ArticleInput
-from generator.consolidate.redact import redact
 from generator.load.comments import strip_comments
 from generator.model import Note
+from generator.secrets import redact
 
 INSTRUCTIONS = """\
 You maintain definitive how-to articles for AI agents. Each article has numbered skill steps,
@@ -51,7 +51,8 @@ The house rules of this vault follow; they override style defaults above.
 
 def clean(text: str) -> str:
     """What may leave the machine: Obsidian comments dropped (notes arrive without them; an
-    article's own text is read from its file), secrets redacted."""
+    article's own text is read from its file), secrets, emails and phone numbers redacted
+    (generator/secrets.py: the same rules as the site scan)."""
     return redact(strip_comments(text))
 
 
@@ -60,12 +61,13 @@ def system_blocks(rules: list[Note]) -> list[dict[str, Any]]:
     after the first reads them from the cache."""
     parts = [INSTRUCTIONS]
     for rule in sorted(rules, key=lambda n: n.path):
-        parts.append(f'<rule name="{rule.title}">\n{clean(rule.body).strip()}\n</rule>')
+        title = clean(rule.title)
+        parts.append(f'<rule name="{title}">\n{clean(rule.body).strip()}\n</rule>')
     return [{"type": "text", "text": "\n\n".join(parts), "cache_control": {"type": "ephemeral"}}]
 
 
 def user_message(item: ArticleInput) -> str:
-    lines = [f"Article: {item.title}", ""]
+    lines = [f"Article: {clean(item.title)}", ""]
     sections: tuple[tuple[str, str, Sequence[Bullet | Step]], ...] = (
         ("Skill steps", "S", item.article.steps),
         ("Learnings", "L", item.article.learnings),
@@ -77,7 +79,7 @@ def user_message(item: ArticleInput) -> str:
             alias = f"{prefix}{number}"
             text = clean(entry.text)
             sources = getattr(entry, "sources", [])
-            cited = f" (sources: {'; '.join(sources)})" if sources else ""
+            cited = f" (sources: {clean('; '.join(sources))})" if sources else ""
             pinned = " [pinned]" if alias in item.pinned else ""
             lines.append(f"{alias}: {text}{cited}{pinned}")
         if not items:

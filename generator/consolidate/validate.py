@@ -10,7 +10,7 @@ from collections.abc import Collection
 
 from generator.consolidate.article import EDITED_SECTIONS, Article, Bullet, parse_article
 from generator.consolidate.edits import Op, aliases, is_deprecated
-from generator.consolidate.redact import find_secrets
+from generator.secrets import scan
 
 _URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s)\]>]+")
 _HTML_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
@@ -76,9 +76,10 @@ def check_text(value: str, label: str, source_text: str) -> None:
     for url in _URL_RE.findall(value):
         if url.rstrip(".,;") not in source_text:
             raise ValidationError(f"{label}: external link {url} is not in the sources")
-    secrets = find_secrets(value)
-    if secrets:
-        raise ValidationError(f"{label}: text holds a secret ({secrets[0]})")
+    hits = scan(value, personal=True)
+    if hits:
+        what = "personal data" if hits[0].personal else "a secret"
+        raise ValidationError(f"{label}: text holds {what} ({hits[0].kind})")
     if re.search(r"\s\^[A-Za-z0-9-]+\s*$", value):
         raise ValidationError(f"{label}: text must not carry a block id")
 

@@ -15,6 +15,7 @@ from typing import Any
 from generator import __version__
 from generator.findings import Finding
 from generator.model import Block, Heading, Link, Note, Span, Tag
+from generator.secrets import RULES_VERSION
 
 FORMAT = 2  # 2: comments stripped from the body at load; privacy decided by the filter stage
 Parsed = tuple[Note | None, list[Finding]]
@@ -63,7 +64,7 @@ def decode(data: dict[str, Any] | None) -> Note | None:
 class NoteCache:
     def __init__(self, path: Path | None, key: str) -> None:
         self.path = path
-        self.key = f"{FORMAT}:{__version__}:{key}"
+        self.key = f"{FORMAT}:{__version__}:{RULES_VERSION}:{key}"  # findings follow the rules
         self.entries: dict[str, dict[str, Any]] = {}
         self.used: dict[str, dict[str, Any]] = {}
         if path is None:

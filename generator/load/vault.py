@@ -23,6 +23,7 @@ from generator.load.kinds import detect_kind, validate
 from generator.load.markdown import parse_body, split_wikilink
 from generator.load.parse_worker import ParseShare
 from generator.model import Attachment, Heading, Link, Note, Tag, Vault
+from generator.secrets import report as report_secrets
 
 NOTE_SUFFIX = ".md"
 
@@ -87,6 +88,7 @@ def load_vault(
             except OSError as exc:
                 findings.add("file-unreadable", rel, None, f"cannot read file: {exc.strerror}")
                 continue
+            report_secrets(rel, data, findings)
             attachments[rel] = Attachment(rel, hashlib.sha256(data).hexdigest(), stat.st_size)
     _parse(root, pending, options, cache, results)
     notes: dict[str, Note] = {}
@@ -205,6 +207,7 @@ def note_from_bytes(
         )
         text = data.decode("utf-8", errors="replace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    report_secrets(rel, text, findings)  # frontmatter, body and code: cached with the note
     if not text.strip():
         findings.add("note-empty", rel, None, "note is empty", "info")
 

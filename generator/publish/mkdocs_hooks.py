@@ -36,8 +36,9 @@ from generator.publish.sanitize import prefixed_id, sanitize
 
 GENERATED = re.compile(r"^<!-- dfn:html -->\n(.*?)\n<!-- /dfn:html -->$", re.M | re.S)
 # A placeholder nobody writes: random per process, letters and digits only, so Python-Markdown
-# leaves it alone (it becomes a paragraph of its own). Not the `secrets` module: MkDocs puts
-# this folder on sys.path, where publish/secrets.py would shadow it.
+# leaves it alone (it becomes a paragraph of its own). os.urandom rather than the stdlib
+# `secrets` module: MkDocs puts this hook's folder on sys.path, so any module there named like
+# a stdlib one would shadow it.
 TOKEN = f"dfnhtml{os.urandom(6).hex()}x"
 ATTRIBUTE = "definitive_generated_html"
 

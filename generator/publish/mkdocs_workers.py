@@ -156,7 +156,7 @@ class _Chunks:
 
     def done(self, number: int, pages: list[str]) -> None:
         """`ChunkDone` for this process's own pages."""
-        self.own[number] = scan_pages(self.site_dir, pages)
+        self.own[number] = scan_pages(self.site_dir, pages, self.index.personal)
         self.collect()
 
     def collect(self) -> None:
@@ -182,13 +182,14 @@ def _chunk_file(scratch: Path, number: int, worker: int) -> Path:
     return scratch / f"chunk-{number}-{worker}.json"
 
 
-def _report_chunk(site_dir: Path, scratch: Path, worker: int) -> ChunkDone:
+def _report_chunk(site_dir: Path, scratch: Path, worker: int, personal: bool) -> ChunkDone:
     """`ChunkDone` for a worker: scan its pages, leave the report for the first process."""
 
     def done(number: int, pages: list[str]) -> None:
         path = _chunk_file(scratch, number, worker)
         part = path.with_suffix(".part")
-        part.write_text(json.dumps(scan_pages(site_dir, pages)), encoding="utf-8")
+        report = scan_pages(site_dir, pages, personal)
+        part.write_text(json.dumps(report), encoding="utf-8")
         os.replace(part, path)  # the first process never reads half a report
 
     return done
@@ -277,6 +278,7 @@ def build_in_workers(
     with tempfile.TemporaryDirectory(prefix="definitive-workers-") as tmp:
         job = {"config_file": str(config_file), "overrides": overrides, "count": count}
         job.update(only=only, stream=index is not None, scratch=tmp, chunk=CHUNK_PAGES)
+        job["personal"] = index is not None and index.personal
         chunks = None if index is None else _Chunks(index, Path(config.site_dir), Path(tmp), count)
         workers = [_start_worker({**job, "index": i}, Path(tmp)) for i in range(1, count)]
         try:
@@ -332,7 +334,8 @@ def main() -> None:
             gc.freeze()  # config, files and nav live as long as the build: out of GC passes
             done = None
             if job["stream"]:
-                done = _report_chunk(Path(config.site_dir), Path(job["scratch"]), job["index"])
+                site, scratch = Path(config.site_dir), Path(job["scratch"])
+                done = _report_chunk(site, scratch, job["index"], job["personal"])
             index, count = job["index"], job["count"]
             _build_share(config, files, nav, env, index, count, job["only"], done, job["chunk"])
         finally:

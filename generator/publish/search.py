@@ -44,7 +44,7 @@ from typing import Any
 
 from generator.errors import BuildError
 from generator.processes import cpu_count
-from generator.publish.secrets import scan_bytes
+from generator.secrets import scan_file_bytes
 
 BUNDLE = "pagefind"
 BUNDLES = "pagefind-bundles.json"
@@ -165,14 +165,15 @@ def _check_pagefind(code: int, output: str, bundle: Path, where: str) -> None:
 # --- indexing while MkDocs renders ---------------------------------------------------------
 
 
-def scan_pages(site_dir: Path, pages: list[str]) -> dict[str, Any]:
+def scan_pages(site_dir: Path, pages: list[str], personal: bool = False) -> dict[str, Any]:
     """What a build process reports on pages it has just written (site-relative paths): which
-    carry Pagefind's body marker, and any secret in them. JSON-able: workers send it as is."""
+    carry Pagefind's body marker, and any secret in them (with ``personal``, emails and phone
+    numbers too). JSON-able: workers send it as is; a leak is (page, line, kind), no value."""
     marked: list[str] = []
     leaks: list[tuple[str, int, str]] = []
     for page in pages:
         data = (site_dir / page).read_bytes()
-        leaks += [(page, line, kind) for line, kind in scan_bytes(data)]
+        leaks += [(page, hit.line, hit.kind) for hit in scan_file_bytes(data, personal=personal)]
         if _BODY.search(data):
             marked.append(page)
     return {"pages": pages, "marked": marked, "leaks": leaks}
@@ -201,6 +202,8 @@ class SearchIndex:
     scanned: set[str] = field(default_factory=set)
     """Pages scanned clean by the build processes (the whole-site scan can skip them)."""
     leaked: bool = False
+    personal: bool = False
+    """Pages with an email or phone number count as leaking too (``scan_personal_data``)."""
     bundles: list[str] = field(default_factory=list)
     streamed_pages: int = 0
     """Pages handed to Pagefind during the MkDocs step, before `finish`."""
