@@ -58,6 +58,10 @@ class Options:
     # The proof site (docs/proof-site.md).
     proven_after: int = 3
     """Successful runs that take a definitive article from probation to proven."""
+    proven_window: int = 10
+    """Proven also needs ``proven_min_rate`` over this many latest runs."""
+    proven_min_rate: float = 0.7
+    """The success rate over the latest ``proven_window`` runs that proven needs."""
     stale_after_days: int = 90
     """An article with no run for longer than this is shown as stale."""
     failing_after: int = 2
@@ -120,6 +124,7 @@ class Options:
             "max_note_bytes",
             "consolidation_timeout_s",
             "proven_after",
+            "proven_window",
             "stale_after_days",
             "failing_after",
             "search_shard_pages",
@@ -127,6 +132,11 @@ class Options:
             value = getattr(opts, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")
+        rate = opts.proven_min_rate
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise UsageError(
+                f"{source}: extra.definitive.proven_min_rate must be a number from 0 to 1"
+            )
         value = opts.material_search_max_pages
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise UsageError(

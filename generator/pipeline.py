@@ -19,6 +19,7 @@ from generator.graph import LinkGraph, build_graph
 from generator.graph.audit import audit_links
 from generator.load import load_vault
 from generator.model import Vault
+from generator.proof import Evidence, compute_evidence
 from generator.publish.mkdocs_site import build_site, mark_built
 from generator.publish.outputs import write_markdown
 from generator.publish.search import SearchIndex
@@ -58,6 +59,8 @@ class Analysis:
     graph: LinkGraph
     public: PublicView
     """What may be published: every stage after the filter reads only this."""
+    evidence: Evidence
+    """The proof: every number and status the site, exports and prompts show."""
     findings: Findings
 
 
@@ -116,7 +119,8 @@ def analyse(
         graph = build_graph(vault)
         audit_links(graph, findings)
     public = filter_vault(graph, settings.options, findings, reserved=reserved_paths(settings))
-    return Analysis(vault, graph, public, findings)
+    evidence = compute_evidence(public, settings.options)
+    return Analysis(vault, graph, public, evidence, findings)
 
 
 def render(
@@ -126,6 +130,7 @@ def render(
     with step("Rendering pages", len(analysis.public.notes)) as advance:
         plan = plan_site(
             analysis.public,
+            analysis.evidence,
             settings.options,
             analysis.findings,
             settings.directory_urls,

@@ -208,7 +208,9 @@ def test_every_op_type_from_a_model_answer(kitchen):
     assert report.rejected == []
     text = text_of(vault, ARTICLE)
     assert "- ~~Feed the starter twelve hours before mixing.~~ Deprecated: too slow (" in text
-    assert "- Use a lidded pot. Contradicted: not for rye ([[2026-01-01 Ann bakes]], [[" in text
+    # The contradicting run is cited apart from the support (proof/citations.py).
+    assert "- Use a lidded pot. Contradicted: not for rye ([[2026-01-01 Ann bakes]])" in text
+    assert " (contradicted by [[" in text
     assert "1. Weigh the flour. ([[" in text and "4. Bake at 240 C. ([[" in text
     assert "- Proofing rye too long. ([[" in text and "^l-rye-wetter" in text
 

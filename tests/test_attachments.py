@@ -97,9 +97,7 @@ def test_vault_files_cannot_replace_the_sites_own(built: Built) -> None:
     assert (built.site / favicon).read_bytes() == _material_file(favicon)
     css = (built.site / "assets/definitive/definitive.css").read_text(encoding="utf-8")
     assert "zqx-vault-css" not in css
-    reported = {
-        f.path: f for f in built.report.findings if f.code == "attachment-reserved-path"
-    }
+    reported = {f.path: f for f in built.report.findings if f.code == "attachment-reserved-path"}
     # Scripts go out as text (bundle...js.txt) and "search_index" slugs to "search-index":
     # neither can land on the site's own file, so neither is refused.
     assert set(reported) == {favicon, "pagefind/pagefind.js", "assets/definitive/definitive.css"}

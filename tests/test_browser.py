@@ -221,7 +221,7 @@ def test_agent_page_shows_its_chart(page, site_url: str) -> None:
     page.goto(site_url + "agents/cam/")
     chart = page.locator("svg.dfn-chart")
     assert chart.is_visible()
-    assert chart.locator("circle.dfn-dot").count() == 9  # Cam's nine published runs
+    assert chart.locator("circle.dfn-dot").count() == 10  # Cam's ten published runs
     box = chart.bounding_box()
     assert box is not None and box["width"] > 300
     assert page.locator("h2.dfn-track-record").is_visible()

@@ -31,13 +31,13 @@ def test_check_demo_vault_reports_the_deliberate_broken_link(tmp_path: Path) -> 
         "notes/Planning for December.md:19: warning link-broken: unresolved link "
         "[[Quarterly client review]]" in result.stderr
     )
-    assert "42 notes checked: 1 finding(s)" in result.stdout
+    assert "43 notes checked: 1 finding(s)" in result.stdout
 
 
 def test_check_json_is_machine_readable(tmp_path: Path) -> None:
     result = definitive("check", "--vault", str(DEMO_VAULT), "--format", "json", cwd=tmp_path)
     document = json.loads(result.stdout)
-    assert document["notes"] == 42
+    assert document["notes"] == 43
     (finding,) = document["findings"]
     assert finding == {
         "code": "link-broken",

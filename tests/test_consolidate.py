@@ -97,8 +97,8 @@ def test_contradict_learning_keeps_it_and_records_the_counter_evidence(bread):
     vault, settings = bread
     run_ops(settings, [Op("contradict_learning", [NEW], target="L2", reason="rye burned in it")])
     assert (
-        "- Use a Dutch oven for crust. Contradicted: rye burned in it ([[2026-01-01 Ann bakes]], "
-        f"[[{NEW}]]) ^l-dutch-oven" in article(vault)
+        "- Use a Dutch oven for crust. Contradicted: rye burned in it ([[2026-01-01 Ann bakes]]) "
+        f"(contradicted by [[{NEW}]]) ^l-dutch-oven" in article(vault)
     )
 
 
@@ -401,7 +401,7 @@ def test_demo_retention_every_learning_and_step_survives(demo_copy):
     }
     report = consolidate(settings, OfflineConsolidator())
     assert sorted(s for a in report.articles for s in a.sources) == PENDING
-    assert report.rejected == [] and report.adopted == 20
+    assert report.rejected == [] and report.adopted == 21
     cited = ""
     for name, old in before.items():
         text = (vault / "articles" / name).read_text(encoding="utf-8")

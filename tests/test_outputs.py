@@ -33,7 +33,7 @@ def test_llms_txt_maps_the_site(demo: Built) -> None:
     assert text.startswith("# Definitive demo agency\n")
     assert "## Definitive articles" in text and "## Agents" in text
     assert "- [Grading an article](articles/grading-an-article.md): " in text
-    assert "8 runs, 75% success" in text
+    assert "proven (6 of 8 runs succeeded (75%, 95% CI 41–93%)" in text
     assert "- [Cam](agents/cam.md): Collects positive customer comments" in text
     for href in re.findall(r"\]\(([^)]+)\)", text):
         assert (demo.site / href).is_file(), href

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from generator.config import Options
-from generator.render.track_record import Run, compute, status_of
+from generator.proof import Run, compute_evidence
+from generator.proof.status import verdict
 from tests.conftest import Built
 
 
@@ -19,7 +20,8 @@ def _run(day: int, outcome: str, cost: float = 0.1, price: float | None = 5.0) -
         title=str(day),
         date=dt.date(2026, 10, day),
         outcome=outcome,
-        tokens=1000,
+        tokens_in=1000,
+        tokens_out=0,
         cost=cost,
         duration=60,
         model="m",
@@ -38,6 +40,13 @@ TODAY = dt.date(2026, 10, 31)
     [
         (["success", "success"], Options(), "probation"),
         (["success", "failure", "success", "success"], Options(), "proven"),
+        # 3 of 4 is 75%, over the 70% bar; 3 of 5 is 60%: below it, after having been proven.
+        (["success", "success", "success", "partial"], Options(), "proven"),
+        (["success", "success", "success", "partial", "partial"], Options(), "unreliable"),
+        # The latest run failed: not proven, whatever the rate.
+        (["success"] * 5 + ["failure"], Options(), "unreliable"),
+        (["success", "success", "failure"], Options(), "probation"),
+        (["unknown", "success", "unknown", "success", "success"], Options(), "proven"),
         (["success", "success", "success", "failure", "failure"], Options(), "failing"),
         (["success", "failure"], Options(failing_after=1), "failing"),
         (["success", "success", "success"], Options(proven_after=5), "probation"),
@@ -47,7 +56,7 @@ TODAY = dt.date(2026, 10, 31)
 )
 def test_status_thresholds(outcomes: list[str], options: Options, expected: str) -> None:
     runs = [_run(day + 1, outcome) for day, outcome in enumerate(outcomes)]
-    assert status_of(runs, options, TODAY) == expected
+    assert verdict(runs, options, TODAY).status == expected
 
 
 def test_chart_has_a_dot_per_run() -> None:
@@ -66,7 +75,7 @@ def test_thresholds_are_read_from_mkdocs_yml() -> None:
 
 
 def test_demo_numbers_come_from_the_meta_articles(demo: Built) -> None:
-    records = compute(demo.report.analysis.public, Options(), dt.date(2026, 11, 20))
+    records = compute_evidence(demo.report.analysis.public, Options(), dt.date(2026, 11, 20))
     grading = records.articles["articles/Grading an article.md"]
     # Jennifer's 8 grading runs: 6 successes, 2 partial; prices $3-$4.
     assert (grading.count, grading.successes, grading.status) == (8, 6, "proven")
@@ -74,12 +83,12 @@ def test_demo_numbers_come_from_the_meta_articles(demo: Built) -> None:
     assert grading.median_price == 4.0
     verifying = records.articles["articles/Verifying a review source.md"]
     assert (verifying.count, verifying.successes, verifying.status) == (2, 1, "probation")
-    assert records.total.count == 24
-    assert records.total.priced == 20 and records.total.earned == pytest.approx(216.0)
+    assert records.total.count == 25
+    assert records.total.priced == 21 and records.total.earned == pytest.approx(224.0)
     # Each learning counts the distinct runs cited in its bullet.
     learnings = {item.block_id: item for item in records.learnings[grading_path()]}
-    assert len(learnings["l-readability-first"].runs) == 2
-    assert len(learnings["l-check-brief-length"].runs) == 1
+    assert len(learnings["l-readability-first"].supporting) == 2
+    assert len(learnings["l-check-brief-length"].supporting) == 1
 
 
 def grading_path() -> str:
@@ -95,7 +104,8 @@ def test_article_page_shows_its_track_record(demo: Built) -> None:
     record = page.split('id="user-content-dfn-track-record"', 1)[1]
     assert 'class="dfn-badge dfn-' in record
     text = _text(record)
-    assert "8 6 75% 2026-09-29 2026-11-16" in text  # runs, successes, rate, first, last
+    # Runs, successes, rate, its 95% interval, first and last run.
+    assert "8 6 75% 41–93% 2026-09-29 2026-11-16" in text
     assert "$4.00" in text  # median price
     # The chart is inline SVG with a dot per run, readable without JavaScript.
     svg = record.split("<svg", 1)[1].split("</svg>", 1)[0]
@@ -108,9 +118,10 @@ def test_article_page_shows_its_track_record(demo: Built) -> None:
     table = record.split('id="user-content-dfn-learning-evidence"', 1)[1]
     assert 'href="#^l-readability-first"' in table
     bullet = page.split('id="user-content-^l-readability-first"', 1)[0].rsplit("<li>", 1)[1]
-    assert 'class="dfn-support"' in bullet and ">2 runs</span>" in bullet
+    assert 'class="dfn-support"' in bullet
+    assert ">2 runs support · last confirmed 2026-10-14</span>" in bullet
     bullet = page.split('id="user-content-^l-check-brief-length"', 1)[0].rsplit("<li>", 1)[1]
-    assert ">1 run</span>" in bullet
+    assert ">1 run supports · last confirmed 2026-10-21</span>" in bullet
 
 
 def test_agent_page_shows_runs_chart_and_handoffs(demo: Built) -> None:
@@ -139,7 +150,7 @@ def test_home_dashboard_is_added_to_the_vaults_own_index(demo: Built) -> None:
     home = demo.html("")
     assert "This vault is the working record" in home  # the vault's own index.md stays
     dashboard = _text(home.split('id="user-content-dfn-dashboard"', 1)[1])
-    assert "24 " in dashboard and "$216.00" in dashboard and "20 of 24 runs priced" in dashboard
+    assert "25 " in dashboard and "$224.00" in dashboard and "21 of 25 runs priced" in dashboard
     for name in ("Jennifer", "Ethan", "Cam"):
         assert name in dashboard
     assert "Latest learnings" in dashboard and "Articles by status" in dashboard
@@ -154,7 +165,8 @@ def test_catalogue_lists_proven_skills_only(demo: Built) -> None:
     page = demo.html("catalogue/")
     rows = _text(page.split("<tbody>", 1)[1].split("</tbody>", 1)[0])
     statuses = {
-        p: r.status for p, r in compute(demo.report.analysis.public, Options()).articles.items()
+        p: r.status
+        for p, r in compute_evidence(demo.report.analysis.public, Options()).articles.items()
     }
     for path, status in statuses.items():
         title = path.removeprefix("articles/").removesuffix(".md")

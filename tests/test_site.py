@@ -53,7 +53,7 @@ def _target(site: Path, page: Path, href: str) -> tuple[Path, str]:
 
 def test_every_published_note_is_a_page(demo: Built) -> None:
     plan = demo.report.plan
-    assert len(plan.note_paths) == 42  # 42 demo notes, one private, plus the XSS fixture
+    assert len(plan.note_paths) == 43  # 43 demo notes, one private, plus the XSS fixture
     for docs_path in plan.note_paths.values():
         page = docs_path[:-3]
         page = "" if page == "index" else page + "/"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from generator.proof.citations import format_citations, split_citations
+
 EDITED_SECTIONS = ("Skill", "Learnings", "Pitfalls")
 
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -17,9 +19,6 @@ _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 _BULLET_RE = re.compile(r"^[-*+]\s+(?P<rest>.*)$")
 _STEP_RE = re.compile(r"^(?P<num>\d+)[.)]\s+(?P<text>.*)$")
 _ID_RE = re.compile(r"\s\^(?P<id>[A-Za-z0-9-]+)\s*$")
-CITATIONS_RE = re.compile(r"\s*\((?P<cites>\[\[[^\]]+\]\](?:\s*,\s*\[\[[^\]]+\]\])*)\)")
-"""A citation list: ``([[source]], [[other]])``."""
-_CITES_END_RE = re.compile(CITATIONS_RE.pattern + r"\s*$")
 LINK_RE = re.compile(r"!?\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 """A wikilink or embed: group 1 the target note, group 2 the display text."""
 
@@ -30,15 +29,15 @@ class Bullet:
 
     text: str
     sources: list[str] = field(default_factory=list)
-    """Cited note names, in order, without brackets."""
+    """Names of the notes cited in support, in order, without brackets."""
     block_id: str | None = None
     extra: list[str] = field(default_factory=list)
     """Indented continuation lines, kept verbatim."""
+    against: list[str] = field(default_factory=list)
+    """Names of the runs cited as contradicting it (``(contradicted by [[...]])``)."""
 
     def render(self) -> list[str]:
-        line = f"- {self.text}"
-        if self.sources:
-            line += " (" + ", ".join(f"[[{s}]]" for s in self.sources) + ")"
+        line = f"- {self.text}{format_citations(self.sources, self.against)}"
         if self.block_id:
             line += f" ^{self.block_id}"
         return [line, *self.extra]
@@ -229,12 +228,8 @@ def _parse_item(name: str, line: str) -> Bullet | Step:
     if id_match:
         block_id = id_match.group("id")
         rest = rest[: id_match.start()]
-    sources: list[str] = []
-    cites = _CITES_END_RE.search(rest)
-    if cites:
-        sources = [m.group(1).strip() for m in LINK_RE.finditer(cites.group("cites"))]
-        rest = rest[: cites.start()]
-    return Bullet(rest.rstrip(), sources, block_id)
+    text, support, against = split_citations(rest)
+    return Bullet(text, support, block_id, against=against)
 
 
 def cited_names(text: str) -> set[str]:

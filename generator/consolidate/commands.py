@@ -274,19 +274,21 @@ def cmd_review(args: argparse.Namespace, settings: Settings, output: Output) -> 
 def cmd_export(args: argparse.Namespace, settings: Settings, output: Output) -> int:
     from pathlib import Path
 
-    from generator.consolidate.export import PROVEN_AT, export_skills
+    from generator.consolidate.export import export_skills
     from generator.pipeline import analyse
 
     out = Path(args.out_dir).expanduser().resolve()
     if out == settings.vault or settings.vault in out.parents:
         raise UsageError(f"{out}: write skills outside the vault")
-    skills = export_skills(analyse(settings).public, out)
+    analysis = analyse(settings)
+    skills = export_skills(analysis.public, analysis.evidence, out)
     for skill in skills:
-        output.info(f"{escape(skill.name)}/SKILL.md  ({skill.runs} successful runs)")
-    output.info(
-        f"exported {len(skills)} proven skill(s) (at least {PROVEN_AT} successful runs) to "
-        f"{escape(str(out))}"
-    )
+        record = skill.record
+        output.info(
+            f"{escape(skill.name)}/SKILL.md  (revision {skill.revision}; "
+            f"{record.successes} of {record.decided} runs succeeded)"
+        )
+    output.info(f"exported {len(skills)} proven skill(s) to {escape(str(out))}")
     return 0
 
 

@@ -214,11 +214,17 @@ def _apply_one(
             target.text = op.text or old
         elif kind == "deprecate_learning":
             target.text = f"~~{old}~~ {DEPRECATED_MARK} {op.reason}"
-        elif kind == "contradict_learning":  # counter-evidence, kept beside the claim
+        if kind == "contradict_learning":  # counter-evidence, cited apart from the support
             target.text = f"{old} {CONTRADICTED_MARK} {op.reason}"
-        for source in op.sources:
-            if source not in target.sources:
-                target.sources.append(source)
+            for source in op.sources:
+                if source in target.sources:
+                    target.sources.remove(source)
+                if source not in target.against:
+                    target.against.append(source)
+        else:
+            for source in op.sources:
+                if source not in target.sources and source not in target.against:
+                    target.sources.append(source)
         if target.block_id is None:
             target.block_id = new_block_id("l", old, taken)
         return Applied(op, target.block_id, old, target.text)

@@ -16,16 +16,15 @@ from pathlib import Path
 
 import yaml
 
-from generator.consolidate.article import CITATIONS_RE, LINK_RE, Bullet, parse_article
+from generator.consolidate.article import LINK_RE, Bullet, parse_article
 from generator.consolidate.edits import is_deprecated
-from generator.consolidate.ledger import article_of
 from generator.consolidate.prompt import clean
 from generator.filter import PublicView
 from generator.model import Note
+from generator.proof import Evidence, Record
+from generator.proof.citations import ANY_GROUP_RE
 from generator.render.emit import atomic_write
 
-PROVEN_AT = 3
-"""Successful runs from which a definitive article's skill counts as proven."""
 MAX_LEARNINGS = 12
 MAX_PITFALLS = 8
 MAX_LINES = 500
@@ -38,19 +37,8 @@ _TAG_RE = re.compile(r"<[^>]*>")
 class ExportedSkill:
     name: str
     article: str
-    runs: int
-
-
-def successful_runs(view: PublicView) -> dict[str, int]:
-    """Definitive article path -> number of public meta articles with ``outcome: success``."""
-    counts: dict[str, int] = {}
-    for note in view.public_of_kind("meta"):
-        if note.meta.get("outcome") != "success":
-            continue
-        article = article_of(note, view.graph)
-        if article is not None:
-            counts[article] = counts.get(article, 0) + 1
-    return counts
+    record: Record
+    revision: str
 
 
 def skill_name(title: str) -> str:
@@ -61,36 +49,43 @@ def skill_name(title: str) -> str:
 
 def plain(text: str) -> str:
     """Markdown for an agent outside the vault: citations dropped, wikilinks made plain text."""
-    text = CITATIONS_RE.sub("", text)
+    text = ANY_GROUP_RE.sub("", text)
     text = LINK_RE.sub(lambda m: (m.group(2) or m.group(1)).strip(), text)
     return re.sub(r"\s\^[A-Za-z0-9-]+\s*$", "", clean(text), flags=re.MULTILINE)
 
 
-def export_skills(view: PublicView, out: Path) -> list[ExportedSkill]:
-    runs = successful_runs(view)
+def export_skills(view: PublicView, evidence: Evidence, out: Path) -> list[ExportedSkill]:
+    """A skill folder for every article the evidence calls proven: the Catalogue's list, so
+    what agents are handed is exactly what the site offers."""
+    out.mkdir(parents=True, exist_ok=True)
     exported = []
     taken: set[str] = set()
-    for path in sorted(runs):
-        note = view.notes.get(path)
-        if note is None or runs[path] < PROVEN_AT:
-            continue
+    for path in evidence.proven():
+        note = view.notes[path]
+        record = evidence.articles[path]
+        revision = evidence.current_revision.get(path, "1")
         name = skill_name(note.title)
         if name in taken:
             name = f"{name[:60].rstrip('-')}-{len(taken)}"
         taken.add(name)
         text = (Path(view.vault.root) / path).read_text(encoding="utf-8")
-        atomic_write(out / name / "SKILL.md", skill_md(note, text, name, runs[path]).encode())
+        skill = skill_md(note, text, name, record, revision)
+        atomic_write(out / name / "SKILL.md", skill.encode("utf-8"))
         reference = f"# {note.title}\n\n{plain(note.body).strip()}\n"
         atomic_write(out / name / "references" / f"{name}.md", reference.encode("utf-8"))
-        exported.append(ExportedSkill(name, path, runs[path]))
+        exported.append(ExportedSkill(name, path, record, revision))
     return exported
 
 
-def _description(note: Note, runs: int) -> str:
+def _description(note: Note, record: Record) -> str:
     first = _TAG_RE.sub("", str(note.meta.get("description") or "").strip())
     if not first:
         first = f"How to do this task: {note.title}."
-    text = f"{first} Use it for {note.title.lower()} tasks. Proven by {runs} successful runs."
+    rate = record.success_rate or 0.0
+    text = (
+        f"{first} Use it for {note.title.lower()} tasks. Proven: {record.successes} of "
+        f"{record.decided} runs succeeded ({rate:.0%})."
+    )
     return text[:MAX_DESCRIPTION]
 
 
@@ -104,10 +99,13 @@ def _runs(count: int) -> str:
     return f"{count} run" if count == 1 else f"{count} runs"
 
 
-def skill_md(note: Note, text: str, name: str, runs: int) -> str:
+def skill_md(note: Note, text: str, name: str, record: Record, revision: str) -> str:
+    """The SKILL.md: Agent Skills frontmatter (``metadata`` says which article revision it
+    is, so a run that followed it can say so with ``skill_version:``), then the steps."""
     article = parse_article(text)
+    metadata = {"definitive-article": note.title, "definitive-revision": revision}
     front = yaml.safe_dump(
-        {"name": name, "description": _description(note, runs)},
+        {"name": name, "description": _description(note, record), "metadata": metadata},
         sort_keys=False,
         allow_unicode=True,
         width=10_000,

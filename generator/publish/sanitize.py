@@ -63,10 +63,11 @@ ATTRIBUTES: dict[str, set[str]] = {
     "*": COMMON,
     "a": {"href", "hreflang"},
     "img": {"src", "alt", "width", "height", "align", "loading"},
-    "td": {"style", "colspan", "rowspan", "align"},
+    "td": {"style", "colspan", "rowspan", "align", "data-label"},
     "th": {"style", "colspan", "rowspan", "align", "scope"},
     "ol": {"start", "type"},
     "li": {"value"},
+    "span": {"tabindex"},
     "details": {"open"},
     "input": {"type", "checked", "disabled"},
     "label": {"for"},
@@ -110,6 +111,8 @@ def _cleaner(hosts: frozenset[str]) -> Callable[[str], str]:
             return value if tag == "a" else prefixed_id(value)  # <a name>: not a named property
         if attribute in _ID_REFERENCES:
             return " ".join(prefixed_id(token) for token in value.split())
+        if attribute == "tabindex":  # focusable (a status badge), never reordering the page
+            return value if value in ("0", "-1") else None
         if tag == "iframe" and attribute == "src":
             parts = urlsplit(value)
             allowed = parts.scheme == "https" and (parts.hostname or "").lower() in hosts

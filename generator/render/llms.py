@@ -11,7 +11,7 @@ from __future__ import annotations
 import jinja2
 
 from generator.model import NoteKind, Vault
-from generator.render.track_record import TrackRecords
+from generator.proof import Evidence
 
 LLMS_TXT = "llms.txt"
 
@@ -19,7 +19,7 @@ LLMS_TXT = "llms.txt"
 def llms_txt(
     env: jinja2.Environment,
     vault: Vault,
-    records: TrackRecords,
+    evidence: Evidence,
     note_paths: dict[str, str],
     title: str,
     hubs: list[tuple[str, str]],
@@ -44,8 +44,8 @@ def llms_txt(
         articles=listed("definitive"),
         agents=listed("agent"),
         rules=listed("rule"),
-        records=records,
+        evidence=evidence,
         hubs=hubs,
-        runs=records.total.count,
+        runs=evidence.total.count,
         notes=len(note_paths),
     )

@@ -22,13 +22,13 @@ from generator.filter import PublicView
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
+from generator.proof import Evidence
 from generator.render import changelog
 from generator.render.changelog import CHANGELOG, FEED
 from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
-from generator.render.track_record import compute
 from generator.slugs import (
     PathAllocator,
     page_url,
@@ -95,6 +95,7 @@ def _environment() -> jinja2.Environment:
 
 def plan_site(
     view: PublicView,
+    evidence: Evidence,
     options: Options,
     findings: Findings,
     directory_urls: bool = True,
@@ -152,8 +153,7 @@ def plan_site(
     def href(source: str, target: str) -> str:
         return site_href(source, target, directory_urls)
 
-    records = compute(view, options)
-    proof = ProofPages(vault, records, plan.note_paths, options, env)
+    proof = ProofPages(vault, evidence, plan.note_paths, options, env, directory_urls)
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     for note in notes:
@@ -172,6 +172,7 @@ def plan_site(
         plan.pages[page] = note_template.render(
             note=note,
             heading=heading,
+            header=proof.header(note, page),
             body=body,
             before=before,
             after=after,
@@ -274,7 +275,7 @@ def plan_site(
     plan.pages[LLMS_TXT] = llms_txt(
         env,
         vault,
-        records,
+        evidence,
         plan.note_paths,
         home.title if home else Path(vault.root).name,
         [(label, path) for entry in plan.nav for label, path in entry.items()],

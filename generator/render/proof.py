@@ -1,8 +1,10 @@
-"""The proof pages: track records on articles, agent dashboards, run cards, home, catalogue.
+"""The proof pages: the proof header and track record on articles, agent dashboards, run cards,
+the home dashboard and the catalogue.
 
-Each piece is markdown from a Jinja2 template in ``site_templates/pages/``, filled with the
-numbers `track_record` computed. The work per page is bounded by that note's own runs, so a
-big vault costs one pass over its meta articles, never a pass per page.
+Each piece is markdown (or final HTML between ``dfn:html`` markers) from a Jinja2 template in
+``site_templates/pages/``, filled with the evidence model (`generator.proof`): this module
+lays out what that model computed and decides nothing itself. The work per page is bounded
+by that note's own runs, so a big vault costs one pass over its meta articles.
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from generator.config import Options
 from generator.model import Note, Vault
-from generator.render.charts import cost_chart
-from generator.render.track_record import STATUSES, Run, TrackRecords
-from generator.slugs import relative_url
+from generator.proof import STATUSES, Evidence, Learning, Record, Run
+from generator.proof import regression as revision_regression
+from generator.render.charts import cost_chart, revision_chart
+from generator.slugs import relative_url, site_href
 
 CATALOGUE = "catalogue/index.md"
 RECENT_RUNS = 10
+STRIP_RUNS = 12
 LATEST_LEARNINGS = 6
 # Frontmatter a meta article's run card shows; left out of its plain property list.
 CARD_KEYS = {
@@ -36,6 +41,7 @@ CARD_KEYS = {
     "model",
     "price_usd",
     "triggers",
+    "skill_version",
 }
 
 
@@ -49,8 +55,19 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+def interval(record: Record) -> str:
+    """``25–84%``: the 95% interval of a record's success rate, or an empty string."""
+    found = record.interval
+    return "" if found is None else f"{found[0] * 100:.0f}–{found[1]:.0%}"
+
+
 def number(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 run``, ``3 runs``."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def cell(text: Any) -> str:
@@ -64,27 +81,59 @@ def oneline(text: Any) -> str:
     return " ".join(str(text).replace("[", "(").replace("]", ")").split())
 
 
+def badge(record: Record) -> Markup:
+    """A status badge that says why on hover and on keyboard focus (title, shown by CSS on
+    focus), for markdown or HTML."""
+    status, reason = html.escape(record.status), html.escape(record.reason, quote=True)
+    return Markup(
+        f'<span class="dfn-badge dfn-{status}" tabindex="0" title="{reason}" '
+        f'aria-label="{status}: {reason}">{status}</span>'
+    )
+
+
+def support(item: Learning) -> str:
+    """``3 runs support · 1 contradicts · last confirmed 2026-11-14``."""
+    count = len(item.supporting)
+    parts = [f"{plural(count, 'run')} {'supports' if count == 1 else 'support'}"]
+    if item.contradicting:
+        against = len(item.contradicting)
+        parts.append(f"{against} {'contradicts' if against == 1 else 'contradict'}")
+    if item.last_confirmed:
+        parts.append(f"last confirmed {item.last_confirmed.isoformat()}")
+    return " · ".join(parts)
+
+
 def add_filters(env: jinja2.Environment) -> None:
-    env.filters.update(usd=usd, percent=percent, number=number, cell=cell, oneline=oneline)
+    env.filters.update(
+        usd=usd,
+        percent=percent,
+        number=number,
+        cell=cell,
+        oneline=oneline,
+        interval=interval,
+        badge=badge,
+        plural=plural,
+        support=support,
+    )
 
 
 @dataclass
 class ProofPages:
     vault: Vault
-    records: TrackRecords
+    evidence: Evidence
     note_paths: dict[str, str]
     """Published vault path -> docs path."""
     options: Options
     env: jinja2.Environment
+    directory_urls: bool = True
 
     def __post_init__(self) -> None:
-        self._runs = {r.path: r for r in self.records.runs}
-        # Hand-offs into each agent, gathered once (not a scan of every run per agent page).
-        self._handoffs_in: dict[str, dict[str, list[Run]]] = {}
-        for run in self.records.runs:
-            if run.triggers and run.agent and run.agent != run.triggers:
-                by_agent = self._handoffs_in.setdefault(run.triggers, {})
-                by_agent.setdefault(run.agent, []).append(run)
+        self._runs = {r.path: r for r in self.evidence.runs}
+        self._handoffs_in: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self._handoffs_out: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for handoff in self.evidence.handoffs:
+            self._handoffs_out.setdefault(handoff.source, []).append((handoff.target, handoff.runs))
+            self._handoffs_in.setdefault(handoff.target, []).append((handoff.source, handoff.runs))
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -93,6 +142,10 @@ class ProofPages:
             return None
         title = self.vault.notes[path].title
         return {"title": title, "href": relative_url(page, self.note_paths[path], anchor)}
+
+    def _href(self, page: str, path: str) -> str:
+        """The final URL, for HTML that MkDocs does not rewrite."""
+        return site_href(page, self.note_paths[path], self.directory_urls)
 
     def _run_row(self, page: str, run: Run) -> dict[str, Any]:
         link = self._link(page, run.path)
@@ -108,16 +161,36 @@ class ProofPages:
             "triggers": self._link(page, run.triggers),
         }
 
-    def _status_note(self, status: str, successes: int, last: dt.date | None) -> str:
-        need = self.options.proven_after
-        return {
-            "proven": f"{successes} successful runs (proven from {need}).",
-            "probation": f"{successes} of the {need} successful runs needed to be proven.",
-            "stale": f"No run since {last} (stale after {self.options.stale_after_days} days).",
-            "failing": f"The last {self.options.failing_after} runs failed.",
-        }[status]
+    def _strip(self, page: str, record: Record) -> list[dict[str, str]]:
+        """The latest runs as small coloured marks, oldest first, each a link to its run."""
+        return [
+            {
+                "outcome": run.outcome,
+                "href": self._href(page, run.path),
+                "label": f"{run.date.isoformat()}: {run.outcome} ({run.title})",
+            }
+            for run in record.recent(STRIP_RUNS)
+            if run.path in self.note_paths
+        ]
 
     # -- per note ------------------------------------------------------------------------------
+
+    def header(self, note: Note, page: str) -> str:
+        """The proof header a definitive article or an agent page opens with, above its body:
+        the badge and its reason, the figures, and the latest outcomes."""
+        if note.kind == "definitive":
+            record = self.evidence.articles[note.path]
+        elif note.kind == "agent":
+            record = self.evidence.agents[note.path]
+        else:
+            return ""
+        return self.env.get_template("proof_header.md.j2").render(
+            record=record,
+            kind=note.kind,
+            internal=note.path in self.evidence.internal,
+            strip=self._strip(page, record),
+            strip_size=STRIP_RUNS,
+        )
 
     def sections(self, note: Note, page: str) -> tuple[str, str]:
         """(markdown above the body, markdown below it) for a note's own page."""
@@ -130,132 +203,132 @@ class ProofPages:
         return "", ""
 
     def annotate(self, note: Note, body: str) -> str:
-        """Mark each learning in a definitive article's body with the runs that support it."""
-        for item in self.records.learnings.get(note.path, []):
+        """Mark each learning in a definitive article's body with the runs behind it."""
+        for item in self.evidence.learnings.get(note.path, []):
             if not item.block_id:
                 continue
             anchor = f'<span class="dfn-block" id="^{html.escape(item.block_id)}"></span>'
-            count = len(item.runs)
-            badge = (
-                f'<span class="dfn-support" title="Distinct runs cited by this learning">'
-                f"{count} {'run' if count == 1 else 'runs'}</span>"
-            )
-            body = body.replace(anchor, f"{badge} {anchor}", 1)
+            text = html.escape(support(item))
+            kind = " dfn-contradicted" if item.contradicting else ""
+            why = "Runs cited by this learning"
+            label = f'<span class="dfn-support{kind}" title="{why}">{text}</span>'
+            body = body.replace(anchor, f"{label} {anchor}", 1)
         return body
 
     def _article(self, note: Note, page: str) -> str:
-        record = self.records.articles[note.path]
+        record = self.evidence.articles[note.path]
         learnings = [
             {
-                "text": item.text,
+                "item": item,
                 "href": relative_url(page, page, f"^{item.block_id}") if item.block_id else None,
-                "runs": [self._link(page, p) for p in item.runs],
             }
-            for item in self.records.learnings.get(note.path, [])
+            for item in self.evidence.learnings.get(note.path, [])
         ]
+        revisions = self.evidence.revisions.get(note.path, [])
         return self.env.get_template("track_record.md.j2").render(
             record=record,
-            status_note=self._status_note(record.status, record.successes, record.last),
             chart=cost_chart(record.runs, note.title),
             runs=[self._run_row(page, r) for r in reversed(record.runs)],
             learnings=learnings,
+            revisions=revisions if len(revisions) > 1 or any(r.since for r in revisions) else [],
+            revision_chart=revision_chart(revisions, note.title) if len(revisions) > 1 else "",
+            regression=revision_regression(revisions),
         )
 
     def _agent(self, note: Note, page: str) -> str:
-        record = self.records.agents[note.path]
+        record = self.evidence.agents[note.path]
         ran = {r.article for r in record.runs if r.article}
         listed = _listed_skills(note)
         skills = [
-            {"link": self._link(page, path), "record": self.records.articles[path]}
-            for path in sorted(self.records.articles)
+            {"link": self._link(page, path), "record": self.evidence.articles[path]}
+            for path in sorted(self.evidence.articles)
             if path in ran or self.vault.notes[path].title.casefold() in listed
         ]
-        handoffs_out: dict[str, list[Run]] = {}
-        for run in record.runs:
-            if run.triggers and run.triggers != note.path:
-                handoffs_out.setdefault(run.triggers, []).append(run)
-        handoffs_in = self._handoffs_in.get(note.path, {})
+
+        def handoffs(pairs: list[tuple[str, tuple[str, ...]]]) -> list[Any]:
+            return [(self._link(page, a), [self._link(page, r) for r in rs]) for a, rs in pairs]
+
         return self.env.get_template("agent_record.md.j2").render(
             record=record,
             chart=cost_chart(record.runs, note.title),
             skills=skills,
-            handoffs_out=[
-                (self._link(page, a), [self._link(page, r.path) for r in rs])
-                for a, rs in handoffs_out.items()
-            ],
-            handoffs_in=[
-                (self._link(page, a), [self._link(page, r.path) for r in rs])
-                for a, rs in handoffs_in.items()
-            ],
+            handoffs_out=handoffs(self._handoffs_out.get(note.path, [])),
+            handoffs_in=handoffs(self._handoffs_in.get(note.path, [])),
             recent=[self._run_row(page, r) for r in list(reversed(record.runs))[:RECENT_RUNS]],
             name=note.title,
+            internal=note.path in self.evidence.internal,
         )
 
     def _card(self, note: Note, page: str) -> str:
         run = self._runs[note.path]
-        meta = note.meta
-        return self.env.get_template("run_card.md.j2").render(
-            row=self._run_row(page, run),
-            tokens_in=meta.get("tokens_in"),
-            tokens_out=meta.get("tokens_out"),
-        )
+        return self.env.get_template("run_card.md.j2").render(row=self._run_row(page, run))
 
     # -- generated pages -----------------------------------------------------------------------
 
     def dashboard(self, page: str) -> str:
-        """The home page's dashboard: totals, agents, articles by status, latest learnings."""
+        """The home page's dashboard: the agency's totals (internal agents apart), agents,
+        articles by status, latest learnings."""
+        internal = self.evidence.internal
         by_status: dict[str, list[dict[str, Any]]] = {s: [] for s in STATUSES}
-        for path, record in sorted(self.records.articles.items()):
-            by_status[record.status].append({"link": self._link(page, path), "record": record})
+        for path, record in sorted(self.evidence.articles.items()):
+            if path not in internal:
+                by_status[record.status].append({"link": self._link(page, path), "record": record})
         latest: list[tuple[dt.date, dict[str, Any]]] = []
-        for path, items in self.records.learnings.items():
+        for path, items in self.evidence.learnings.items():
+            if path in internal:
+                continue
             for item in items:
-                dates = [self._runs[p].date for p in item.runs if p in self._runs]
-                if dates and item.block_id:
+                if item.last_confirmed and item.block_id:
                     entry = {
-                        "text": item.text,
+                        "item": item,
                         "link": self._link(page, path, f"^{item.block_id}"),
                         "article": self.vault.notes[path].title,
-                        "date": max(dates),
-                        "runs": len(item.runs),
                     }
-                    latest.append((max(dates), entry))
+                    latest.append((item.last_confirmed, entry))
         latest.sort(key=lambda pair: pair[0], reverse=True)
+
+        def agent(path: str, record: Record) -> dict[str, Any]:
+            return {"link": self._link(page, path), "record": record, "job": _job(self.vault, path)}
+
+        agents = sorted(self.evidence.agents.items())
         return self.env.get_template("dashboard.md.j2").render(
-            total=self.records.total,
-            agents=[
-                {"link": self._link(page, path), "record": record, "job": _job(self.vault, path)}
-                for path, record in sorted(self.records.agents.items())
-            ],
+            total=self.evidence.total,
+            agents=[agent(p, r) for p, r in agents if p not in internal],
+            internal=[agent(p, r) for p, r in agents if p in internal],
             by_status=by_status,
             latest=[entry for _, entry in latest[:LATEST_LEARNINGS]],
             catalogue=relative_url(page, CATALOGUE),
         )
 
     def catalogue(self) -> str:
+        proven = self.evidence.proven()
         offers = [
             {
-                "link": self._link(CATALOGUE, path),
-                "record": record,
+                "href": self._href(CATALOGUE, path),
+                "title": self.vault.notes[path].title,
+                "record": self.evidence.articles[path],
                 "description": str(self.vault.notes[path].meta.get("description") or ""),
                 "agents": [
-                    self._link(CATALOGUE, a) for a in dict.fromkeys(r.agent for r in record.runs)
+                    {"title": self.vault.notes[a].title, "href": self._href(CATALOGUE, a)}
+                    for a in dict.fromkeys(r.agent for r in self.evidence.articles[path].runs)
+                    if a is not None and a in self.note_paths
                 ],
             }
-            for path, record in sorted(self.records.articles.items())
-            if record.status == "proven"
+            for path in proven
         ]
-        waiting = sum(1 for r in self.records.articles.values() if r.status != "proven")
+        waiting = sum(
+            1 for p in self.evidence.articles if p not in proven and p not in self.evidence.internal
+        )
         return self.env.get_template("catalogue.md.j2").render(
-            offers=offers, waiting=waiting, proven_after=self.options.proven_after
+            offers=offers, waiting=waiting, options=self.options
         )
 
     def entry(self, note: Note, entry: dict[str, str]) -> dict[str, str]:
         """A hub list entry; a definitive article's says its status and runs first."""
-        record = self.records.articles.get(note.path)
+        record = self.evidence.articles.get(note.path)
         if record is None:
             return entry
-        summary = f"{record.status}, {record.count} {'run' if record.count == 1 else 'runs'}"
+        summary = f"{record.status}, {plural(record.count, 'run')}"
         detail = entry["detail"]
         return {**entry, "detail": f"{summary} · {detail}" if detail else summary}
 
@@ -272,7 +345,7 @@ class ProofPages:
         elif note.kind == "agent":
             found["agent"] = note.title
         elif note.kind == "definitive":
-            agents = {r.agent for r in self.records.articles[note.path].runs if r.agent}
+            agents = {r.agent for r in self.evidence.articles[note.path].runs if r.agent}
             if len(agents) == 1:
                 found["agent"] = self.vault.notes[agents.pop()].title
         return {name: _plain(value) for name, value in found.items()}
