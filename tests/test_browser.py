@@ -337,3 +337,67 @@ def test_xss_page_runs_nothing(page, site_url: str) -> None:
     assert page.evaluate("window.__xss") is None
     assert dialogs == []
     assert page.locator("article iframe, article script").count() == 0
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_proof_header_is_visible_without_scrolling(browser, site_url: str, width, height) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        for url in ("articles/collecting-positive-comments/", "agents/cam/"):
+            page.goto(site_url + url)
+            proof = page.locator(".dfn-proof")
+            box = proof.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= height, (url, box)
+            badge = proof.locator(".dfn-badge").first
+            assert badge.is_visible()
+            figures = proof.locator(".dfn-proof-figures").inner_text()
+            assert "Runs" in figures and "Success" in figures and "Last run" in figures
+            assert proof.locator(".dfn-strip a").count() >= 5  # the latest outcomes
+            # Nothing pushes the page sideways: wide tables scroll in their own box.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            name = url.strip("/").replace("/", "-")
+            page.screenshot(path=str(ARTIFACTS / f"proof-{name}-{width}.png"))
+        # Chart labels stay readable: 11 px or more as rendered.
+        page.goto(site_url + "articles/grading-an-article/")
+        label = page.locator("svg.dfn-chart text.dfn-label").first
+        size = label.evaluate(
+            "t => t.getBoundingClientRect().height / t.getBBox().height"
+            " * parseFloat(getComputedStyle(t).fontSize)"
+        )
+        assert size >= 11, size
+    finally:
+        context.close()
+
+
+def test_badge_says_why_on_keyboard_focus(page, site_url: str) -> None:
+    page.goto(site_url + "articles/collecting-positive-comments/")
+    badge = page.locator(".dfn-proof .dfn-badge")
+    assert badge.inner_text().strip().lower() == "unreliable"
+    reason = badge.get_attribute("title") or ""
+    assert reason.startswith("Was proven, fell below the bar: the latest run failed.")
+    badge.focus()
+    shown = badge.evaluate("b => getComputedStyle(b, '::after').content")
+    assert "fell below the bar" in shown  # the reason, drawn under the focused badge
+    assert badge.evaluate("b => document.activeElement === b")
+
+
+def test_catalogue_fits_its_column_and_becomes_cards_on_a_phone(browser, site_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width, height in ((1280, 800), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(site_url + "catalogue/")
+        table = page.locator("table.dfn-catalogue")
+        column = page.locator("article.md-content__inner").bounding_box()
+        box = table.bounding_box()
+        assert column is not None and box is not None
+        assert box["x"] + box["width"] <= column["x"] + column["width"] + 1, (width, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        if width < 600:
+            assert table.locator("thead").is_hidden()
+            label = table.locator("td[data-label='Runs']").first
+            assert label.evaluate("td => getComputedStyle(td, '::before').content") == '"Runs: "'
+        page.screenshot(path=str(ARTIFACTS / f"catalogue-{width}.png"), full_page=True)
+        context.close()

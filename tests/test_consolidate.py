@@ -136,7 +136,8 @@ def test_human_sections_and_frontmatter_stay_byte_identical(bread):
     vault, settings = bread
     run_ops(settings, [Op("add_learning", [NEW], text="Rye is wetter.")])
     before, after = ARTICLE_TEXT.split("## Learnings")[0], article(vault).split("## Learnings")[0]
-    assert before == after
+    # The one frontmatter line the consolidation owns: the article's revision, counted up.
+    assert after == before.replace("\n---\n# Baking", "\nrevision: 2\n---\n# Baking", 1)
     assert article(vault).endswith("## Notes from the team\nDana owns this section.\n")
 
 
@@ -483,3 +484,27 @@ def test_review_config_key_makes_review_the_default(bread, tmp_path):
 
 def offline_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"} | {"NO_COLOR": "1"}
+
+
+def test_each_change_is_a_new_revision_and_the_model_sees_the_evidence(bread):
+    vault, settings = bread
+    first = Scripted([Op("add_learning", [NEW], text="Rye is wetter.")])
+    consolidate(settings, first)
+    assert "\nrevision: 2\n" in article(vault)
+    (asked,) = first.asked
+    assert asked.revision == 1
+    # The learnings' evidence, as the proof stage counts it, reaches the request.
+    from generator.consolidate.prompt import user_message
+
+    assert "(sources: 2026-01-01 Ann bakes) [support 1, last confirmed 2026-01-01]" in (
+        user_message(asked)
+    )
+    (vault / "meta" / "2026-01-03 Ann bakes again.md").write_text(
+        (vault / "meta" / f"{NEW}.md").read_text().replace("2026-01-02", "2026-01-03"),
+        encoding="utf-8",
+    )
+    second = Scripted([Op("add_learning", ["2026-01-03 Ann bakes again"], text="Again.")])
+    consolidate(settings, second)
+    assert second.asked[0].revision == 2 and "\nrevision: 3\n" in article(vault)
+    run_ops(settings)  # nothing pending: nothing asked, no new revision
+    assert "\nrevision: 3\n" in article(vault)

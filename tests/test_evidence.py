@@ -185,3 +185,26 @@ def test_numbers_that_are_typos_count_as_unknown(tmp_path: Path) -> None:
     evidence = _evidence(tmp_path, files)
     (run,) = evidence.runs
     assert run.tokens_in == 0 and run.cost == 0.0 and run.tokens_out == 10
+
+
+def test_every_output_shows_the_models_status(demo) -> None:
+    """The article page's badge, graph.json, llms.txt and the hub all say what the model says."""
+    import json
+
+    evidence = demo.report.analysis.evidence
+    graph = {n["id"]: n for n in json.loads((demo.site / "graph.json").read_text("utf-8"))["nodes"]}
+    llms = (demo.site / "llms.txt").read_text(encoding="utf-8")
+    statuses = {}
+    for path, record in evidence.articles.items():
+        statuses[record.status] = path
+        assert graph[path]["status"] == record.status and graph[path]["runs"] == record.count
+        docs = demo.report.plan.note_paths[path]
+        page = demo.html(docs.removesuffix(".md") + "/")
+        header = page.split('class="dfn-proof"', 1)[1].split("</dl>", 1)[0]
+        assert f'class="dfn-badge dfn-{record.status}"' in header
+        title = demo.report.analysis.vault.notes[path].title
+        assert f"[{title}]({docs}): {record.status} (" in llms
+    for path, record in evidence.agents.items():
+        assert graph[path]["status"] == record.status
+    # The demo tells the truth: a proven skill, one on probation, one that fell below the bar.
+    assert {"proven", "probation", "unreliable"} <= set(statuses)

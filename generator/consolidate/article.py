@@ -144,6 +144,24 @@ class Article:
         return text + self.newline if self.newline_at_end else text
 
 
+_REVISION_RE = re.compile(r"^revision:[^\r\n]*$", re.MULTILINE)
+
+
+def set_revision(text: str, revision: int) -> str:
+    """The article's text with ``revision: N`` in its frontmatter (replaced, or added last)."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(newline)
+    end = _body_start(lines) - 1
+    if end <= 0:  # no frontmatter: start one
+        return f"---{newline}revision: {revision}{newline}---{newline}{text}"
+    for index in range(1, end):
+        if _REVISION_RE.match(lines[index]):
+            lines[index] = f"revision: {revision}"
+            return newline.join(lines)
+    lines.insert(end, f"revision: {revision}")
+    return newline.join(lines)
+
+
 def parse_article(text: str) -> Article:
     newline = "\r\n" if "\r\n" in text else "\n"
     newline_at_end = text.endswith(newline)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.config import Settings
-from generator.consolidate.article import parse_article
+from generator.consolidate.article import parse_article, set_revision
 from generator.consolidate.edits import Applied, Op, OpError, apply_ops
 from generator.consolidate.ledger import ADOPTED, Ledger, Pending, find_pending
 from generator.consolidate.proposal import ArticleInput, Consolidator, Proposal, Usage
@@ -146,6 +146,12 @@ def consolidate(
                 pinned,
                 rules,
                 analysis.public.is_public(path),
+                int(analysis.evidence.current_revision.get(path, "1")),
+                {
+                    item.block_id: item
+                    for item in analysis.evidence.learnings.get(path, [])
+                    if item.block_id
+                },
             )
         )
     if not inputs:
@@ -201,6 +207,8 @@ def _settle(item: ArticleInput, proposal: Proposal) -> ArticleOutcome:
         result = apply_ops(copy.deepcopy(item.article), proposal.ops)
         new_text = result.article.render()
         check_result(item.text, new_text)
+        if new_text != item.text:  # a change makes a new revision, which runs can name
+            new_text = set_revision(new_text, item.revision + 1)
     except (OpError, ValidationError) as exc:
         outcome.rejected = str(exc)
         return outcome

@@ -81,7 +81,7 @@ def user_message(item: ArticleInput) -> str:
             sources = getattr(entry, "sources", [])
             cited = f" (sources: {clean('; '.join(sources))})" if sources else ""
             pinned = " [pinned]" if alias in item.pinned else ""
-            lines.append(f"{alias}: {text}{cited}{pinned}")
+            lines.append(f"{alias}: {text}{cited}{pinned}{_evidence(item, entry)}")
         if not items:
             lines.append("(none)")
         lines.append("")
@@ -99,6 +99,21 @@ def user_message(item: ArticleInput) -> str:
         quoted = "\n".join(f"> {line}" if line else ">" for line in body.strip().splitlines())
         lines += [f"<meta_article {attrs}>", quoted, "</meta_article>", ""]
     return "\n".join(lines)
+
+
+def _evidence(item: ArticleInput, entry: Bullet | Step) -> str:
+    """How the published runs bear on a learning, as the site shows it (the proof stage's
+    counts): `` [support 3, contradicted 1, last confirmed 2026-11-14]``."""
+    block_id = getattr(entry, "block_id", None)
+    found = item.evidence.get(block_id) if block_id else None
+    if found is None:
+        return ""
+    parts = [f"support {len(found.supporting)}"]
+    if found.contradicting:
+        parts.append(f"contradicted {len(found.contradicting)}")
+    if found.last_confirmed:
+        parts.append(f"last confirmed {found.last_confirmed.isoformat()}")
+    return " [" + ", ".join(parts) + "]"
 
 
 def request_params(item: ArticleInput, rules: list[Note], model: str, max_tokens: int) -> dict:

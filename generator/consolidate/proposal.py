@@ -10,6 +10,7 @@ from typing import Protocol
 from generator.consolidate.article import Article
 from generator.consolidate.edits import Op
 from generator.model import Note
+from generator.proof import Learning
 
 
 @dataclass
@@ -25,6 +26,10 @@ class ArticleInput:
     """The vault's public rule notes (``type: rule``): they go into the instructions."""
     public: bool = True
     """False for an article with ``publish: false``: it is never sent to an LLM."""
+    revision: int = 1
+    """The revision the article is at (the proof stage's); a change makes it one more."""
+    evidence: dict[str, Learning] = field(default_factory=dict)
+    """The proof stage's evidence for each learning, by block id (support, contradiction)."""
 
 
 @dataclass

@@ -22,6 +22,7 @@ AGENT_NOTE = f"""---
 type: agent
 job: "Merges each night's meta articles into their definitive articles."
 owner: "Definitive"
+internal: true
 skills: ["[[{ARTICLE}]]"]
 tags: [agent]
 ---
@@ -29,7 +30,8 @@ tags: [agent]
 
 The consolidator runs every night (`definitive nightly`). It reads the meta articles written
 since its last run and merges what they learned into each definitive article as structured,
-cited edits. Each run writes its own meta article, so its track record is public too.
+cited edits. Each run writes its own meta article, so its track record is public too. It is
+an internal agent (`internal: true`): its runs are not counted in the agency's totals.
 """
 
 ARTICLE_NOTE = f"""---

@@ -280,7 +280,9 @@ def plan_site(
         home.title if home else Path(vault.root).name,
         [(label, path) for entry in plan.nav for label, path in entry.items()],
     )
-    plan.graph_json = graph_document(graph, plan.note_paths, docs_paths, directory_urls)
+    plan.graph_json = graph_document(
+        graph, plan.note_paths, docs_paths, directory_urls, evidence=evidence
+    )
     plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
     plan.pages[GRAPH_VIEW] = global_view(plan.graph_json)
     return plan
@@ -351,19 +353,27 @@ def graph_document(
     note_paths: dict[str, str],
     docs_paths: dict[str, str],
     directory_urls: bool,
+    *,
+    evidence: Evidence | None = None,
 ) -> dict[str, Any]:
     """``graph.json``: the published notes and every link between them, for other tools.
     Links to withheld notes and files are left out: their raw text would name them."""
     vault = graph.vault
-    nodes = [
-        {
+    records = {**evidence.articles, **evidence.agents} if evidence else {}
+    nodes: list[dict[str, Any]] = []
+    for path, docs in sorted(note_paths.items()):
+        node: dict[str, Any] = {
             "id": path,
             "url": page_url(docs, directory_urls),
             "kind": vault.notes[path].kind,
             "title": vault.notes[path].title,
         }
-        for path, docs in sorted(note_paths.items())
-    ]
+        record = records.get(path)
+        if record is not None:  # the proof stage's, as the page's badge shows it
+            node["status"] = record.status
+            node["runs"] = record.count
+            node["success_rate"] = record.success_rate
+        nodes.append(node)
     attachment_nodes = set()
     links = []
     for source in sorted(note_paths):
