@@ -208,3 +208,21 @@ def test_every_output_shows_the_models_status(demo) -> None:
         assert graph[path]["status"] == record.status
     # The demo tells the truth: a proven skill, one on probation, one that fell below the bar.
     assert {"proven", "probation", "unreliable"} <= set(statuses)
+
+
+def test_track_record_compares_revisions_and_flags_a_worse_one(build_vault) -> None:
+    outcomes = ["success"] * 4 + ["success", "failure", "failure", "success"]
+    files = _vault({"Alpha": outcomes})
+    files["agents/Consolidator.md"] = "---\ntype: agent\n---\n# Consolidator\n"
+    files["articles/Consolidating.md"] = ARTICLE.format(name="Consolidating", agent="Consolidator")
+    files["meta/Consolidator run.md"] = _run(
+        "Consolidating", 4, "success", agent="Consolidator", extra="consolidation_run: r-1"
+    ).replace("Ran.", "Changed [[Alpha]].")
+    built = build_vault(files)
+    page = built.html("articles/alpha/")
+    revisions = page.split('id="user-content-dfn-revisions"', 1)[1].split("</table>", 1)[0]
+    cells = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", revisions))
+    assert "1 first version 4 100%" in cells and "2 2026-11-04 4 50%" in cells
+    assert 'class="dfn-chart dfn-revisions"' in page
+    assert "The newest revision does worse" in page
+    assert "revision 2 succeeds in 50% of 4 runs, revision 1 in 100% of 4" in page
