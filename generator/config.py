@@ -55,6 +55,17 @@ class Options:
     """Overall time limit of a consolidation run's requests, batch polling included."""
     review: bool = False
     """Make ``consolidate --review`` the default: edits wait for ``definitive approve``."""
+    max_rejected_attempts: int = 3
+    """Rejected attempts after which a meta article waits for a human instead of being sent
+    (and paid for) again every night."""
+    max_change_share: float = 0.3
+    """An answer that rewrites, deprecates, merges or retires more than this share of an
+    article's items (and more than 2) waits for review instead of landing."""
+    max_new_learnings: int = 5
+    """An answer that adds more learnings and pitfalls than this waits for review."""
+    consolidation_url_hosts: list[str] = field(default_factory=list)
+    """Hosts a consolidated text may link to (when a cited meta article gives the URL);
+    empty: no URL ever enters an article from a model or the offline merger."""
     # The proof site (docs/proof-site.md).
     proven_after: int = 3
     """Successful runs that take a definitive article from probation to proven."""
@@ -98,7 +109,7 @@ class Options:
                 f"(known: {', '.join(sorted(known))})"
             )
         opts = cls(**data)
-        for name in ("private_folders", "exclude", "iframe_hosts"):
+        for name in ("private_folders", "exclude", "iframe_hosts", "consolidation_url_hosts"):
             value = getattr(opts, name)
             if isinstance(value, str):
                 setattr(opts, name, [value])
@@ -123,6 +134,8 @@ class Options:
             "hub_size",
             "max_note_bytes",
             "consolidation_timeout_s",
+            "max_rejected_attempts",
+            "max_new_learnings",
             "proven_after",
             "proven_window",
             "stale_after_days",
@@ -132,6 +145,11 @@ class Options:
             value = getattr(opts, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a positive integer")
+        share = opts.max_change_share
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise UsageError(
+                f"{source}: extra.definitive.max_change_share must be a number from 0 to 1"
+            )
         rate = opts.proven_min_rate
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
             raise UsageError(

@@ -1,25 +1,21 @@
-"""The pipeline, stage by stage: load -> graph -> filter -> (consolidate) -> render -> publish.
+"""The pipeline, stage by stage: load -> graph -> filter -> proof -> (consolidate) -> render ->
+publish.
 
-Each stage is a package named after it; this module only runs them in order and reports.
+Each stage is a package named after it; this module only runs them in order and reports. The
+read-only front (load to proof) is `generator.analysis`, which the consolidation shares.
 """
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
+from generator import analysis as front
+from generator.analysis import Advance, Analysis, Step
 from generator.config import Settings
 from generator.errors import BuildError
-from generator.filter import PublicView, filter_vault
 from generator.findings import Finding, Findings
-from generator.graph import LinkGraph, build_graph
-from generator.graph.audit import audit_links
-from generator.load import load_vault
-from generator.model import Vault
-from generator.proof import Evidence, compute_evidence
 from generator.publish.mkdocs_site import build_site, mark_built
 from generator.publish.outputs import write_markdown
 from generator.publish.search import SearchIndex
@@ -47,21 +43,7 @@ class StrictError(BuildError):
         )
 
 
-Advance = Callable[[int], None]
-"""Reports progress on a step: ``advance(1)`` after each unit of work."""
-Step = Callable[[str, int | None], AbstractContextManager[Advance]]
-"""``step(name, total)`` wraps one stage; the CLI shows it as a spinner or a progress bar."""
-
-
-@dataclass
-class Analysis:
-    vault: Vault
-    graph: LinkGraph
-    public: PublicView
-    """What may be published: every stage after the filter reads only this."""
-    evidence: Evidence
-    """The proof: every number and status the site, exports and prompts show."""
-    findings: Findings
+__all__ = ["Advance", "Analysis", "BuildReport", "Step", "analyse", "build", "render"]
 
 
 @dataclass
@@ -99,28 +81,18 @@ class BuildReport:
         }
 
 
-def _no_step(name: str, total: int | None = None) -> AbstractContextManager[Advance]:
-    return nullcontext(lambda n: None)
+_no_step = front.no_step
 
 
 def analyse(
     settings: Settings, step: Step = _no_step, use_cache: bool = False, freeze: bool = False
 ) -> Analysis:
-    """Load the vault, resolve its links and decide what is public: everything `check` needs.
-    Only with ``use_cache`` (builds) does it write anything: the parsed-note cache.
-    ``freeze``: see `build`."""
-    findings = Findings()
-    cache = settings.cache_dir / "notes.json" if use_cache else None
-    with step("Loading vault", None) as advance:
-        vault = load_vault(settings.vault, settings.options, findings, advance, cache)
-    if freeze:
-        gc.freeze()
-    with step("Resolving links", None):
-        graph = build_graph(vault)
-        audit_links(graph, findings)
-    public = filter_vault(graph, settings.options, findings, reserved=reserved_paths(settings))
-    evidence = compute_evidence(public, settings.options)
-    return Analysis(vault, graph, public, evidence, findings)
+    """`generator.analysis.analyse` with the site's own paths reserved: everything `check`
+    and a build need. Only with ``use_cache`` (builds) does it write anything: the
+    parsed-note cache. ``freeze``: see `build`."""
+    return front.analyse(
+        settings, step, use_cache=use_cache, freeze=freeze, reserved=reserved_paths(settings)
+    )
 
 
 def render(

@@ -113,3 +113,17 @@ def ledger(vault: Path) -> dict:
 def audit_lines(vault: Path) -> list[dict]:
     path = vault / ".definitive" / "audit.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def as_machine_written(vault: Path, article: str = ARTICLE) -> None:
+    """Record every item of ``article`` as the consolidator's own text (as after an earlier
+    run), so a test can exercise ops that rewrite items: on a fresh vault every item is a
+    human's and pinned (see test_first_run_treats_everything_as_human_text)."""
+    from generator.consolidate.article import parse_article
+    from generator.consolidate.ledger import Ledger
+    from generator.consolidate.validate import item_hashes
+
+    ledger = Ledger.load(vault)
+    text = (vault / article).read_text(encoding="utf-8")
+    ledger.texts[article] = item_hashes(parse_article(text))
+    ledger.save()

@@ -23,6 +23,7 @@ from tests.consolidate_helpers import (
     ARTICLE_TEXT,
     NEW,
     Scripted,
+    as_machine_written,
     audit_lines,
     bread_vault,
     ledger,
@@ -33,6 +34,7 @@ from tests.consolidate_helpers import (
 @pytest.fixture
 def bread(make_vault, tmp_path):
     vault = make_vault(bread_vault())
+    as_machine_written(vault)
     return vault, load_settings(vault=vault, site_dir=tmp_path / "site")
 
 
@@ -141,7 +143,7 @@ def test_human_sections_and_frontmatter_stay_byte_identical(bread):
     assert article(vault).endswith("## Notes from the team\nDana owns this section.\n")
 
 
-# -- invalid answers: the article stays byte-identical, the meta article pending -------------
+# -- invalid ops: each is rejected on its own, with its reason ------------------------------
 
 INVALID = {
     "source not in this run": [Op("add_learning", ["2026-01-01 Ann bakes"], text="x y z")],
@@ -154,43 +156,94 @@ INVALID = {
     "image": [Op("add_learning", [NEW], text="Look ![[crust.png]]")],
     "secret": [Op("add_learning", [NEW], text="Use key sk-ant-api03-abcdefghijklmnop")],
     "block id in text": [Op("add_learning", [NEW], text="Sneaky ^l-feed-early")],
-    "deprecate twice": [
-        Op("deprecate_learning", [NEW], target="L1", reason="a"),
-        Op("deprecate_learning", [NEW], target="L1", reason="b"),
-    ],
     "step out of range": [Op("add_step", [NEW], text="Do it.", after=7)],
+    "no ops at all": [],
     "api error": "API error: overloaded",
 }
 
 
 @pytest.mark.parametrize("case", sorted(INVALID))
-def test_an_invalid_answer_leaves_the_article_byte_identical_and_pending(bread, case):
+def test_an_invalid_op_leaves_the_article_as_it_was_and_its_run_pending(bread, case):
     vault, settings = bread
-    valid_first = Op("add_learning", [NEW], text="A good learning.")
-    answer = INVALID[case]
-    if isinstance(answer, list):
-        answer = [valid_first, *answer]  # a good op does not save a bad answer
-    report = run_ops(settings, answer)
+    report = run_ops(settings, INVALID[case])
     assert article(vault) == ARTICLE_TEXT
     assert len(report.rejected) == 1
     assert f"meta/{NEW}.md" not in ledger(vault)["merged"]
     entry = audit_lines(vault)[0]
-    assert entry["decision"] == "rejected" and entry["reason"]
-    # Still pending: the next run is asked again.
+    assert entry["decision"] == "rejected"
+    reasons = [op["reason"] for op in entry["ops"] if op["decision"] == "rejected"]
+    assert entry["reason"] or reasons
+    # Still pending: the next run is asked again, and told why the last answer failed.
+    again = Scripted([Op("noop", [NEW], reason="ok")])
+    consolidate(settings, again)
+    assert [m.stem for m in again.asked[0].metas] == [NEW]
+    assert again.asked[0].previous  # the rejection reasons go with the request
+
+
+def test_valid_ops_land_beside_a_rejected_one(bread):
+    vault, settings = bread
+    report = run_ops(
+        settings,
+        [
+            Op("add_learning", [NEW], text="A good learning."),
+            Op("deprecate_learning", [NEW], target="L1", reason="too slow"),
+            Op("deprecate_learning", [NEW], target="L1", reason="again"),  # already deprecated
+            Op("confirm_learning", [NEW], target="P1"),  # a pitfall alias for a learning op
+            Op("add_learning", [NEW], text="<b>html</b>"),
+        ],
+    )
+    text = article(vault)
+    assert "- A good learning. ([[2026-01-02 Ann bakes rye]])" in text
+    assert "~~Feed the starter twelve hours before mixing.~~ Deprecated: too slow" in text
+    (outcome,) = report.articles
+    assert [r.index for r in outcome.rejected_ops] == [3, 4, 5]
+    assert "L1 is deprecated" in outcome.rejected_ops[0].reason
+    assert "holds HTML" in outcome.rejected_ops[2].reason
+    assert ledger(vault)["merged"][f"meta/{NEW}.md"]["run"] == report.run_id
+    decisions = [op["decision"] for op in audit_lines(vault)[0]["ops"]]
+    assert decisions == ["applied", "applied", "rejected", "rejected", "rejected"]
+
+
+def test_after_repeated_rejections_a_meta_article_waits_for_a_human(bread):
+    vault, settings = bread
+    for _ in range(3):
+        run_ops(settings, [Op("add_learning", [NEW], text="<i>x</i>")])
+    fourth = Scripted()
+    report = consolidate(settings, fourth)
+    assert fourth.asked == []  # not sent, not paid for, again
+    assert (f"meta/{NEW}.md", "held for review after 3 rejected attempts") in report.skipped
+    from generator.consolidate.review import decide, held_metas
+
+    ((held_id, path, entry),) = held_metas(vault, 3)
+    assert path == f"meta/{NEW}.md" and "holds HTML" in entry["reasons"][0]
+    decide(vault, held_id, accept=True, limit=3)  # release: sent again next run
     again = Scripted([Op("noop", [NEW], reason="ok")])
     consolidate(settings, again)
     assert [m.stem for m in again.asked[0].metas] == [NEW]
 
 
-def test_a_url_from_the_sources_is_allowed(make_vault, tmp_path):
+def test_a_url_needs_its_host_allow_listed_and_a_cited_source(make_vault, tmp_path):
     files = bread_vault()
     files[f"meta/{NEW}.md"] = str(files[f"meta/{NEW}.md"]).replace(
         "Baked a loaf.", "Baked a loaf from https://bread.example/rye."
     )
     vault = make_vault(files)
-    settings = load_settings(vault=vault, site_dir=tmp_path / "site")
-    report = run_ops(settings, [Op("add_learning", [NEW], text="See https://bread.example/rye")])
-    assert report.rejected == []
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        "site_name: x\nextra:\n  definitive:\n    consolidation_url_hosts: [bread.example]\n"
+    )
+    settings = load_settings(vault=vault, config=config, site_dir=tmp_path / "site")
+    report = run_ops(
+        settings,
+        [
+            Op("add_learning", [NEW], text="See https://bread.example/rye"),
+            Op("add_learning", [NEW], text="Thermometers drift: https://bread.example/other"),
+        ],
+    )
+    (outcome,) = report.articles
+    assert len(outcome.applied) == 1 and "no cited meta article gives" in (
+        outcome.rejected_ops[0].reason
+    )
 
 
 # -- ledger: pending, edits, privacy, pins ---------------------------------------------------
@@ -240,7 +293,7 @@ def test_a_human_edit_pins_the_learning_text(bread):
     )
     source = "2026-01-03 Ann bakes again"
     report = run_ops(settings, [Op("update_learning", [source], target="L3", text="Rye: 80%.")])
-    assert "pinned" in report.rejected[0].rejected
+    assert "pinned" in report.rejected[0].rejected_ops[0].reason
     assert article(vault) == edited
     # Confirming a pinned learning keeps its text, so it is allowed.
     report = run_ops(settings, [Op("confirm_learning", [source], target="L3")])
@@ -249,7 +302,42 @@ def test_a_human_edit_pins_the_learning_text(bread):
     # The pin outlives that successful run: a later update is still refused.
     meta3.write_text(meta3.read_text(encoding="utf-8") + "- Later.\n", encoding="utf-8")
     report = run_ops(settings, [Op("update_learning", [source], target="L3", text="Rye: 80%.")])
-    assert "pinned" in report.rejected[0].rejected
+    assert "pinned" in report.rejected[0].rejected_ops[0].reason
+
+
+def test_first_run_treats_everything_as_human_text(make_vault, tmp_path):
+    """A vault with no ledger yet (the shipped demo): what the article holds is a person's.
+    Their learnings can be confirmed and contradicted, never reworded or deprecated; a
+    learning added by hand without a block id gets one, and is protected too."""
+    files = bread_vault()
+    files[ARTICLE] = str(files[ARTICLE]).replace(
+        "^l-dutch-oven\n", "^l-dutch-oven\n- Let it cool an hour. ([[2026-01-01 Ann bakes]])\n"
+    )
+    vault = make_vault(files)
+    settings = load_settings(vault=vault, site_dir=tmp_path / "site")
+    scripted = Scripted(
+        [
+            Op("update_learning", [NEW], target="L1", text="Reworded by a model."),
+            Op("deprecate_learning", [NEW], target="L3", reason="no"),
+            Op("merge_learnings", [NEW], target="L1", other="L2"),
+            Op("confirm_learning", [NEW], target="L3"),
+            Op("contradict_learning", [NEW], target="L2", reason="rye burned in it"),
+        ]
+    )
+    report = consolidate(settings, scripted)
+    assert scripted.asked[0].pinned.keys() == {"L1", "L2", "L3", "P1", "S1", "S2", "S3"}
+    (outcome,) = report.articles
+    assert [r.index for r in outcome.rejected_ops] == [1, 2, 3]
+    assert all("human" in r.reason for r in outcome.rejected_ops)
+    text = article(vault)
+    assert "- Feed the starter twelve hours before mixing. (" in text
+    # The hand-added learning is confirmed, and now has a block id.
+    assert f"- Let it cool an hour. ([[2026-01-01 Ann bakes]], [[{NEW}]]) ^l-" in text
+    # A human's wording stays: the contradiction only cites its run, apart.
+    assert (
+        f"- Use a Dutch oven for crust. ([[2026-01-01 Ann bakes]]) (contradicted by [[{NEW}]])"
+        in text
+    )
 
 
 # -- idempotence, rollback, history ----------------------------------------------------------
@@ -264,7 +352,7 @@ def test_a_human_edit_pins_a_skill_step(bread):
         (vault / "meta" / f"{NEW}.md").read_text() + "- More.\n", encoding="utf-8"
     )
     report = run_ops(settings, [Op("amend_step", [NEW], target="S3", text="Bake hotter.")])
-    assert "pinned" in report.rejected[0].rejected and article(vault) == edited
+    assert "pinned" in report.rejected[0].rejected_ops[0].reason and article(vault) == edited
     report = run_ops(settings, [Op("amend_step", [NEW], target="S1", text="Feed it.")])
     assert report.rejected == [] and "1. Feed it. ([[" in article(vault)
 
@@ -375,7 +463,7 @@ def test_offline_leaves_out_a_lesson_that_holds_a_secret_and_merges_the_rest(mak
     assert report.rejected == [] and report.merged == 1
     assert "AKIA" not in article(vault) and "Rye needs a wetter dough" in article(vault)
     (noop,) = [o for o in audit_lines(vault)[0]["ops"] if o["op"] == "noop"]
-    assert noop["reason"] == "lesson left out: text holds a secret (aws-access-key-id)"
+    assert noop["reason"] == "lesson left out: it holds a secret (aws-access-key-id)"
 
 
 @pytest.fixture

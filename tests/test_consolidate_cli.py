@@ -44,7 +44,7 @@ def test_consolidate_prints_each_article_and_a_total(demo_vault):
     out = result.stdout
     assert "Grading an article: 3 add learning, 1 confirm learning from" in out
     assert "Collecting positive comments: 2 add pitfall from" in out
-    assert "merged 4 meta article(s) into 3 article(s), 0 rejected" in out
+    assert "merged 4 meta article(s) into 3 article(s), 0 with rejections" in out
     assert "run 20261123T020000Z" in out
     again = definitive("consolidate", "--vault", str(demo_vault), "--config", str(DEMO_CONFIG))
     assert "nothing pending" in again.stdout

@@ -26,7 +26,7 @@ import pytest
 
 from generator import secrets
 from generator.config import Options
-from generator.consolidate.validate import ValidationError, check_text
+from generator.consolidate.validate import TextRules, ValidationError, check_text
 from generator.findings import Finding
 from generator.secrets import (
     PERSONAL_KINDS,
@@ -342,10 +342,10 @@ def test_build_processes_report_leaks_with_the_personal_option(tmp_path: Path) -
 
 def test_an_edit_that_would_add_a_secret_or_personal_data_is_rejected() -> None:
     with pytest.raises(ValidationError, match=r"holds a secret \(github-token\)"):
-        check_text(f"Use {GITHUB.text} to log in.", "op 1 (add_learning)", "")
+        check_text(f"Use {GITHUB.text} to log in.", TextRules())
     with pytest.raises(ValidationError, match=r"holds personal data \(email\)"):
-        check_text("Ask dana.r@client.io first.", "op 1 (add_learning)", "")
-    check_text("Ask the account manager first.", "op 1 (add_learning)", "")
+        check_text("Ask dana.r@client.io first.", TextRules())
+    check_text("Ask the account manager first.", TextRules())
 
 
 def test_finding_messages_and_paths_never_show_a_secret() -> None:

@@ -60,9 +60,17 @@ SIMPLE_COMMANDS = (
         "undo a consolidation run: restore its files, re-pend its meta articles",
         ("run_id", "RUN_ID", "as printed by consolidate"),
     ),
-    ("review", "list the proposals waiting for approval", None),
-    ("approve", "apply a proposal", ("proposal_id", "ID", "as listed by `definitive review`")),
-    ("reject", "discard a proposal", ("proposal_id", "ID", "as listed by `definitive review`")),
+    ("review", "list the proposals, flags and held meta articles waiting for a human", None),
+    (
+        "approve",
+        "apply a proposal, release a held meta article, dismiss a flag",
+        ("proposal_id", "ID", "as listed by `definitive review`"),
+    ),
+    (
+        "reject",
+        "discard a proposal or a held meta article, dismiss a flag",
+        ("proposal_id", "ID", "as listed by `definitive review`"),
+    ),
     (
         "export-skills",
         "write an Agent Skill folder (SKILL.md) per proven article",
@@ -137,7 +145,7 @@ def make_consolidator(
     if args.offline or not os.environ.get("ANTHROPIC_API_KEY"):
         if args.batch or args.model:
             raise UsageError("--batch and --model need the Anthropic consolidator (no --offline)")
-        return OfflineConsolidator()
+        return OfflineConsolidator(settings.options.consolidation_url_hosts)
     from generator.consolidate.anthropic_client import AnthropicConsolidator
 
     return AnthropicConsolidator.from_settings(
@@ -182,8 +190,17 @@ def describe(outcome: ArticleOutcome) -> str:
             f"({len(outcome.sources)} meta article(s) stay pending; {cost})"
         )
     ops = describe_ops(outcome.op_counts())
-    sources = ", ".join(escape(s) for s in outcome.sources)
-    return f"[bold]{name}[/bold]: {ops or 'no change'} from {sources} ({cost})"
+    sources = ", ".join(escape(s) for s in outcome.merged) or "none"
+    lines = [f"[bold]{name}[/bold]: {ops or 'no change'} from {sources} ({cost})"]
+    if outcome.held is not None:
+        lines.append(f"  [yellow]held for review[/yellow]: {escape(outcome.held)}")
+    for rejected in outcome.rejected_ops:
+        lines.append(f"  [red]rejected[/red] {escape(rejected.describe())}")
+    for op in outcome.flags:
+        lines.append(f"  [yellow]flagged for a human[/yellow]: {escape(op.reason or '')}")
+    if outcome.waiting:
+        lines.append(f"  still pending: {', '.join(escape(s) for s in outcome.waiting)}")
+    return "\n".join(lines)
 
 
 def summary(report: RunReport, mode: str) -> str:
@@ -193,8 +210,8 @@ def summary(report: RunReport, mode: str) -> str:
         done = "proposed merging"
     text = (
         f"{done} {report.merged} meta article(s) into "
-        f"{sum(1 for a in report.articles if a.rejected is None)} article(s), "
-        f"{len(report.rejected)} rejected; "
+        f"{sum(1 for a in report.articles if a.merged)} article(s), "
+        f"{len(report.rejected)} with rejections; "
         f"{usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens}"
         " tokens in "
         f"({usage.cache_read_input_tokens} cache read, {usage.cache_creation_input_tokens} "
@@ -242,23 +259,32 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings, output: Output) -
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings, output: Output) -> int:
-    from generator.consolidate.review import approve, open_proposals, reject
+    from generator.consolidate.review import decide, held_metas, open_flags, open_proposals
 
     vault = settings.vault
-    if args.command == "approve":
-        run_id = approve(vault, args.proposal_id)
-        output.info(f"approved {args.proposal_id}: applied as run {run_id}")
-        return 0
-    if args.command == "reject":
-        metas = reject(vault, args.proposal_id)
-        output.info(
-            f"rejected {args.proposal_id}: {len(metas)} meta article(s) recorded as reviewed"
-        )
+    limit = settings.options.max_rejected_attempts
+    if args.command in ("approve", "reject"):
+        accept = args.command == "approve"
+        output.info(escape(decide(vault, args.proposal_id, accept=accept, limit=limit)))
         return 0
     proposals = open_proposals(vault)
-    if not proposals:
-        output.info("no proposals waiting for review")
+    flags = open_flags(vault)
+    held = held_metas(vault, limit)
+    if not (proposals or flags or held):
+        output.info("nothing waiting for review")
         return 0
+    for flag in flags:
+        target = f" {flag['target']}" if flag.get("target") else ""
+        output.out.print(
+            f"[bold]{flag['id']}[/bold]  flag on {escape(flag['article'])}{escape(target)}: "
+            f"{escape(str(flag.get('reason')))} (run {escape(str(flag.get('run')))})"
+        )
+    for held_id, path, entry in held:
+        reasons = "; ".join(str(r) for r in entry.get("reasons", []))
+        output.out.print(
+            f"[bold]{held_id}[/bold]  {escape(path)}: held after {entry.get('count')} rejected "
+            f"attempts ({escape(reasons)}); approve sends it again, reject records it as reviewed"
+        )
     for proposal in proposals:
         record = proposal.record
         output.out.print(
@@ -267,7 +293,10 @@ def cmd_review(args: argparse.Namespace, settings: Settings, output: Output) -> 
             f"{escape(', '.join(record['sources']))} (${record.get('cost_usd', 0):.4f})"
         )
         output.out.print(escape(proposal.diff(vault)), end="")
-    output.info(f"{len(proposals)} proposal(s): `definitive approve ID` or `definitive reject ID`")
+    output.info(
+        f"{len(proposals)} proposal(s), {len(flags)} flag(s), {len(held)} held meta article(s): "
+        "`definitive approve ID` or `definitive reject ID`"
+    )
     return 0
 
 
@@ -281,13 +310,16 @@ def cmd_export(args: argparse.Namespace, settings: Settings, output: Output) -> 
     if out == settings.vault or settings.vault in out.parents:
         raise UsageError(f"{out}: write skills outside the vault")
     analysis = analyse(settings)
-    skills = export_skills(analysis.public, analysis.evidence, out)
+    hosts = settings.options.consolidation_url_hosts
+    skills = export_skills(analysis.public, analysis.evidence, out, url_hosts=hosts)
     for skill in skills:
         record = skill.record
         output.info(
             f"{escape(skill.name)}/SKILL.md  (revision {skill.revision}; "
             f"{record.successes} of {record.decided} runs succeeded)"
         )
+        for why in skill.left_out:
+            output.err.print(f"  [yellow]{escape(skill.name)}[/yellow]: {escape(why)}")
     output.info(f"exported {len(skills)} proven skill(s) to {escape(str(out))}")
     return 0
 

@@ -1,9 +1,12 @@
-"""Structured edit ops: their schema, parsing an answer into them, and the deterministic apply.
+"""Structured edit ops: what each kind needs (one spec per kind, from which the answer's JSON
+schema is made), reading an answer into ops, and the deterministic apply of one op.
 
-An op never rewrites an article: it adds, updates, deprecates or confirms one learning, adds a
-pitfall, or adds or amends one skill step, and always cites the meta articles it comes from.
-Targets are short aliases (``L3`` = third learning, ``P1`` = first pitfall, ``S2`` = step 2) of
-the article as it was before the run, so a model cannot invent block ids.
+An op never rewrites an article: it adds, confirms, updates, contradicts, deprecates or merges
+one learning or pitfall, or adds, amends, retires or merges one skill step, and always cites
+the meta articles it comes from. Targets are short aliases of the article as it was before the
+run (``L3`` = third learning, ``P1`` = first pitfall, ``S2`` = step 2), so a model cannot
+invent block ids. Each op is decided on its own: a malformed op is kept with its problem and
+rejected, and the others still count (`generator.consolidate.engine`).
 """
 
 from __future__ import annotations
@@ -15,27 +18,118 @@ from typing import Any
 
 from generator.consolidate.article import Article, Bullet, Step
 
-OP_KINDS = (
-    "add_learning",
-    "update_learning",
-    "deprecate_learning",
-    "contradict_learning",
-    "confirm_learning",
-    "add_pitfall",
-    "add_step",
-    "amend_step",
-    "noop",
-)
-NEEDS_TARGET = {
-    "update_learning", "deprecate_learning", "contradict_learning", "confirm_learning", "amend_step"
-}  # fmt: skip
-NEEDS_TEXT = {"add_learning", "update_learning", "add_pitfall", "add_step", "amend_step"}
-NEEDS_REASON = {"deprecate_learning", "contradict_learning", "noop"}
+MAX_TEXT = 400
+"""Characters in an op's text or reason: one or two sentences. Stated in the schema and the
+instructions, enforced by `check_shape`."""
 CONTRADICTED_MARK = "Contradicted:"
 DEPRECATED_MARK = "Deprecated:"
-MAX_TEXT = 600
+RETIRED_MARK = "Retired:"
 
-# JSON schema of one answer: what the model must return (also used for structured outputs).
+
+@dataclass(frozen=True)
+class Spec:
+    """What one kind of op needs."""
+
+    target: str | None
+    """The alias prefix its ``target`` must have (``L``, ``P``, ``S``), or None: no target."""
+    needs: tuple[str, ...]
+    """Fields it must carry besides ``op`` and ``sources``."""
+    optional: tuple[str, ...]
+    doc: str
+    changes_existing: bool = False
+    """Rewrites, retires or removes an item that is already there (the wholesale guard)."""
+
+
+SPECS: dict[str, Spec] = {
+    "add_learning": Spec(None, ("text",), (), "a new lesson: the lesson first, then evidence"),
+    "confirm_learning": Spec("L", (), (), "a new run supports learning `target`"),
+    "update_learning": Spec(
+        "L", ("text",), (), "the new runs refine learning `target`: its new text", True
+    ),
+    "contradict_learning": Spec(
+        "L", ("reason",), (), "a new run went against learning `target` (kept, with why)"
+    ),
+    "deprecate_learning": Spec(
+        "L", ("reason",), (), "the new runs show learning `target` is wrong or stale", True
+    ),
+    "merge_learnings": Spec(
+        "L",
+        ("other",),
+        ("text",),
+        "learnings `target` and `other` say the same: `other` is folded into `target`, "
+        "their runs united; `text` the merged wording if needed",
+        True,
+    ),
+    "add_pitfall": Spec(None, ("text",), (), "a mistake to avoid, from a failed or partial run"),
+    "confirm_pitfall": Spec("P", (), (), "a new run hit pitfall `target` again"),
+    "update_pitfall": Spec("P", ("text",), (), "the new runs refine pitfall `target`", True),
+    "add_step": Spec(
+        None, ("text", "after"), (), "a new skill step, inserted after step `after` (0 = first)"
+    ),
+    "amend_step": Spec("S", ("text",), (), "skill step `target` changes: its new text", True),
+    "retire_step": Spec("S", ("reason",), (), "skill step `target` is no longer done", True),
+    "merge_steps": Spec(
+        "S",
+        ("other", "text"),
+        (),
+        "steps `target` and `other` become one step with `text`",
+        True,
+    ),
+    "flag_for_human": Spec(
+        None,
+        ("reason",),
+        ("target",),
+        "something a person must decide (a conflict, a risky change): nothing is edited",
+    ),
+    "noop": Spec(None, ("reason",), (), "a meta article adds nothing new: say why"),
+}
+OP_KINDS = tuple(SPECS)
+ALIAS_PATTERNS = {"L": r"^L[1-9][0-9]*$", "P": r"^P[1-9][0-9]*$", "S": r"^S[1-9][0-9]*$"}
+_ALIAS_RE = re.compile(r"^([LPS])([1-9][0-9]*)$")
+
+
+def _variant(kind: str, spec: Spec) -> dict[str, Any]:
+    """The JSON schema of one kind of op: only what the Anthropic structured-outputs subset
+    supports (const, enum, pattern, required, additionalProperties false; no length limits,
+    which go into the descriptions and are enforced by the validator)."""
+    text_doc = f"one line of plain markdown, at most {MAX_TEXT} characters"
+    properties: dict[str, Any] = {
+        "op": {"type": "string", "const": kind, "description": spec.doc},
+        "sources": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string"},
+            "description": "exact names of the meta articles of this request it comes from",
+        },
+    }
+    required = ["op", "sources"]
+    if spec.target is not None:
+        properties["target"] = {"type": "string", "pattern": ALIAS_PATTERNS[spec.target]}
+        required.append("target")
+    for name in (*spec.needs, *spec.optional):
+        if name in ("text", "reason"):
+            properties[name] = {"type": "string", "description": text_doc}
+        elif name == "after":
+            properties[name] = {"type": "integer", "description": "a step number, 0 = first"}
+        elif name == "other":
+            assert spec.target is not None
+            properties[name] = {"type": "string", "pattern": ALIAS_PATTERNS[spec.target]}
+        elif name == "target":
+            properties[name] = {
+                "type": "string",
+                "pattern": r"^[LPS][1-9][0-9]*$",
+                "description": "the item it is about, if any",
+            }
+        if name in spec.needs:
+            required.append(name)
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": properties,
+    }
+
+
 ANSWER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -43,36 +137,16 @@ ANSWER_SCHEMA: dict[str, Any] = {
     "properties": {
         "ops": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["op", "sources"],
-                "properties": {
-                    "op": {"type": "string", "enum": list(OP_KINDS)},
-                    "target": {
-                        "type": "string",
-                        "description": "Alias of the learning (L1..), pitfall or step (S1..)",
-                    },
-                    "after": {
-                        "type": "integer",
-                        "description": "add_step: insert after this step number (0 = first)",
-                    },
-                    "text": {"type": "string"},
-                    "reason": {"type": "string"},
-                    "sources": {
-                        "type": "array",
-                        "items": {"type": "string"},
-                        "description": "Names of the meta articles (from the input) it comes from",
-                    },
-                },
-            },
+            "items": {"anyOf": [_variant(kind, spec) for kind, spec in SPECS.items()]},
         }
     },
 }
+"""What the model must return, one variant per kind of op: the validator's rules, as far as
+the structured-outputs schema subset can say them."""
 
 
 class OpError(ValueError):
-    """An op that cannot be parsed or applied; the message says why."""
+    """An op that cannot be read or applied; the message says why."""
 
 
 @dataclass
@@ -83,6 +157,11 @@ class Op:
     text: str | None = None
     reason: str | None = None
     after: int | None = None
+    other: str | None = None
+    problem: str | None = None
+    """Why this op cannot be applied as it came (a shape error): it is rejected on its own."""
+    folded: str | None = None
+    """Set when the guard turned a near-duplicate ``add_learning`` into a confirmation."""
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -90,7 +169,7 @@ class Op:
 
 @dataclass
 class Applied:
-    """What one op did, for the report and the audit log."""
+    """What one op did, for the report, the audit log and the run's meta article."""
 
     op: Op
     block_id: str | None = None
@@ -99,53 +178,93 @@ class Applied:
 
 
 @dataclass
+class Rejected:
+    """An op that did not land, and why (reported, logged, and sent with the next request)."""
+
+    index: int
+    op: Op
+    reason: str
+
+    def describe(self) -> str:
+        target = f" {self.op.target}" if self.op.target else ""
+        return f"op {self.index} ({self.op.op}{target}): {self.reason}"
+
+
+@dataclass
 class ApplyResult:
     article: Article
     applied: list[Applied] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def parse_ops(answer: Any) -> list[Op]:
-    """Ops from a decoded answer ``{"ops": [...]}``; raises OpError on any shape problem."""
+    """Ops from a decoded answer ``{"ops": [...]}``. Only an answer that is not such an object
+    raises OpError; an op that is malformed comes back with its ``problem`` set."""
     if not isinstance(answer, dict) or not isinstance(answer.get("ops"), list):
         raise OpError('answer is not an object with an "ops" list')
     ops = []
     for index, raw in enumerate(answer["ops"], 1):
-        if not isinstance(raw, dict):
-            raise OpError(f"op {index} is not an object")
-        kind = raw.get("op")
-        if kind not in OP_KINDS:
-            raise OpError(f"op {index}: unknown op {kind!r}")
-        sources = raw.get("sources")
-        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-            raise OpError(f"op {index} ({kind}): sources must be a list of names")
-        op = Op(kind, [_strip_link(s) for s in sources])
-        for name in ("target", "text", "reason"):
-            value = raw.get(name)
-            if value is not None and not isinstance(value, str):
-                raise OpError(f"op {index} ({kind}): {name} must be a string")
-            setattr(op, name, value.strip() if isinstance(value, str) else None)
-        after = raw.get("after")
-        if after is not None and (not isinstance(after, int) or isinstance(after, bool)):
-            raise OpError(f"op {index} ({kind}): after must be a step number")
-        op.after = after
-        check_shape(op, index)
-        ops.append(op)
+        ops.append(_read_op(raw, index))
     return ops
 
 
-def check_shape(op: Op, index: int) -> None:
-    label = f"op {index} ({op.op})"
+def _read_op(raw: Any, index: int) -> Op:
+    if not isinstance(raw, dict):
+        return Op("invalid", [], problem="not an object")
+    kind = raw.get("op")
+    if not isinstance(kind, str) or kind not in SPECS:
+        return Op(str(kind)[:40], [], problem=f"unknown op {str(kind)[:40]!r}")
+    sources = raw.get("sources")
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        return Op(kind, [], problem="sources must be a list of names")
+    op = Op(kind, [_strip_link(s) for s in sources])
+    for name in ("target", "text", "reason", "other"):
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            op.problem = f"{name} must be a string"
+            return op
+        setattr(op, name, value.strip() if isinstance(value, str) else None)
+    after = raw.get("after")
+    if after is not None and (not isinstance(after, int) or isinstance(after, bool)):
+        op.problem = "after must be a step number"
+        return op
+    op.after = after
+    unknown = sorted(set(raw) - {"op", "sources", "target", "text", "reason", "after", "other"})
+    if unknown:
+        op.problem = f"unknown field(s): {', '.join(unknown)}"
+        return op
+    try:
+        check_shape(op)
+    except OpError as exc:
+        op.problem = str(exc)
+    return op
+
+
+def check_shape(op: Op) -> None:
+    """What the schema says, checked again: the model's answer is not trusted to follow it."""
+    spec = SPECS[op.op]
     if not op.sources:
-        raise OpError(f"{label}: cites no source meta article")
-    if op.op in NEEDS_TARGET and not op.target:
-        raise OpError(f"{label}: needs a target")
-    if op.op in NEEDS_TEXT and not op.text:
-        raise OpError(f"{label}: needs text")
-    if op.op in NEEDS_REASON and not op.reason:
-        raise OpError(f"{label}: needs a reason")
-    for value in (op.text, op.reason):
-        if value and ("\n" in value or len(value) > MAX_TEXT):
-            raise OpError(f"{label}: text must be one line of at most {MAX_TEXT} characters")
+        raise OpError("cites no source meta article")
+    for name in spec.needs:
+        if getattr(op, name) in (None, ""):
+            raise OpError(f"needs {name}")
+    if spec.target is not None:
+        for name in ("target", "other"):
+            value = getattr(op, name)
+            if value is not None and not re.match(ALIAS_PATTERNS[spec.target], value.upper()):
+                raise OpError(f"{name} {value!r} is not a {_section_name(spec.target)} alias")
+        if op.target is None:
+            raise OpError("needs target")
+    if op.other is not None and op.target is not None and op.other.upper() == op.target.upper():
+        raise OpError("other is the target itself")
+    for name in ("text", "reason"):
+        value = getattr(op, name)
+        if value is not None and len(value) > MAX_TEXT:
+            raise OpError(f"{name} is longer than {MAX_TEXT} characters")
+
+
+def _section_name(prefix: str) -> str:
+    return {"L": "learning", "P": "pitfall", "S": "step"}[prefix]
 
 
 def _strip_link(name: str) -> str:
@@ -170,86 +289,132 @@ def aliases(article: Article) -> dict[str, Bullet | Step]:
     return table
 
 
-def apply_ops(article: Article, ops: list[Op]) -> ApplyResult:
-    """Apply ``ops`` in order to ``article`` (mutated). Targets are resolved up front, against
-    the article as given, so an inserted step does not shift later ops' aliases."""
-    table = aliases(article)
-    targets = []
-    for index, op in enumerate(ops, 1):
-        target = None
-        if op.target is not None and op.op in NEEDS_TARGET:
-            target = table.get(op.target.upper())
-            wanted = Step if op.op == "amend_step" else Bullet
-            if target is None or not isinstance(target, wanted):
-                raise OpError(f"op {index} ({op.op}): no such target {op.target!r}")
-            if op.op != "amend_step" and target not in article.learnings:
-                raise OpError(f"op {index} ({op.op}): {op.target} is not a learning")
-        targets.append(target)
-    result = ApplyResult(article)
-    taken = article.block_ids()
-    for index, (op, target) in enumerate(zip(ops, targets, strict=True), 1):
-        result.applied.append(_apply_one(article, op, target, taken, index))
-    return result
+def resolve(table: dict[str, Bullet | Step], alias: str | None) -> Bullet | Step | None:
+    return None if alias is None else table.get(alias.upper())
 
 
-def _apply_one(
-    article: Article, op: Op, target: Bullet | Step | None, taken: set[str], index: int
+def apply_op(
+    article: Article,
+    op: Op,
+    table: dict[str, Bullet | Step],
+    taken: set[str],
+    pinned: frozenset[str] = frozenset(),
 ) -> Applied:
+    """Apply one op to ``article`` (mutated); ``table`` resolves aliases against the article as
+    it was before the run, ``pinned`` names the items whose text a human owns (validation has
+    refused every op that would rewrite them; a contradiction only cites its run there).
+    Raises OpError when it cannot; the caller applies each op to a copy."""
     kind = op.op
+    target = resolve(table, op.target)
+    other = resolve(table, op.other)
+    spec = SPECS[kind]
+    if spec.target is not None:
+        for alias, item in ((op.target, target), (op.other, other)):
+            if alias is not None and (item is None or not _present(article, item)):
+                raise OpError(f"no {_section_name(spec.target)} {alias} in the article now")
     if kind in ("add_learning", "add_pitfall"):
         prefix, section = ("l", "Learnings") if kind == "add_learning" else ("p", "Pitfalls")
-        bullet = Bullet(
-            op.text or "",
-            list(dict.fromkeys(op.sources)),
-            new_block_id(prefix, op.text or "", taken),
-        )
+        bullet = Bullet(op.text or "", _unique(op.sources), new_block_id(prefix, op.text, taken))
         article.ensure_section(section).items.append(bullet)  # type: ignore[arg-type, unused-ignore]
         return Applied(op, bullet.block_id, None, op.text)
-    if kind in ("update_learning", "deprecate_learning", "contradict_learning", "confirm_learning"):
-        assert isinstance(target, Bullet)
-        if is_deprecated(target) and kind != "confirm_learning":
-            raise OpError(f"op {index} ({kind}): {op.target} is already deprecated")
-        old = target.text
-        if kind == "update_learning":
-            target.text = op.text or old
-        elif kind == "deprecate_learning":
-            target.text = f"~~{old}~~ {DEPRECATED_MARK} {op.reason}"
-        if kind == "contradict_learning":  # counter-evidence, cited apart from the support
-            target.text = f"{old} {CONTRADICTED_MARK} {op.reason}"
-            for source in op.sources:
-                if source in target.sources:
-                    target.sources.remove(source)
-                if source not in target.against:
-                    target.against.append(source)
-        else:
-            for source in op.sources:
-                if source not in target.sources and source not in target.against:
-                    target.sources.append(source)
-        if target.block_id is None:
-            target.block_id = new_block_id("l", old, taken)
-        return Applied(op, target.block_id, old, target.text)
+    if isinstance(target, Bullet):
+        human = (op.target or "").upper() in pinned
+        return _apply_bullet(article, op, target, other, taken, human)
+    if isinstance(target, Step):
+        return _apply_step(article, op, target, other)
     if kind == "add_step":
         steps: list[Step] = article.ensure_section("Skill").items  # type: ignore[assignment]
-        after = len(steps) if op.after is None else op.after
+        after = op.after if op.after is not None else len(steps)
         if not 0 <= after <= len(steps):
-            raise OpError(f"op {index} (add_step): no step {after} to insert after")
-        text = _cite(op.text or "", op.sources)
+            raise OpError(f"no step {after} to insert after")
+        text = cite(op.text or "", op.sources)
         steps.insert(after, Step(text))
         return Applied(op, None, None, text)
-    if kind == "amend_step":
-        assert isinstance(target, Step)
-        old = target.text
-        target.text = _cite(op.text or "", op.sources)
-        return Applied(op, None, old, target.text)
-    return Applied(op)  # noop: the sources are merged with nothing new to say
+    return Applied(op)  # noop, flag_for_human: nothing in the article changes
 
 
-def _cite(text: str, sources: list[str]) -> str:
-    return text + " (" + ", ".join(f"[[{s}]]" for s in dict.fromkeys(sources)) + ")"
+def _apply_bullet(
+    article: Article,
+    op: Op,
+    target: Bullet,
+    other: Bullet | Step | None,
+    taken: set[str],
+    human: bool,
+) -> Applied:
+    kind = op.op
+    if is_deprecated(target) and kind not in ("confirm_learning", "confirm_pitfall"):
+        raise OpError(f"{op.target} is deprecated")
+    old = target.text
+    if kind in ("update_learning", "update_pitfall"):
+        target.text = op.text or old
+    elif kind == "deprecate_learning":
+        target.text = f"~~{old}~~ {DEPRECATED_MARK} {op.reason}"
+    elif kind == "merge_learnings":
+        assert isinstance(other, Bullet)
+        if is_deprecated(other):
+            raise OpError(f"{op.other} is deprecated")
+        if article.learnings.index(other) < article.learnings.index(target):
+            target, other = other, target  # the older learning (listed first) keeps its id
+            old = target.text
+        target.text = op.text or old
+        target.sources = _unique([*target.sources, *other.sources])
+        target.against = _unique([*target.against, *other.against])
+        article.learnings.remove(other)
+    if kind == "contradict_learning":  # counter-evidence, cited apart from the support
+        if not human:  # a human's wording stays as written; the run is cited all the same
+            target.text = f"{old} {CONTRADICTED_MARK} {op.reason}"
+        target.sources = [s for s in target.sources if s not in op.sources]
+        target.against = _unique([*target.against, *op.sources])
+    else:
+        target.sources = _unique([*target.sources, *op.sources])
+        target.sources = [s for s in target.sources if s not in target.against]
+    if target.block_id is None:
+        prefix = "p" if kind.endswith("pitfall") else "l"
+        target.block_id = new_block_id(prefix, old, taken)
+    return Applied(op, target.block_id, old, target.text)
+
+
+def _apply_step(article: Article, op: Op, target: Step, other: Bullet | Step | None) -> Applied:
+    old = target.text
+    if is_retired(target):
+        raise OpError(f"{op.target} is retired")
+    if op.op == "amend_step":
+        target.text = cite(op.text or "", op.sources)
+    elif op.op == "retire_step":
+        target.text = f"~~{old}~~ {RETIRED_MARK} {op.reason} {_citation(op.sources)}"
+    elif op.op == "merge_steps":
+        assert isinstance(other, Step)
+        target.text = cite(op.text or "", op.sources)
+        article.steps.remove(other)
+    return Applied(op, None, old, target.text)
+
+
+def _present(article: Article, item: Bullet | Step) -> bool:
+    pool: Sequence[Bullet | Step] = (
+        article.steps if isinstance(item, Step) else [*article.learnings, *article.pitfalls]
+    )
+    return any(entry is item for entry in pool)
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _citation(sources: list[str]) -> str:
+    return "(" + ", ".join(f"[[{s}]]" for s in _unique(sources)) + ")"
+
+
+def cite(text: str, sources: list[str]) -> str:
+    """A step's text with the runs it comes from (steps carry their citation inline)."""
+    return f"{text} {_citation(sources)}"
 
 
 def is_deprecated(bullet: Bullet) -> bool:
     return bullet.text.startswith("~~") and DEPRECATED_MARK in bullet.text
+
+
+def is_retired(step: Step) -> bool:
+    return step.text.startswith("~~") and RETIRED_MARK in step.text
 
 
 _STOP = {
@@ -265,9 +430,9 @@ def words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP]
 
 
-def new_block_id(prefix: str, text: str, taken: set[str]) -> str:
+def new_block_id(prefix: str, text: str | None, taken: set[str]) -> str:
     """``l-`` plus the first few content words, unique within the note (Citation rules 2)."""
-    stem = "-".join(words(text)[:4]) or "item"
+    stem = "-".join(words(text or "")[:4]) or "item"
     candidate, number = f"{prefix}-{stem}", 2
     while candidate in taken:
         candidate, number = f"{prefix}-{stem}-{number}", number + 1

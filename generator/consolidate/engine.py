@@ -12,30 +12,41 @@ from __future__ import annotations
 
 import copy
 import difflib
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from generator.config import Settings
-from generator.consolidate.article import parse_article, set_revision
-from generator.consolidate.edits import Applied, Op, OpError, apply_ops
+from generator.analysis import Analysis, analyse
+from generator.config import Options, Settings
+from generator.consolidate.article import Article, parse_article, set_revision
+from generator.consolidate.edits import (
+    Applied,
+    Op,
+    OpError,
+    Rejected,
+    aliases,
+    apply_op,
+    is_deprecated,
+)
 from generator.consolidate.ledger import ADOPTED, Ledger, Pending, find_pending
 from generator.consolidate.proposal import ArticleInput, Consolidator, Proposal, Usage
-from generator.consolidate.review import in_review, propose
+from generator.consolidate.review import add_flags, in_review, propose
 from generator.consolidate.runlog import Run, audit, file_sha, unfinished_run
 from generator.consolidate.runmeta import ensure_support_notes, run_meta_article
+from generator.consolidate.similar import DUPLICATE_AT, contradicts, similarity
 from generator.consolidate.state import checkpoint
 from generator.consolidate.validate import (
     ValidationError,
-    check_ops,
+    changes_existing,
+    check_op,
     check_result,
-    keep_pins,
-    pinned_targets,
-    recorded_texts,
+    pinned_aliases,
+    record_after,
 )
 from generator.errors import UsageError
 from generator.model import Note
-from generator.pipeline import analyse
 
 
 @dataclass
@@ -43,14 +54,31 @@ class ArticleOutcome:
     path: str
     title: str
     sources: list[str]
+    """Names of the meta articles sent for this article."""
     applied: list[Applied] = field(default_factory=list)
+    rejected_ops: list[Rejected] = field(default_factory=list)
+    """Ops decided against, each with its reason; the others still landed."""
     rejected: str | None = None
+    """Why nothing of the answer could be used (no answer, not JSON, no ops at all...)."""
+    merged: list[str] = field(default_factory=list)
+    """Meta articles an applied op cites or a noop explains: recorded as merged."""
+    held: str | None = None
+    """Why the answer waits for review instead of landing (a wholesale change)."""
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
     diff: str = ""
     new_text: str | None = None
     proposal_id: str | None = None
-    """With --review: the proposal waiting for `definitive approve`."""
+    """With --review (or a held answer): the proposal waiting for `definitive approve`."""
+
+    @property
+    def waiting(self) -> list[str]:
+        """Meta articles that stay pending: no applied op cites them."""
+        return [s for s in self.sources if s not in self.merged]
+
+    @property
+    def flags(self) -> list[Op]:
+        return [a.op for a in self.applied if a.op.op == "flag_for_human"]
 
     def op_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -72,11 +100,13 @@ class RunReport:
 
     @property
     def merged(self) -> int:
-        return sum(len(a.sources) for a in self.articles if a.rejected is None)
+        """Meta articles merged (or, with review, proposed for merging); held answers aside."""
+        return sum(len(a.merged) for a in self.articles if a.held is None)
 
     @property
     def rejected(self) -> list[ArticleOutcome]:
-        return [a for a in self.articles if a.rejected is not None]
+        """Articles with any rejection: the whole answer, or some of its ops."""
+        return [a for a in self.articles if a.rejected is not None or a.rejected_ops]
 
     @property
     def usage(self) -> Usage:
@@ -100,84 +130,110 @@ def consolidate(
     progress: Callable[[ArticleOutcome], None] | None = None,
 ) -> RunReport:
     vault = settings.vault
+    options = settings.options
     ledger = Ledger.load(vault)
     run = None if dry_run else unfinished_run(vault)
     report = RunReport(run.id if run else None, dry_run=dry_run, resumed=run is not None)
     report.review = review
+    answered: dict[str, Proposal] = {}
     if run is not None:
         _roll_forward(run, ledger)
+        answered = _stored_answers(run)
 
     analysis = analyse(settings)
-    pending = find_pending(analysis.public, ledger)
+    pending = find_pending(analysis.public, ledger, options.max_rejected_attempts)
     in_review(vault, pending)
     report.skipped = pending.skipped
     report.adopted = len(pending.adopted)
     if pending.adopted and not dry_run:
         _adopt(pending, analysis.vault.notes, ledger)
-    notes = analysis.vault.notes
     chosen = sorted(pending.by_article)
     if only:
         wanted = []
         for name in only:
-            note = article_named(notes.values(), name)
+            note = article_named(analysis.vault.notes.values(), name)
             if note is None:
                 raise UsageError(f"--only: no definitive article named {name!r}")
             wanted.append(note.path)
         chosen = [p for p in chosen if p in wanted]
 
-    rules = list(analysis.public.public_of_kind("rule"))
     inputs = []
     for path in chosen:
-        try:
-            text = (vault / path).read_bytes().decode("utf-8")  # keep \r\n as is
-        except (OSError, UnicodeDecodeError) as exc:
-            report.skipped.append((path, f"article unreadable ({exc}); its meta articles wait"))
-            continue
-        article = parse_article(text)
-        pinned = pinned_targets(article, ledger.texts.get(path, {}))
-        metas = pending.by_article[path]
-        inputs.append(
-            ArticleInput(
-                path,
-                notes[path].title,
-                text,
-                article,
-                metas,
-                pinned,
-                rules,
-                analysis.public.is_public(path),
-                int(analysis.evidence.current_revision.get(path, "1")),
-                {
-                    item.block_id: item
-                    for item in analysis.evidence.learnings.get(path, [])
-                    if item.block_id
-                },
-            )
-        )
+        item = _input(analysis, ledger, path, pending.by_article[path])
+        if isinstance(item, str):
+            report.skipped.append((path, item))
+        else:
+            inputs.append(item)
     if not inputs:
         if run is not None:
             finish_run(run, ledger)
         return report
+    if run is None and not dry_run:
+        # Started before any request: an answer is recorded (and its cost counted) the moment
+        # it arrives, so a run killed before using it never asks, and pays, for it again.
+        run = Run.start(vault, consolidator.name, consolidator.model)
+        report.run_id = run.id
 
-    for path, proposal in consolidator.propose_all(inputs):
-        item = next(i for i in inputs if i.path == path)
-        outcome = _settle(item, proposal)
+    by_path = {item.path: item for item in inputs}
+    to_ask = [item for item in inputs if item.path not in answered]
+    stored = [(item.path, answered[item.path]) for item in inputs if item.path in answered]
+    for path, proposal in itertools.chain(stored, consolidator.propose_all(to_ask)):
+        item = by_path[path]
+        if run is not None and path not in answered:
+            _store_answer(run, path, proposal)
+        outcome = settle(item, proposal, options)
         report.articles.append(outcome)
-        if review and not dry_run:
+        if dry_run:
+            pass
+        elif (review or outcome.held) and outcome.new_text is not None:
             entry = audit_entry(None, consolidator.name, item, outcome, proposal)
-            record = article_record(outcome, item, merged=outcome.rejected is None)
+            record = article_record(outcome, item)
+            if outcome.held:
+                entry["held"] = outcome.held
             outcome.proposal_id = propose(vault, item.text, outcome.new_text, record, entry)
-        elif not dry_run:
-            if run is None:
-                run = Run.start(vault, consolidator.name, consolidator.model)
-                report.run_id = run.id
-            _record(run, ledger, item, outcome, proposal)
+            if run is not None:
+                run.articles.pop(path, None)
+                run.save()
+        else:
+            assert run is not None
+            _record(run, ledger, item, outcome, proposal, options)
         if progress is not None:
             progress(outcome)
     report.articles.sort(key=lambda a: a.path)
     if run is not None:
         finish_run(run, ledger)
     return report
+
+
+def _input(analysis: Analysis, ledger: Ledger, path: str, metas: list[Note]) -> ArticleInput | str:
+    """What the consolidator is given for one article, or why it is not asked."""
+    vault = Path(analysis.vault.root)
+    try:
+        text = (vault / path).read_bytes().decode("utf-8")  # keep \r\n as is
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"article unreadable ({exc}); its meta articles wait"
+    article = parse_article(text)
+    pinned = pinned_aliases(article, ledger.texts.get(path))
+    previous: list[str] = []
+    for meta in metas:
+        attempts = ledger.rejected(meta)
+        if attempts:
+            previous += [r for r in attempts.get("reasons", []) if r not in previous]
+    evidence = analysis.evidence
+    return ArticleInput(
+        path,
+        analysis.vault.notes[path].title,
+        text,
+        article,
+        metas,
+        {alias: alias for alias in sorted(pinned)},
+        list(analysis.public.public_of_kind("rule")),
+        analysis.public.is_public(path),
+        int(evidence.current_revision.get(path, "1")),
+        {i.block_id: i for i in evidence.learnings.get(path, []) if i.block_id},
+        description=str(analysis.vault.notes[path].meta.get("description") or ""),
+        previous=previous,
+    )
 
 
 def article_named(notes: Iterable[Note], name: str) -> Note | None:
@@ -189,8 +245,9 @@ def article_named(notes: Iterable[Note], name: str) -> Note | None:
     return None
 
 
-def _settle(item: ArticleInput, proposal: Proposal) -> ArticleOutcome:
-    """Validate and apply one proposal; any problem rejects it whole."""
+def settle(item: ArticleInput, proposal: Proposal, options: Options) -> ArticleOutcome:
+    """Decide each op of an answer on its own: valid ops land, rejected ones are kept with
+    their reason, and the guards fold near-duplicates and hold wholesale changes for review."""
     outcome = ArticleOutcome(
         item.path, item.title, [m.stem for m in item.metas], usage=proposal.usage,
         cost_usd=proposal.cost_usd,
@@ -198,26 +255,44 @@ def _settle(item: ArticleInput, proposal: Proposal) -> ArticleOutcome:
     if proposal.ops is None:
         outcome.rejected = proposal.error or "no answer"
         return outcome
-    source_text = "\n".join(m.body for m in item.metas)
-    canonical = {name.casefold(): name for name in outcome.sources}
+    if not proposal.ops:
+        outcome.rejected = "the answer held no ops: its meta articles stay pending"
+        return outcome
+    inputs = {m.stem: m.body for m in item.metas}
+    canonical = {name.casefold(): name for name in inputs}
     for op in proposal.ops:  # cite each source by its exact name, whatever case came back
         op.sources = [canonical.get(s.casefold(), s) for s in op.sources]
+    ops = fold_duplicates(item.article, proposal.ops)
+    working = copy.deepcopy(item.article)
+    table = aliases(working)  # aliases of the article as it was, on the copy being edited
+    taken = working.block_ids()
+    pinned = frozenset(item.pinned)
+    merged_away: list[str] = []
+    merged_steps = 0
+    for index, op in enumerate(ops, 1):
+        try:
+            check_op(op, inputs, pinned, options.consolidation_url_hosts)
+            trial = copy.deepcopy((working, table, taken))
+            applied = apply_op(trial[0], op, trial[1], trial[2], pinned)
+        except (ValidationError, OpError) as exc:
+            outcome.rejected_ops.append(Rejected(index, op, str(exc)))
+            continue
+        gone = _removed(table, trial[1], op)
+        if op.op == "merge_learnings" and gone:
+            merged_away.append(gone)
+        merged_steps += op.op == "merge_steps"
+        working, table, taken = trial
+        outcome.applied.append(applied)
+    outcome.merged = sorted({s for a in outcome.applied for s in a.op.sources})
+    new_text = working.render()
     try:
-        check_ops(proposal.ops, set(outcome.sources), item.pinned, source_text)
-        result = apply_ops(copy.deepcopy(item.article), proposal.ops)
-        new_text = result.article.render()
-        check_result(item.text, new_text)
-        if new_text != item.text:  # a change makes a new revision, which runs can name
-            new_text = set_revision(new_text, item.revision + 1)
-    except (OpError, ValidationError) as exc:
-        outcome.rejected = str(exc)
+        check_result(item.text, new_text, merged_away, merged_steps)
+    except ValidationError as exc:  # defensive: each op passed, their sum must too
+        outcome.applied, outcome.merged = [], []
+        outcome.rejected = f"the edits together failed a check: {exc}"
         return outcome
-    outcome.applied = result.applied
-    cited = {s for op in proposal.ops for s in op.sources}
-    for name in outcome.sources:  # Citation rules 6: say why a meta article added nothing
-        if name not in cited:
-            outcome.applied.append(Applied(Op("noop", [name], reason="no op cited it")))
-    if new_text != item.text:
+    if new_text != item.text:  # a change makes a new revision, which runs can name
+        new_text = set_revision(new_text, item.revision + 1)
         outcome.diff = "".join(
             difflib.unified_diff(
                 item.text.splitlines(keepends=True),
@@ -227,44 +302,144 @@ def _settle(item: ArticleInput, proposal: Proposal) -> ArticleOutcome:
             )
         )
     outcome.new_text = new_text
+    outcome.held = wholesale(item.article, outcome.applied, options)
     return outcome
+
+
+def _removed(before: dict[str, Any], after: dict[str, Any], op: Op) -> str | None:
+    """The block id of the learning a merge folded away, if any."""
+    for alias in (op.target, op.other):
+        item = before.get((alias or "").upper())
+        if item is not None and getattr(item, "block_id", None):
+            still = [b for b in after.values() if getattr(b, "block_id", None) == item.block_id]
+            if not still:
+                return str(item.block_id)
+    return None
+
+
+def fold_duplicates(article: Article, ops: list[Op]) -> list[Op]:
+    """An ``add_learning`` that says what a learning already says becomes a confirmation of
+    it (or a contradiction, when it says the opposite); a second add saying what an earlier
+    add of the same answer says is folded into that one."""
+    live = {
+        alias: item.text
+        for alias, item in aliases(article).items()
+        if alias.startswith("L") and not is_deprecated(item)  # type: ignore[arg-type]
+    }
+    added: list[Op] = []
+    result: list[Op] = []
+    for op in ops:
+        if op.op != "add_learning" or op.problem or not op.text:
+            result.append(op)
+            continue
+        best, score = None, 0.0
+        for alias, text in live.items():
+            value = similarity(op.text, text)
+            if value > score:
+                best, score = alias, value
+        if best is not None and score >= DUPLICATE_AT:
+            if contradicts(op.text, live[best]):
+                folded = Op("contradict_learning", op.sources, target=best, reason=op.text)
+            else:
+                folded = Op("confirm_learning", op.sources, target=best)
+            folded.folded = f"near-duplicate of {best}: {op.text[:80]}"
+            result.append(folded)
+            continue
+        twin = next(
+            (a for a in added if a.text and similarity(op.text, a.text) >= DUPLICATE_AT), None
+        )
+        if twin is not None:
+            twin.sources = list(dict.fromkeys([*twin.sources, *op.sources]))
+            folded = Op("noop", op.sources, reason="the same lesson as another new learning")
+            folded.folded = f"near-duplicate of a new learning: {op.text[:80]}"
+            result.append(folded)
+            continue
+        added.append(op)
+        result.append(op)
+    return result
+
+
+def wholesale(article: Article, applied: list[Applied], options: Options) -> str | None:
+    """Why an answer must wait for a human before it lands, or None: it rewrites, deprecates,
+    merges or retires too much of the article, or adds too much at once."""
+    items = len(aliases(article))
+    touched = {
+        (alias or "").upper()
+        for a in applied
+        if changes_existing(a.op)
+        for alias in (a.op.target, a.op.other)
+        if alias
+    }
+    limit = max(2.0, options.max_change_share * items)
+    if len(touched) > limit:
+        return (
+            f"it would change {len(touched)} of the article's {items} items (more than "
+            f"{options.max_change_share:.0%}, extra.definitive.max_change_share)"
+        )
+    added = sum(1 for a in applied if a.op.op in ("add_learning", "add_pitfall"))
+    if added > options.max_new_learnings:
+        return (
+            f"it would add {added} learnings and pitfalls at once (more than "
+            f"{options.max_new_learnings}, extra.definitive.max_new_learnings)"
+        )
+    return None
 
 
 def audit_entry(
     run_id: str | None, mode: str, item: ArticleInput, outcome: ArticleOutcome, proposal: Proposal
 ) -> dict[str, Any]:
-    """The audit log line for one article's request and decision."""
+    """The audit log line for one article's request and decision, op by op."""
     ops = [
-        {**a.op.to_json(), "block_id": a.block_id, "old_text": a.old_text, "new_text": a.new_text}
+        {
+            **a.op.to_json(),
+            "decision": "applied",
+            "block_id": a.block_id,
+            "old_text": a.old_text,
+            "new_text": a.new_text,
+        }
         for a in outcome.applied
+    ]
+    ops += [
+        {**r.op.to_json(), "decision": "rejected", "reason": r.reason} for r in outcome.rejected_ops
     ]
     return {
         "event": "article",
         "run": run_id,
         "article": item.path,
         "sources": [m.path for m in item.metas],
+        "merged": [m.path for m in item.metas if m.stem in outcome.merged],
         "consolidator": mode,
         "model": proposal.model,
         "request_id": proposal.request_id,
         "usage": proposal.usage.to_json(),
         "cost_usd": proposal.cost_usd,
-        "ops": ops if outcome.rejected is None else [o.to_json() for o in proposal.ops or []],
+        "ops": ops,
         "decision": _decision(outcome),
-        "reason": outcome.rejected,
+        "reason": outcome.rejected or outcome.held,
     }
 
 
 def _record(
-    run: Run, ledger: Ledger, item: ArticleInput, outcome: ArticleOutcome, proposal: Proposal
+    run: Run,
+    ledger: Ledger,
+    item: ArticleInput,
+    outcome: ArticleOutcome,
+    proposal: Proposal,
+    options: Options,
 ) -> None:
     entry = audit_entry(run.id, run.mode, item, outcome, proposal)
+    record = article_record(outcome, item)
+    reasons = [outcome.rejected] if outcome.rejected else []
+    reasons += [r.describe() for r in outcome.rejected_ops]
+    waiting = [m for m in item.metas if m.stem in outcome.waiting]
+    for meta in waiting:
+        why = reasons or ["no applied op cites it"]
+        if ledger.reject(meta, item.path, why) >= options.max_rejected_attempts:
+            record.setdefault("held_metas", []).append(meta.stem)
     if outcome.rejected is not None:
         run.rejected[item.path] = outcome.rejected
-        run.articles[item.path] = article_record(outcome, item, merged=False)
-        run.save()
-        audit(run.vault, entry)
-        return
-    record = article_record(outcome, item, merged=True)
+    if outcome.flags:
+        add_flags(run.vault, run.id, item.path, outcome.flags)
     commit_article(run, ledger, item.path, outcome.new_text if outcome.diff else None, record)
     audit(run.vault, entry)
 
@@ -272,13 +447,23 @@ def _record(
 def commit_article(
     run: Run, ledger: Ledger, path: str, new_text: str | None, record: dict[str, Any]
 ) -> None:
-    """Write one article's new text (if any) and mark its meta articles merged, in that order."""
+    """Write one article's new text (if any) and mark its meta articles merged, in that order;
+    the ledger learns which texts are now the consolidator's (the rest stay a human's)."""
     run.articles[path] = record
+    if record.get("metas"):
+        try:
+            old = (run.vault / path).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            old = new_text or ""
+        written = record.get("machine_written") or []
+        ledger.texts[path] = record_after(
+            parse_article(old), parse_article(new_text or old), ledger.texts.get(path), written
+        )
     if new_text is not None:
         run.write_file(path, new_text.encode("utf-8"))
     else:
         run.save()
-    mark_merged(ledger, run.id, path, record["metas"], record.get("pinned", []))
+    mark_merged(ledger, run.id, path, record["metas"])
     ledger.save()
     checkpoint("after-ledger")
 
@@ -286,35 +471,59 @@ def commit_article(
 def _decision(outcome: ArticleOutcome) -> str:
     if outcome.rejected is not None:
         return "rejected"
+    if outcome.held is not None:
+        return "held"
+    if outcome.rejected_ops:
+        return "partly applied" if outcome.merged else "rejected"
     return "applied" if outcome.diff else "unchanged"
 
 
-def article_record(outcome: ArticleOutcome, item: ArticleInput, merged: bool) -> dict[str, Any]:
+def article_record(outcome: ArticleOutcome, item: ArticleInput) -> dict[str, Any]:
+    merged = set(outcome.merged)
     return {
         "title": item.title,
-        "metas": {m.path: m.sha for m in item.metas} if merged else {},
+        "metas": {m.path: m.sha for m in item.metas if m.stem in merged},
         "sources": outcome.sources,
+        "merged": outcome.merged,
         "ops": outcome.op_counts(),
         "usage": outcome.usage.to_json(),
         "cost_usd": outcome.cost_usd,
         "rejected": outcome.rejected,
-        "pinned": sorted(item.pinned.values()),
+        "rejected_ops": [r.describe() for r in outcome.rejected_ops],
+        "flags": [op.reason for op in outcome.flags],
+        "held": outcome.held,
+        "pinned": sorted(item.pinned),
+        # Texts this run wrote (not those it only cited a run for): the consolidator's now.
+        "machine_written": [
+            a.new_text for a in outcome.applied if a.new_text and a.new_text != a.old_text
+        ],
     }
 
 
-def mark_merged(
-    ledger: Ledger, run_id: str, article: str, metas: dict[str, str], pinned: list[str]
-) -> None:
+def mark_merged(ledger: Ledger, run_id: str, article: str, metas: dict[str, str]) -> None:
     for meta, digest in metas.items():
-        ledger.merged[meta] = {"sha": digest, "article": article, "run": run_id}
-    text = (ledger.path.parent.parent / article).read_bytes().decode("utf-8")
-    parsed = parse_article(text)
-    ledger.texts[article] = keep_pins(recorded_texts(parsed), ledger.texts.get(article, {}), pinned)
+        ledger.merge(meta, digest, article, run_id)
+
+
+def _store_answer(run: Run, path: str, proposal: Proposal) -> None:
+    """Keep an answer (and what it cost) in the run record before anything is decided."""
+    run.articles[path] = {"answer": proposal.to_json(), "status": "answered"}
+    run.save()
+    checkpoint("after-answer")
+
+
+def _stored_answers(run: Run) -> dict[str, Proposal]:
+    """Answers a killed run received but did not act on: used instead of asking again."""
+    found = {}
+    for path, record in run.articles.items():
+        if record.get("status") == "answered" and isinstance(record.get("answer"), dict):
+            found[path] = Proposal.from_json(record["answer"])
+    return found
 
 
 def _adopt(pending: Pending, notes: dict, ledger: Ledger) -> None:
     for meta, article in pending.adopted.items():
-        ledger.merged[meta] = {"sha": notes[meta].sha, "article": article, "run": ADOPTED}
+        ledger.merge(meta, notes[meta].sha, article, ADOPTED)
     ledger.save()
 
 
@@ -322,17 +531,30 @@ def _roll_forward(run: Run, ledger: Ledger) -> None:
     """Keep what a killed run wrote, forget what it only planned."""
     for path, record in list(run.articles.items()):
         planned = run.files.get(path)
-        if record.get("rejected") or not record.get("metas"):
+        if record.get("status") == "answered" or not record.get("metas"):
             continue
         current = file_sha(run.vault / path)
         if planned is None or current == planned.get("after"):
-            mark_merged(ledger, run.id, path, record["metas"], record.get("pinned", []))
+            mark_merged(ledger, run.id, path, record["metas"])
+            _record_texts(ledger, run, path, record)
         else:
             del run.articles[path]
             if planned is not None and current == planned.get("before"):
                 del run.files[path]
     ledger.save()
     run.save()
+
+
+def _record_texts(ledger: Ledger, run: Run, path: str, record: dict[str, Any]) -> None:
+    """The machine-written texts of an article a resumed run kept (see `record_after`)."""
+    try:
+        now = parse_article((run.vault / path).read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return
+    before = run.previous_bytes(path)
+    old = parse_article(before.decode("utf-8")) if before is not None else now
+    written = record.get("machine_written") or []
+    ledger.texts[path] = record_after(old, now, ledger.texts.get(path), written)
 
 
 def finish_run(run: Run, ledger: Ledger) -> None:

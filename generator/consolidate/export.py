@@ -11,7 +11,8 @@ holds the skill steps and the strongest learnings and pitfalls, under 500 lines.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,7 @@ import yaml
 from generator.consolidate.article import LINK_RE, Bullet, parse_article
 from generator.consolidate.edits import is_deprecated
 from generator.consolidate.prompt import clean
+from generator.consolidate.validate import TextRules, ValidationError, check_text
 from generator.filter import PublicView
 from generator.model import Note
 from generator.proof import Evidence, Record
@@ -39,6 +41,8 @@ class ExportedSkill:
     article: str
     record: Record
     revision: str
+    left_out: list[str] = field(default_factory=list)
+    """Items not exported, each with why (they fail the consolidation's text rules)."""
 
 
 def skill_name(title: str) -> str:
@@ -54,7 +58,9 @@ def plain(text: str) -> str:
     return re.sub(r"\s\^[A-Za-z0-9-]+\s*$", "", clean(text), flags=re.MULTILINE)
 
 
-def export_skills(view: PublicView, evidence: Evidence, out: Path) -> list[ExportedSkill]:
+def export_skills(
+    view: PublicView, evidence: Evidence, out: Path, *, url_hosts: Collection[str] = ()
+) -> list[ExportedSkill]:
     """A skill folder for every article the evidence calls proven: the Catalogue's list, so
     what agents are handed is exactly what the site offers."""
     out.mkdir(parents=True, exist_ok=True)
@@ -69,11 +75,12 @@ def export_skills(view: PublicView, evidence: Evidence, out: Path) -> list[Expor
             name = f"{name[:60].rstrip('-')}-{len(taken)}"
         taken.add(name)
         text = (Path(view.vault.root) / path).read_text(encoding="utf-8")
-        skill = skill_md(note, text, name, record, revision)
+        left_out: list[str] = []
+        skill = skill_md(note, text, name, record, revision, url_hosts=url_hosts, left_out=left_out)
         atomic_write(out / name / "SKILL.md", skill.encode("utf-8"))
         reference = f"# {note.title}\n\n{plain(note.body).strip()}\n"
         atomic_write(out / name / "references" / f"{name}.md", reference.encode("utf-8"))
-        exported.append(ExportedSkill(name, path, record, revision))
+        exported.append(ExportedSkill(name, path, record, revision, left_out))
     return exported
 
 
@@ -99,10 +106,36 @@ def _runs(count: int) -> str:
     return f"{count} run" if count == 1 else f"{count} runs"
 
 
-def skill_md(note: Note, text: str, name: str, record: Record, revision: str) -> str:
+def skill_md(
+    note: Note,
+    text: str,
+    name: str,
+    record: Record,
+    revision: str,
+    *,
+    url_hosts: Collection[str] = (),
+    left_out: list[str] | None = None,
+) -> str:
     """The SKILL.md: Agent Skills frontmatter (``metadata`` says which article revision it
-    is, so a run that followed it can say so with ``skill_version:``), then the steps."""
+    is, so a run that followed it can say so with ``skill_version:``), then the steps.
+
+    Every step, learning and pitfall is held to the consolidation's text rules
+    (`generator.consolidate.validate.check_text`) before an agent is handed it: one that
+    fails (a command to run, an instruction to the reader, a link to a host not on
+    ``consolidation_url_hosts``...) is left out, and said so in ``left_out``."""
     article = parse_article(text)
+    rules = TextRules(url_hosts=url_hosts, cited_urls_only=False)
+    dropped = left_out if left_out is not None else []
+
+    def safe(label: str, value: str) -> str | None:
+        shown = plain(value)
+        try:
+            check_text(shown, rules)
+        except ValidationError as exc:
+            dropped.append(f"{label} left out: it {exc}")
+            return None
+        return shown
+
     metadata = {"definitive-article": note.title, "definitive-revision": revision}
     front = yaml.safe_dump(
         {"name": name, "description": _description(note, record), "metadata": metadata},
@@ -112,15 +145,24 @@ def skill_md(note: Note, text: str, name: str, record: Record, revision: str) ->
     )
     lines = ["---", front.rstrip("\n"), "---", f"# {note.title}", ""]
     lines += ["## Steps", ""]
-    lines += [f"{n}. {plain(step.text)}" for n, step in enumerate(article.steps, 1)]
-    learnings = _strongest(article.learnings, MAX_LEARNINGS)
+    steps = [safe(f"step {n}", step.text) for n, step in enumerate(article.steps, 1)]
+    lines += [f"{n}. {text}" for n, text in enumerate((s for s in steps if s), 1)]
+    learnings = [
+        (shown, b)
+        for b in _strongest(article.learnings, MAX_LEARNINGS)
+        if (shown := safe(f"learning {b.block_id or b.text[:40]}", b.text))
+    ]
     if learnings:
         lines += ["", "## What we learned (strongest first)", ""]
-        lines += [f"- {plain(b.text)} ({_runs(len(b.sources))})" for b in learnings]
-    pitfalls = _strongest(article.pitfalls, MAX_PITFALLS)
+        lines += [f"- {shown} ({_runs(len(b.sources))})" for shown, b in learnings]
+    pitfalls = [
+        shown
+        for b in _strongest(article.pitfalls, MAX_PITFALLS)
+        if (shown := safe(f"pitfall {b.block_id or b.text[:40]}", b.text))
+    ]
     if pitfalls:
         lines += ["", "## Pitfalls", ""]
-        lines += [f"- {plain(b.text)}" for b in pitfalls]
+        lines += [f"- {shown}" for shown in pitfalls]
     lines += [
         "",
         f"The full article, with every learning and its sources: references/{name}.md",

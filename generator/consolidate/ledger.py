@@ -1,6 +1,8 @@
 """The ledger (``.definitive/ledger.json``): which meta article, by content hash, was merged into
-which definitive article in which run, and the learning texts the consolidator last wrote (so a
-later human edit can be told apart and pinned).
+which definitive article in which run; the texts the consolidator last wrote in each article
+(everything else there is a human's, see `generator.consolidate.validate`); and how often each
+pending meta article's ops were rejected, and why (after ``max_rejected_attempts`` it waits for
+a human instead of being sent and paid for again every night).
 
 A meta article is **pending** when the ledger has no entry for it, or its file changed since it
 was merged. A vault that predates the ledger needs no migration: a meta article its definitive
@@ -30,7 +32,9 @@ class Ledger:
     merged: dict[str, dict[str, str]] = field(default_factory=dict)
     """meta path -> {"sha", "article", "run"}."""
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
-    """article path -> {block id: hash of the learning text the consolidator left}."""
+    """article path -> {hash of a text the consolidator wrote: L, P or S}."""
+    rejections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """meta path -> {"sha", "article", "count", "reasons"}: attempts whose ops were rejected."""
 
     @classmethod
     def load(cls, vault: Path) -> Ledger:
@@ -45,12 +49,33 @@ class Ledger:
             ) from None
         if not isinstance(data, dict) or not isinstance(data.get("merged"), dict):
             raise DefinitiveError(f"{path}: not a Definitive ledger; restore it from git")
-        return cls(path, data["merged"], data.get("texts") or {})
+        return cls(path, data["merged"], data.get("texts") or {}, data.get("rejections") or {})
 
     def save(self) -> None:
-        atomic_write_json(
-            self.path, {"version": 1, "merged": self.merged, "texts": self.texts}, indent=1
-        )
+        document = {
+            "version": 1,
+            "merged": self.merged,
+            "texts": self.texts,
+            "rejections": self.rejections,
+        }
+        atomic_write_json(self.path, document, indent=1)
+
+    def rejected(self, note: Note) -> dict[str, Any] | None:
+        """This meta article's record of rejected attempts, for its current bytes."""
+        entry = self.rejections.get(note.path)
+        return entry if entry is not None and entry.get("sha") == note.sha else None
+
+    def reject(self, note: Note, article: str, reasons: list[str]) -> int:
+        """Count one more rejected attempt for ``note``; returns how many there were."""
+        entry = self.rejected(note) or {"sha": note.sha, "article": article, "count": 0}
+        entry["count"] = int(entry.get("count", 0)) + 1
+        entry["reasons"] = reasons[:8]
+        self.rejections[note.path] = entry
+        return entry["count"]
+
+    def merge(self, note_path: str, sha: str, article: str, run: str) -> None:
+        self.merged[note_path] = {"sha": sha, "article": article, "run": run}
+        self.rejections.pop(note_path, None)
 
     def is_merged(self, note: Note) -> bool:
         entry = self.merged.get(note.path)
@@ -65,6 +90,8 @@ class Pending:
     """Meta path -> article path: already cited, not yet in the ledger."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(meta path, why) for meta articles that can never be merged as they are."""
+    held: dict[str, str] = field(default_factory=dict)
+    """Meta path -> article path: rejected too often; waiting for a human (`review`)."""
 
 
 def article_of(meta: Note, graph: LinkGraph) -> str | None:
@@ -80,7 +107,7 @@ def article_of(meta: Note, graph: LinkGraph) -> str | None:
     return None
 
 
-def find_pending(view: PublicView, ledger: Ledger) -> Pending:
+def find_pending(view: PublicView, ledger: Ledger, max_rejected: int = 3) -> Pending:
     pending = Pending()
     graph, notes = view.graph, view.vault.notes
     for meta in sorted(notes.values(), key=lambda n: (str(n.meta.get("date", "")), n.path)):
@@ -96,6 +123,13 @@ def find_pending(view: PublicView, ledger: Ledger) -> Pending:
             continue
         if meta.path not in ledger.merged and _cites(graph, article, meta.path):
             pending.adopted[meta.path] = article
+            continue
+        attempts = ledger.rejected(meta)
+        if attempts is not None and int(attempts.get("count", 0)) >= max_rejected:
+            pending.held[meta.path] = article
+            pending.skipped.append(
+                (meta.path, f"held for review after {attempts['count']} rejected attempts")
+            )
             continue
         pending.by_article.setdefault(article, []).append(meta)
     return pending

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from generator.consolidate.article import Article
 from generator.consolidate.edits import Op
@@ -21,7 +21,7 @@ class ArticleInput:
     article: Article
     metas: list[Note]
     pinned: dict[str, str] = field(default_factory=dict)
-    """Learnings and steps a human edited (alias -> ledger key): their text must not change."""
+    """Aliases of the items a human owns (never rewritten; see consolidate/validate.py)."""
     rules: list[Note] = field(default_factory=list)
     """The vault's public rule notes (``type: rule``): they go into the instructions."""
     public: bool = True
@@ -30,6 +30,10 @@ class ArticleInput:
     """The revision the article is at (the proof stage's); a change makes it one more."""
     evidence: dict[str, Learning] = field(default_factory=dict)
     """The proof stage's evidence for each learning, by block id (support, contradiction)."""
+    description: str = ""
+    """The article's one-line ``description:``."""
+    previous: list[str] = field(default_factory=list)
+    """Why earlier answers for these meta articles were rejected: sent with the request."""
 
 
 @dataclass
@@ -60,6 +64,28 @@ class Proposal:
     cost_usd: float = 0.0
     model: str = "offline"
     request_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ops": None if self.ops is None else [op.to_json() for op in self.ops],
+            "error": self.error,
+            "usage": self.usage.to_json(),
+            "cost_usd": self.cost_usd,
+            "model": self.model,
+            "request_id": self.request_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Proposal:
+        ops = data.get("ops")
+        return cls(
+            None if ops is None else [Op(**op) for op in ops],
+            data.get("error"),
+            Usage(**data.get("usage") or {}),
+            float(data.get("cost_usd") or 0.0),
+            str(data.get("model") or "offline"),
+            data.get("request_id"),
+        )
 
 
 class Consolidator(Protocol):

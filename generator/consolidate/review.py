@@ -161,3 +161,97 @@ def reject(vault: Path, proposal_id: str) -> list[str]:
     audit(vault, {"event": "reject", "proposal": proposal_id, "article": proposal.article})
     (_folder(vault) / f"{proposal_id}.json").unlink(missing_ok=True)
     return sorted(proposal.record["metas"])
+
+
+# -- flags and held meta articles --------------------------------------------------------------
+
+FLAGS = "flags.json"
+
+
+def _flags_path(vault: Path) -> Path:
+    return state_dir(vault) / FLAGS
+
+
+def open_flags(vault: Path) -> list[dict[str, Any]]:
+    """What the consolidation asked a human to decide (``flag_for_human``), not dismissed yet."""
+    try:
+        data = json.loads(_flags_path(vault).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        raise DefinitiveError(f"{_flags_path(vault)}: unreadable ({exc})") from None
+    return [f for f in data if isinstance(f, dict)] if isinstance(data, list) else []
+
+
+def add_flags(vault: Path, run_id: str, article: str, ops: list[Any]) -> list[str]:
+    """Record each ``flag_for_human`` op of a run; returns their ids."""
+    flags = open_flags(vault)
+    ids = []
+    for op in ops:
+        seed = json.dumps([run_id, article, op.reason, op.target]).encode("utf-8")
+        flag_id = "f-" + hashlib.sha256(seed).hexdigest()[:8]
+        if any(f.get("id") == flag_id for f in flags):
+            continue
+        flags.append(
+            {
+                "id": flag_id,
+                "run": run_id,
+                "article": article,
+                "target": op.target,
+                "reason": op.reason,
+                "sources": op.sources,
+                "created": now().isoformat(),
+            }
+        )
+        ids.append(flag_id)
+    atomic_write_json(_flags_path(vault), flags)
+    return ids
+
+
+def held_metas(vault: Path, limit: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """Meta articles whose ops were rejected ``limit`` times: (id, meta path, record)."""
+    ledger = Ledger.load(vault)
+    return [
+        (_held_id(path), path, entry)
+        for path, entry in sorted(ledger.rejections.items())
+        if int(entry.get("count", 0)) >= limit
+    ]
+
+
+def _held_id(path: str) -> str:
+    return "h-" + hashlib.sha256(path.encode("utf-8")).hexdigest()[:8]
+
+
+def decide(vault: Path, item_id: str, *, accept: bool, limit: int) -> str:
+    """`definitive approve ID` / `reject ID` for any waiting item: a proposal, a held meta
+    article (approve: send it again next run; reject: record it as reviewed, with nothing
+    merged) or a flag (either dismisses it). Returns what was done, for the user."""
+    if item_id.startswith("f-"):
+        flags = open_flags(vault)
+        kept = [f for f in flags if f.get("id") != item_id]
+        if len(kept) == len(flags):
+            raise DefinitiveError(f"no open flag {item_id!r} (see `definitive review`)")
+        atomic_write_json(_flags_path(vault), kept)
+        audit(vault, {"event": "flag-dismissed", "flag": item_id, "accepted": accept})
+        return f"flag {item_id} dismissed"
+    if item_id.startswith("h-"):
+        found = [h for h in held_metas(vault, limit) if h[0] == item_id]
+        if not found:
+            raise DefinitiveError(f"no held meta article {item_id!r} (see `definitive review`)")
+        _, path, entry = found[0]
+        ledger = Ledger.load(vault)
+        if accept:
+            ledger.rejections.pop(path, None)
+            message = f"{path} will be sent again on the next run"
+        else:
+            ledger.merge(
+                path, str(entry.get("sha")), str(entry.get("article")), f"reviewed-{item_id}"
+            )
+            message = f"{path} recorded as reviewed: nothing merged"
+        ledger.save()
+        audit(vault, {"event": "held", "meta": path, "accepted": accept})
+        return message
+    if accept:
+        return f"approved {item_id}: applied as run {approve(vault, item_id)}"
+    metas = reject(vault, item_id)
+    return f"rejected {item_id}: {len(metas)} meta article(s) recorded as reviewed"

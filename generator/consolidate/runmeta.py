@@ -49,7 +49,7 @@ Every night the [[{AGENT}]] merges the pending meta articles of each definitive 
 1. Find the meta articles not yet merged (by content hash, per the ledger).
 2. Group them by the definitive article they name.
 3. Propose structured edits per article, each citing its sources.
-4. Validate the edits and apply them deterministically; reject the whole answer on any problem.
+4. Validate each edit on its own and apply the valid ones deterministically; report the rest.
 5. Record the merge in the ledger and the audit log, and write this run's meta article.
 
 ## Learnings
@@ -72,12 +72,18 @@ def ensure_support_notes(vault: Path) -> None:
         atomic_write(vault / "articles" / f"{ARTICLE}.md", ARTICLE_NOTE.encode("utf-8"))
 
 
+def _plain(text: str) -> str:
+    """A reason as one line of text: no wikilink or markup it might carry is kept active."""
+    return " ".join(text.replace("[[", "[ [").replace("]]", "] ]").replace("`", "'").split())
+
+
 def run_meta_article(run: Run) -> tuple[str, str]:
     """(vault path, text) of the run's meta article, from its record only (so a resumed run
     writes the same article an uninterrupted one would)."""
     started = dt.datetime.fromisoformat(run.started)
-    merged = {p: a for p, a in run.articles.items() if not a.get("rejected")}
-    rejected = {p: a for p, a in run.articles.items() if a.get("rejected")}
+    decided = {p: a for p, a in run.articles.items() if a.get("status") != "answered"}
+    merged = {p: a for p, a in decided.items() if a.get("merged", a.get("metas"))}
+    rejected = {p: a for p, a in decided.items() if a.get("rejected") or a.get("rejected_ops")}
     if not merged:
         outcome = "failure"
     elif rejected:
@@ -91,7 +97,7 @@ def run_meta_article(run: Run) -> tuple[str, str]:
             target = usage if key in usage else cache
             target[key] += int(record.get("usage", {}).get(key, 0))
     cost = round(sum(float(a.get("cost_usd", 0)) for a in run.articles.values()), 6)
-    count = sum(len(a["sources"]) for a in merged.values())
+    count = sum(len(a.get("merged", a.get("metas", []))) for a in merged.values())
     lines = [
         "---",
         "type: meta",
@@ -114,15 +120,26 @@ def run_meta_article(run: Run) -> tuple[str, str]:
     ]
     for path, record in sorted(merged.items()):
         ops = describe_ops(record["ops"])
-        sources = ", ".join(f"[[{s}]]" for s in record["sources"])
+        names = record.get("merged", record.get("sources", []))
+        sources = ", ".join(f"[[{s}]]" for s in names)
         lines.append(f"- [[{Path(path).stem}]]: {ops or 'no change'}, from {sources}")
     lines += ["", "## Result"]
     if rejected:
-        lines.append(f"{len(rejected)} article(s) rejected; their meta articles stay pending:")
+        lines.append(
+            f"{len(rejected)} article(s) had edits rejected; meta articles no applied edit "
+            "cites stay pending, and the reasons go with the next request:"
+        )
         for path, record in sorted(rejected.items()):
-            lines.append(f"- [[{Path(path).stem}]]: {record['rejected']}")
+            reasons = [record["rejected"]] if record.get("rejected") else []
+            reasons += record.get("rejected_ops", [])
+            for reason in reasons[:10]:
+                lines.append(f"- [[{Path(path).stem}]]: {_plain(reason)}")
     else:
         lines.append("Every proposed edit passed validation.")
+    flags = [(p, r) for p, a in sorted(decided.items()) for r in a.get("flags", [])]
+    if flags:
+        lines += ["", "Flagged for a human (`definitive review`):"]
+        lines += [f"- [[{Path(p).stem}]]: {_plain(str(r))}" for p, r in flags]
     if cache["cache_read_input_tokens"] or cache["cache_creation_input_tokens"]:
         lines.append(
             f"Cache: {cache['cache_read_input_tokens']} tokens read, "

@@ -1,0 +1,68 @@
+"""Reading a vault: load -> graph -> filter -> proof, the read-only front of every command.
+
+`definitive check`, `build` and `serve` (through `generator.pipeline`) and the consolidation
+all start here, so they see the same notes, the same public view and the same evidence. It
+writes nothing but, for builds, the parsed-note cache.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+from generator.config import Settings
+from generator.filter import PublicView, Reserved, filter_vault
+from generator.findings import Findings
+from generator.graph import LinkGraph, build_graph
+from generator.graph.audit import audit_links
+from generator.load import load_vault
+from generator.model import Vault
+from generator.proof import Evidence, compute_evidence
+
+Advance = Callable[[int], None]
+"""Reports progress on a step: ``advance(1)`` after each unit of work."""
+Step = Callable[[str, int | None], AbstractContextManager[Advance]]
+"""``step(name, total)`` wraps one stage; the CLI shows it as a spinner or a progress bar."""
+
+
+@dataclass
+class Analysis:
+    vault: Vault
+    graph: LinkGraph
+    public: PublicView
+    """What may be published: every stage after the filter reads only this."""
+    evidence: Evidence
+    """The proof: every number and status the site, exports and prompts show."""
+    findings: Findings
+
+
+def no_step(name: str, total: int | None = None) -> AbstractContextManager[Advance]:
+    return nullcontext(lambda n: None)
+
+
+def analyse(
+    settings: Settings,
+    step: Step = no_step,
+    *,
+    use_cache: bool = False,
+    freeze: bool = False,
+    reserved: Reserved | None = None,
+) -> Analysis:
+    """Load the vault, resolve its links, decide what is public and compute the evidence.
+    ``use_cache``: read and write the parsed-note cache (builds). ``freeze``: move what was
+    loaded out of the cyclic collector's passes (see `generator.pipeline.build`).
+    ``reserved``: the site's own paths, which no attachment may take (builds and `check`)."""
+    findings = Findings()
+    cache = settings.cache_dir / "notes.json" if use_cache else None
+    with step("Loading vault", None) as advance:
+        vault = load_vault(settings.vault, settings.options, findings, advance, cache)
+    if freeze:
+        gc.freeze()
+    with step("Resolving links", None):
+        graph = build_graph(vault)
+        audit_links(graph, findings)
+    public = filter_vault(graph, settings.options, findings, reserved=reserved)
+    evidence = compute_evidence(public, settings.options)
+    return Analysis(vault, graph, public, evidence, findings)
