@@ -596,3 +596,14 @@ def test_each_change_is_a_new_revision_and_the_model_sees_the_evidence(bread):
     assert second.asked[0].revision == 2 and "\nrevision: 3\n" in article(vault)
     run_ops(settings)  # nothing pending: nothing asked, no new revision
     assert "\nrevision: 3\n" in article(vault)
+
+
+def test_review_mode_counts_rejections_and_writes_no_run(bread):
+    vault, settings = bread
+    report = consolidate(
+        settings, Scripted([Op("add_learning", [NEW], text="<b>x</b>")]), review=True
+    )
+    assert report.run_id is None and report.articles[0].proposal_id is None
+    assert not list((vault / "meta").glob("*Consolidator run*"))
+    assert ledger(vault)["rejections"][f"meta/{NEW}.md"]["count"] == 1
+    assert article(vault) == ARTICLE_TEXT

@@ -168,7 +168,7 @@ def consolidate(
         if run is not None:
             finish_run(run, ledger)
         return report
-    if run is None and not dry_run:
+    if run is None and not dry_run and not review:
         # Started before any request: an answer is recorded (and its cost counted) the moment
         # it arrives, so a run killed before using it never asks, and pays, for it again.
         run = Run.start(vault, consolidator.name, consolidator.model)
@@ -185,12 +185,17 @@ def consolidate(
         report.articles.append(outcome)
         if dry_run:
             pass
-        elif (review or outcome.held) and outcome.new_text is not None:
+        elif review or (outcome.held and outcome.new_text is not None):
+            # Nothing lands: a proposal waits for `definitive approve` (or only the audit line,
+            # when nothing of the answer is usable), and rejections are counted as usual.
             entry = audit_entry(None, consolidator.name, item, outcome, proposal)
-            record = article_record(outcome, item)
             if outcome.held:
                 entry["held"] = outcome.held
-            outcome.proposal_id = propose(vault, item.text, outcome.new_text, record, entry)
+            record = article_record(outcome, item)
+            text = outcome.new_text if outcome.merged else None
+            outcome.proposal_id = propose(vault, item.text, text, record, entry)
+            _count_rejections(ledger, item, outcome, options)
+            ledger.save()
             if run is not None:
                 run.articles.pop(path, None)
                 run.save()
@@ -429,19 +434,31 @@ def _record(
 ) -> None:
     entry = audit_entry(run.id, run.mode, item, outcome, proposal)
     record = article_record(outcome, item)
-    reasons = [outcome.rejected] if outcome.rejected else []
-    reasons += [r.describe() for r in outcome.rejected_ops]
-    waiting = [m for m in item.metas if m.stem in outcome.waiting]
-    for meta in waiting:
-        why = reasons or ["no applied op cites it"]
-        if ledger.reject(meta, item.path, why) >= options.max_rejected_attempts:
-            record.setdefault("held_metas", []).append(meta.stem)
+    held = _count_rejections(ledger, item, outcome, options)
+    if held:
+        record["held_metas"] = held
     if outcome.rejected is not None:
         run.rejected[item.path] = outcome.rejected
     if outcome.flags:
         add_flags(run.vault, run.id, item.path, outcome.flags)
     commit_article(run, ledger, item.path, outcome.new_text if outcome.diff else None, record)
     audit(run.vault, entry)
+
+
+def _count_rejections(
+    ledger: Ledger, item: ArticleInput, outcome: ArticleOutcome, options: Options
+) -> list[str]:
+    """One more rejected attempt for each meta article that stays pending, with the reasons
+    (they go with the next request); returns those now held for a human."""
+    reasons = [outcome.rejected] if outcome.rejected else []
+    reasons += [r.describe() for r in outcome.rejected_ops]
+    held = []
+    for meta in item.metas:
+        if meta.stem in outcome.waiting:
+            why = reasons or ["no applied op cites it"]
+            if ledger.reject(meta, item.path, why) >= options.max_rejected_attempts:
+                held.append(meta.stem)
+    return held
 
 
 def commit_article(
@@ -558,6 +575,13 @@ def _record_texts(ledger: Ledger, run: Run, path: str, record: dict[str, Any]) -
 
 
 def finish_run(run: Run, ledger: Ledger) -> None:
+    if not run.articles and not run.files:
+        # Every answer went to review or was unusable: nothing changed, nothing to record
+        # as the consolidator's run (the audit log has each decision).
+        run.status = "done"
+        run.save()
+        ledger.save()
+        return
     ensure_support_notes(run.vault)
     path, text = run_meta_article(run)
     run.write_file(path, text.encode("utf-8"))
