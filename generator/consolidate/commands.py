@@ -234,6 +234,8 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings, output: Output) -
         output.info(f"restored {escape(rel)}")
     for rel in result.removed:
         output.info(f"removed {escape(rel)}")
+    for rel, why in result.kept:
+        output.err.print(f"[yellow]kept[/yellow] {escape(rel)}: {escape(why)}")
     output.info(
         f"rolled back run {args.run_id}: {len(result.restored)} file(s) restored, "
         f"{len(result.removed)} removed, {len(result.pending_again)} meta article(s) pending again"
