@@ -163,6 +163,9 @@ def _consolidate(args: argparse.Namespace, settings: Settings, output: Output) -
     )
     for path, why in report.skipped:
         output.err.print(f"{escape(path)}: [yellow]skipped[/yellow]: {escape(why)}")
+    cut_short = getattr(consolidator, "cut_short", None)  # the run's time limit stopped it
+    if cut_short:
+        output.err.print(f"[yellow]stopped early[/yellow]: {escape(cut_short)}")
     output.info(summary(report, consolidator.name))
     return report
 
