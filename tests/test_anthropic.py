@@ -842,3 +842,14 @@ def test_bad_model_prices_are_clear_errors_when_the_config_is_read(
         priced_settings(make_vault, tmp_path, "claude-sonnet-5-5", prices)
     assert complaint in str(caught.value)
     assert "mkdocs.yml: extra.definitive.model_prices" in str(caught.value)
+
+
+def test_a_batch_that_ends_without_results_fails_its_articles_cleanly(kitchen):
+    vault, settings = kitchen
+    ended = {**batch("ended", 3), "results_url": None}
+    api = FakeAPI(ended, ended)
+    report = run(settings, api, batch=True)
+    assert {a.rejected for a in report.rejected} == {
+        "batch API error: No `results_url` for the given batch; Has it finished processing? ended"
+    }
+    assert_nothing_merged(vault, report)

@@ -155,7 +155,7 @@ class AnthropicConsolidator:
                         f"({_describe(exc)})"
                     ) from exc
                 wait = _retry_after(exc)
-                if wait is None:  # the SDK's backoff: 0.5 s doubling up to 8 s, less jitter
+                if not wait:  # none asked: the SDK's backoff, 0.5 s doubling up to 8 s, less jitter
                     wait = min(0.5 * 2.0**attempt, 8.0) * (1 - 0.25 * random.random())
                 if wait >= self._left():
                     raise DeadlineReached(
@@ -211,7 +211,7 @@ class AnthropicConsolidator:
             message = self._call(send, "the request")
         except DeadlineReached as exc:
             return self._fail(str(exc))
-        except anthropic.APIError as exc:
+        except anthropic.AnthropicError as exc:
             return self._fail(_describe(exc))
         return self._read(message.model_dump(), batch=False)
 
@@ -300,7 +300,7 @@ class AnthropicConsolidator:
                 f"{failure}: {len(by_id) - len(answered)} article(s) got no answer; their meta "
                 "articles stay pending for the next run"
             )
-        except anthropic.APIError as exc:
+        except anthropic.AnthropicError as exc:
             failure = f"batch {_describe(exc)}"
         except BatchBroken as exc:
             failure = str(exc)
@@ -337,7 +337,7 @@ class AnthropicConsolidator:
                     done = finished
         except DeadlineReached as exc:
             raise DeadlineReached(f"{exc}; {self._cancel(batch.id)}") from exc
-        except anthropic.APIError as exc:  # a batch we stop watching must not run on unread
+        except anthropic.AnthropicError as exc:  # a batch we stop watching must not run on unread
             raise BatchBroken(f"batch {_describe(exc)}; {self._cancel(batch.id)}") from exc
         # results() looks the batch up again with the client's timeout: give it the time left.
         results = self._call(
@@ -367,7 +367,7 @@ class AnthropicConsolidator:
         """Cancel a batch past the deadline: one attempt, briefly. Says how it went."""
         try:
             self.client.messages.batches.cancel(batch_id, timeout=self.limits.cancel_timeout_s)
-        except anthropic.APIError as exc:
+        except anthropic.AnthropicError as exc:
             return f"canceling batch {batch_id} failed ({_describe(exc)}); cancel it by hand"
         return f"batch {batch_id} canceled"
 
@@ -414,7 +414,7 @@ def _retry_after(exc: anthropic.APIError) -> float | None:
     return None
 
 
-def _describe(exc: anthropic.APIError) -> str:
+def _describe(exc: anthropic.AnthropicError) -> str:
     if isinstance(exc, anthropic.APITimeoutError):
         return "API request timed out"
     if isinstance(exc, anthropic.APIConnectionError):
