@@ -156,9 +156,10 @@ def test_a_human_edit_stays_pinned_after_the_next_run_is_rolled_back(bread):
     rollback(vault, second.run_id)
     assert "Use a Dutch oven, lid on (Dana)." in text(vault, ARTICLE)
     assert "Rye is wetter." not in text(vault, ARTICLE)
-    report = run(settings, [Op("update_learning", [NEW], target="L2", text="Any pot works.")])
-    assert report.rejected and "pinned" in report.rejected[0].rejected
+    # The next answer tries to rewrite the human's learning: refused, the text stays.
+    run(settings, [Op("update_learning", [NEW], target="L2", text="Any pot works.")])
     assert "Use a Dutch oven, lid on (Dana)." in text(vault, ARTICLE)
+    assert "Any pot works." not in text(vault, ARTICLE)
 
 
 def test_an_article_edited_by_hand_since_the_run_is_kept_and_the_rest_rolled_back(bread):
