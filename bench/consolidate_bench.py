@@ -1,28 +1,47 @@
 #!/usr/bin/env python3
-"""Consolidation benchmark: tokens sent per merged meta article, structured ops against a
-whole-article-rewrite baseline, and the share of input read from the prompt cache.
+"""Consolidation benchmark: input tokens per merged meta article, uncached and cached, against
+the size of the meta articles merged (issue 11's target: uncached input at most 3x that size).
 
-    .venv/bin/python bench/consolidate_bench.py            # demo vault + 50 articles / 500 metas
+    .venv/bin/python bench/consolidate_bench.py            # demo vault + a 200-meta-article month
     .venv/bin/python bench/consolidate_bench.py --quick    # demo vault only
+    .venv/bin/python bench/consolidate_bench.py --metas 500 --seed 3 --rev main
 
-No request leaves the machine: the real `AnthropicConsolidator` and SDK run against a local
-mock of the Messages API that counts tokens (4 characters a token, stated in the results) and
-reports usage the way prompt caching does (the system block written once, read afterwards).
-The answer to each request is what the offline consolidator would do for that article, so the
-output side is realistic too. The baseline sends the same instructions, the whole article and
-the same meta articles, and gets the whole article back (a full rewrite). Results go to
-bench/out/consolidate.json and are summarised in BENCHMARKS.md.
+Every request is built by the real request builder (generator/consolidate/prompt.py) and sent
+by the real `AnthropicConsolidator` through the real `anthropic` SDK to a mock transport, so no
+request leaves the machine. The mock answers like the Messages API with prompt caching: the
+system block (instructions and the vault's rule notes, marked ``cache_control``) is written to
+the cache by the first request and read by every later one, if it is long enough to be cached
+at all (1,024 tokens); the rest is uncached input. The JSON schema in ``output_config`` is
+counted as uncached input on every request (the API does not say how it bills it; this is the
+pessimistic reading), and, as ``..._if_schema_cached``, as part of the cached prefix (the
+other reading: a changed schema is known to miss the cache, so it is part of the prefix).
+Each answer is what the offline consolidator does for that article, so output is realistic
+too. The demo and the month in one run are dry runs; the month night by
+night applies each night's answers to a copy, so the articles grow as they would.
+
+Tokens are counted at 4 characters a token: Claude's tokenizer is not available offline (the
+token-counting endpoint needs the network). The target is a ratio of two counts made the same
+way, so the approximation mostly cancels out of it.
+
+``--rev REV`` measures another commit's request builder (``git archive`` into a temporary
+folder, then this script runs there), so a change to prompt.py can be compared with main in one
+command. Results go to bench/out/consolidate.json (with ``--rev``, consolidate-REV.json);
+BENCHMARKS.md records them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
+import math
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import anthropic
@@ -31,44 +50,117 @@ import httpx2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.month_vault import generate  # noqa: E402
 from generator.config import load_settings  # noqa: E402
 from generator.consolidate.anthropic_client import AnthropicConsolidator, Limits  # noqa: E402
 from generator.consolidate.engine import consolidate  # noqa: E402
 from generator.consolidate.offline import OfflineConsolidator  # noqa: E402
-from generator.consolidate.prices import cost_usd  # noqa: E402
-from generator.consolidate.proposal import Usage  # noqa: E402
+from generator.consolidate.proposal import ArticleInput, Proposal  # noqa: E402
 
 CHARS_PER_TOKEN = 4
+MIN_CACHEABLE = 1024
+"""The smallest prompt prefix the API caches, in tokens (Sonnet-class models)."""
 MODEL = "claude-sonnet-5-5"
+TARGET = 3.0
+MONTH = "2026-11-01"
+"""The generated month's first day: its meta articles arrive night by night from then."""
 
 
 def tokens(text: str) -> int:
-    return max(1, len(text) // CHARS_PER_TOKEN)
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+@dataclass
+class Parts:
+    """Where one request's tokens go."""
+
+    system: int = 0
+    schema: int = 0
+    article: int = 0
+    """The user message but the meta articles: title, steps, learnings, pitfalls..."""
+    citations: int = 0
+    """... of which the learnings' and pitfalls' ``(sources: ...)`` lists."""
+    metas: int = 0
+    """The meta articles as sent: tags, quoting, redaction."""
+
+
+class RecordingOffline(OfflineConsolidator):
+    """The offline consolidator, keeping each article's ops as proposed (before validation)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ops: dict[str, list[dict]] = {}
+
+    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
+        titles = {item.path: item.title for item in inputs}
+        for path, proposal in super().propose_all(inputs):
+            self.ops[titles[path]] = [op.to_json() for op in proposal.ops or []]
+            yield path, proposal
 
 
 class CachingMockAPI:
-    """Answers Messages API requests with offline ops and cache-aware usage."""
+    """Answers Messages API requests with the offline ops and cache-aware usage.
+
+    The offline merger may confirm a learning it added earlier in the same run, by an alias
+    the article did not have before the run: the engine rejects that whole answer. Such an op
+    is answered as a noop instead, so the measured run merges everything, as a good answer
+    would, and output stays the size of the ops."""
 
     def __init__(self, answers: dict[str, list[dict]]) -> None:
         self.answers = answers
         self.cached: set[str] = set()
-        self.baseline = Usage()
+        self.parts = Parts()
         self.requests = 0
+        self.warnings: set[str] = set()
+        self.cached_prefixes: set[str] = set()
+        self.schema_cached_uncached = 0
+        """Uncached input (input and cache writes) if the schema were cached with the system."""
 
     def handler(self, request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content)
         self.requests += 1
         system = "".join(block["text"] for block in body["system"])
         user = body["messages"][0]["content"]
+        schema = json.dumps(body.get("output_config", {}))
+        # The split follows the request's layout today (prompt.py): if it changes, the totals
+        # stay right and a warning says the breakdown no longer is.
+        metas = sum(tokens(m) for m in re.findall(r"(?s)<meta_article .*?</meta_article>", user))
+        head = user.partition("<meta_article ")[0]
+        self.parts.system += tokens(system)
+        self.parts.schema += tokens(schema)
+        self.parts.article += tokens(user) - metas
+        self.parts.citations += sum(tokens(c) for c in re.findall(r" \(sources: [^)]*\)", head))
+        self.parts.metas += metas
         title = user.split("\n", 1)[0].removeprefix("Article: ")
-        ops = {"ops": self.answers.get(title, [])}
-        answer = json.dumps(ops)
-        usage = {"input_tokens": tokens(user), "output_tokens": tokens(answer)}
-        if system in self.cached:
-            usage |= {"cache_read_input_tokens": tokens(system), "cache_creation_input_tokens": 0}
+        if not metas or title not in self.answers:
+            self.warnings.add("the request's layout changed: update CachingMockAPI.handler")
+        known = set(re.findall(r"(?m)^([SLP]\d+): ", head))
+        ops = [
+            op
+            if op.get("target") in (None, *known)
+            else {"op": "noop", "sources": op["sources"], "reason": "added in this run"}
+            for op in self.answers.get(title, [])
+        ]
+        answer = json.dumps({"ops": ops})
+        usage = {"input_tokens": tokens(user) + tokens(schema), "output_tokens": tokens(answer)}
+        write = read = 0
+        if tokens(system) < MIN_CACHEABLE:
+            usage["input_tokens"] += tokens(system)
+        elif system in self.cached:
+            read = tokens(system)
         else:
             self.cached.add(system)
-            usage |= {"cache_read_input_tokens": 0, "cache_creation_input_tokens": tokens(system)}
+            write = tokens(system)
+        usage |= {"cache_creation_input_tokens": write, "cache_read_input_tokens": read}
+        # The other reading: the schema is part of the cached prefix (it is in the cache key).
+        prefix = tokens(system) + tokens(schema)
+        if prefix < MIN_CACHEABLE:
+            self.schema_cached_uncached += prefix + tokens(user)
+        elif system + schema in self.cached_prefixes:
+            self.schema_cached_uncached += tokens(user)
+        else:
+            self.cached_prefixes.add(system + schema)
+            self.schema_cached_uncached += prefix + tokens(user)
         return httpx2.Response(
             200,
             json={
@@ -84,159 +176,153 @@ class CachingMockAPI:
         )
 
 
-def baseline_usage(settings, system_tokens: int) -> tuple[Usage, int]:
-    """Whole-article rewrite: instructions + article + meta articles in, the article out. No
-    cache (each prompt differs from its first byte on)."""
-    from generator.consolidate.ledger import Ledger, find_pending
-    from generator.pipeline import analyse
+@dataclass
+class Totals:
+    runs: int = 0
+    requests: int = 0
+    rejected: int = 0
+    merged: int = 0
+    meta_tokens: int = 0
+    input: int = 0
+    cache_write: int = 0
+    cache_read: int = 0
+    output: int = 0
+    dollars: float = 0.0
+    uncached_if_schema_cached: int = 0
 
-    pending = find_pending(analyse(settings).public, Ledger.load(settings.vault))
-    usage, metas = Usage(), 0
-    for path, items in pending.by_article.items():
-        article = (settings.vault / path).read_text(encoding="utf-8")
-        sent = article + "".join(m.body for m in items)
-        usage += Usage(system_tokens + tokens(sent), tokens(article) + 50, 0, 0)
-        metas += len(items)
-    return usage, metas
+
+def consolidate_once(settings, vault: Path, totals: Totals, parts: Parts, *, dry_run: bool) -> None:
+    """One consolidation run through the SDK, answered with the offline consolidator's ops."""
+    offline = RecordingOffline()
+    consolidate(settings, offline, dry_run=True)
+    api = CachingMockAPI(offline.ops)  # a fresh cache: runs are a night apart
+    client = anthropic.Anthropic(
+        api_key="bench",
+        http_client=anthropic.DefaultHttpxClient(transport=httpx2.MockTransport(api.handler)),
+    )
+    report = consolidate(settings, AnthropicConsolidator(client, MODEL, Limits()), dry_run=dry_run)
+    merged = [a for a in report.articles if a.rejected is None]
+    files = [vault / "meta" / f"{name}.md" for a in merged for name in a.sources]
+    totals.runs += 1
+    totals.requests += api.requests
+    totals.rejected += len(report.rejected)
+    totals.merged += len(files)
+    totals.meta_tokens += sum(tokens(p.read_text(encoding="utf-8")) for p in files)
+    usage = report.usage
+    totals.input += usage.input_tokens
+    totals.cache_write += usage.cache_creation_input_tokens
+    totals.cache_read += usage.cache_read_input_tokens
+    totals.output += usage.output_tokens
+    totals.dollars += report.cost_usd
+    totals.uncached_if_schema_cached += api.schema_cached_uncached
+    for key, value in asdict(api.parts).items():
+        setattr(parts, key, getattr(parts, key) + value)
+    for warning in api.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
-def measure(vault: Path, label: str) -> dict:
+def measure(vault: Path, label: str, nightly_from: str | None = None, every: int = 1) -> dict:
+    """Consolidate a copy of ``vault`` in one run (a dry run), or, with ``nightly_from`` (a
+    date), night by night: each night's meta articles from that date on arrive and are merged
+    (every ``every`` nights), and the articles grow as they would."""
     work = Path(tempfile.mkdtemp(prefix="consolidate-bench-"))
     try:
         copy = work / "vault"
         shutil.copytree(vault, copy, ignore=shutil.ignore_patterns(".definitive"))
         settings = load_settings(vault=copy, config=ROOT / "mkdocs.yml", site_dir=work / "site")
+        totals, parts = Totals(), Parts()
         started = time.perf_counter()
-        offline = consolidate(settings, OfflineConsolidator(), dry_run=True)
-        offline_s = time.perf_counter() - started
-        answers = {
-            a.title: [x.op.to_json() for x in a.applied] for a in offline.articles if not a.rejected
-        }
-        api = CachingMockAPI(answers)
-        client = anthropic.Anthropic(
-            api_key="bench",
-            http_client=anthropic.DefaultHttpxClient(transport=httpx2.MockTransport(api.handler)),
-        )
-        consolidator = AnthropicConsolidator(client, MODEL, Limits())
-        report = consolidate(settings, consolidator, dry_run=True)
-        usage = report.usage
-        merged = report.merged
-        sent_in = (
-            usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens
-        )
-        system_tokens = max(
-            usage.cache_creation_input_tokens,
-            usage.cache_read_input_tokens // max(1, api.requests - 1),
-        )
-        base, base_metas = baseline_usage(settings, system_tokens)
-        base_total = base.input_tokens + base.output_tokens
-        ours_total = sent_in + usage.output_tokens
-        return {
-            "scenario": label,
-            "articles": len(report.articles),
-            "pending_meta_articles": base_metas,
-            "merged_meta_articles": merged,
-            "requests": api.requests,
-            "input_tokens": usage.input_tokens,
-            "cache_write_tokens": usage.cache_creation_input_tokens,
-            "cache_read_tokens": usage.cache_read_input_tokens,
-            "output_tokens": usage.output_tokens,
-            "tokens_per_merged_meta": round(ours_total / max(1, merged), 1),
-            "baseline_tokens_per_meta": round(base_total / max(1, base_metas), 1),
-            "baseline_output_tokens": base.output_tokens,
-            "cache_read_share": round(usage.cache_read_input_tokens / max(1, sent_in), 3),
-            "dollars": round(cost_usd(MODEL, usage), 4),
-            "baseline_dollars": round(cost_usd(MODEL, base), 4),
-            "offline_seconds": round(offline_s, 2),
-        }
+        if nightly_from is None:
+            consolidate_once(settings, copy, totals, parts, dry_run=True)
+        else:
+            staged = work / "staged"
+            staged.mkdir()
+            for path in (copy / "meta").glob("*.md"):
+                if path.name[:10] >= nightly_from:
+                    path.rename(staged / path.name)
+            days = sorted({p.name[:10] for p in staged.iterdir()})
+            for night, day in enumerate(days, 1):
+                for path in staged.glob(f"{day} *.md"):
+                    path.rename(copy / "meta" / path.name)
+                if night % every == 0 or night == len(days):
+                    consolidate_once(settings, copy, totals, parts, dry_run=False)
+        seconds = time.perf_counter() - started
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    count = max(1, totals.merged)
+    uncached = totals.input + totals.cache_write
+    return {
+        "scenario": label,
+        "runs": totals.runs,
+        "requests": totals.requests,
+        "rejected_answers": totals.rejected,
+        "merged_meta_articles": totals.merged,
+        "meta_article_tokens": totals.meta_tokens,
+        "meta_tokens_per_meta": round(totals.meta_tokens / count),
+        "uncached_input_tokens": uncached,
+        "of_which_cache_writes": totals.cache_write,
+        "cached_input_tokens": totals.cache_read,
+        "output_tokens": totals.output,
+        "uncached_per_meta": round(uncached / count),
+        "cached_per_meta": round(totals.cache_read / count),
+        "output_per_meta": round(totals.output / count),
+        "uncached_over_meta_size": round(uncached / max(1, totals.meta_tokens), 2),
+        "target_met": uncached <= TARGET * totals.meta_tokens,
+        "uncached_over_meta_size_if_schema_cached": round(
+            totals.uncached_if_schema_cached / max(1, totals.meta_tokens), 2
+        ),
+        "request_parts_per_meta": {k: round(v / count) for k, v in asdict(parts).items()},
+        "dollars": round(totals.dollars, 4),
+        "dollars_per_meta": round(totals.dollars / count, 5),
+        "seconds": round(seconds, 1),
+    }
 
 
-WORDS = [
-    "check",
-    "verify",
-    "source",
-    "draft",
-    "client",
-    "panel",
-    "review",
-    "schema",
-    "price",
-    "quote",
-    "brief",
-    "rubric",
-    "score",
-    "summary",
-    "reviewer",
-    "platform",
-    "export",
-    "window",
-    "date",
-    "theme",
-    "account",
-    "consent",
-    "record",
-    "budget",
-    "token",
-]
-
-
-def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
-
-
-def synthetic_vault(root: Path, articles: int = 50, metas_per_article: int = 10) -> Path:
-    """``articles`` definitive articles, each with 8 steps, 10 cited learnings and 4 pitfalls,
-    two merged (cited) meta articles and ``metas_per_article`` pending ones."""
-    rng = random.Random(7)
-    (root / "articles").mkdir(parents=True)
-    (root / "meta").mkdir()
-    shutil.copytree(ROOT / "vault" / "rules", root / "rules")
-    for a in range(articles):
-        title = f"Task {a:02d}"
-        old = [f"2026-01-0{i + 1} Agent does task {a:02d}" for i in range(2)]
-        cite = ", ".join(f"[[{o}]]" for o in old)
-        steps = "\n".join(f"{i}. {sentence(rng, 12)}" for i in range(1, 9))
-        learnings = "\n".join(
-            f"- {sentence(rng, 14)} {sentence(rng, 10)} ({cite}) ^l-t{a}-{i}" for i in range(10)
-        )
-        pitfalls = "\n".join(f"- {sentence(rng, 12)} ({cite}) ^p-t{a}-{i}" for i in range(4))
-        (root / "articles" / f"{title}.md").write_text(
-            f'---\ntype: definitive\ntitle: "{title}"\ndescription: "Do task {a}."\n---\n'
-            f"# {title}\n\n{sentence(rng, 30)}\n\n## Skill\n{steps}\n\n## Learnings\n{learnings}"
-            f"\n\n## Pitfalls\n{pitfalls}\n\n## Notes from the team\n{sentence(rng, 20)}\n"
-        )
-        for m in range(len(old) + metas_per_article):
-            name = old[m] if m < len(old) else f"2026-02-{m:02d} Agent does task {a:02d}"
-            outcome = "failure" if m % 7 == 6 else "success"
-            lessons = "\n".join(f"- {sentence(rng, 14)} {sentence(rng, 8)}" for _ in range(3))
-            (root / "meta" / f"{name}.md").write_text(
-                f'---\ntype: meta\narticle: "[[{title}]]"\nagent: "[[Agent]]"\n'
-                f"date: {name[:10]}\noutcome: {outcome}\ntokens_in: 1000\ntokens_out: 100\n"
-                f"cost_usd: 0.01\nduration_s: 10\nmodel: {MODEL}\n---\n"
-                f"## What was done\n{sentence(rng, 40)}\n\n## Result\n{sentence(rng, 30)}\n\n"
-                f"## Learnings\n{lessons}\n"
-            )
-    return root
+def at_revision(rev: str, argv: list[str]) -> int:
+    """Run this script (as it is now) against another commit's code."""
+    with tempfile.TemporaryDirectory(prefix="consolidate-bench-rev-") as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        for name in ("consolidate_bench.py", "month_vault.py"):  # the same measurement
+            shutil.copy(ROOT / "bench" / name, Path(tmp) / "bench" / name)
+        out = ROOT / "bench" / "out" / f"consolidate-{rev.replace('/', '_')}.json"
+        script = Path(tmp) / "bench" / "consolidate_bench.py"
+        return subprocess.call([sys.executable, str(script), *argv, "--out", str(out)])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="demo vault only")
+    parser.add_argument("--metas", type=int, default=200, help="meta articles in the month")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--rev", help="measure this commit's code instead (git archive)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "consolidate.json")
     args = parser.parse_args()
-    results = [measure(ROOT / "vault", "demo vault")]
+    if args.rev:
+        rest = [a for a in sys.argv[1:] if a not in ("--rev", args.rev)]
+        return at_revision(args.rev, rest)
+    results = [measure(ROOT / "vault", "demo vault, one run")]
     if not args.quick:
         with tempfile.TemporaryDirectory() as tmp:
-            vault = synthetic_vault(Path(tmp) / "vault")
-            results.append(measure(vault, "synthetic: 50 articles, 500 pending"))
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "consolidate.json").write_text(json.dumps(results, indent=2) + "\n")
-    keys = list(results[0])
-    print(" | ".join(keys))
+            vault = generate(Path(tmp) / "vault", args.metas, args.seed)
+            month = f"{args.metas} meta articles into 8 articles"
+            results.append(measure(vault, f"a month, nightly: {month}", nightly_from=MONTH))
+            results.append(measure(vault, f"a month, weekly: {month}", nightly_from=MONTH, every=7))
+            results.append(measure(vault, f"a month in one run: {month}"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
     for row in results:
-        print(" | ".join(str(row[k]) for k in keys))
+        verdict = "met" if row["target_met"] else "MISSED"
+        print(
+            f"{row['scenario']}: {row['merged_meta_articles']} merged, uncached input "
+            f"{row['uncached_per_meta']} tokens per meta article, cached {row['cached_per_meta']}; "
+            f"{row['uncached_over_meta_size']}x the meta articles' size (target {TARGET:g}x: "
+            f"{verdict}; {row['uncached_over_meta_size_if_schema_cached']}x if the schema is "
+            "cached with the system prompt)"
+        )
     return 0
 
 

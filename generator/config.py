@@ -52,7 +52,10 @@ class Options:
     max_cost_usd: float | None = None
     """Dollar cap per consolidation run (``--max-cost-usd`` overrides it); none by default."""
     consolidation_timeout_s: int = 1800
-    """Overall time limit of a consolidation run's requests, batch polling included."""
+    """Overall time limit of a consolidation run's requests: every attempt, every wait before a
+    retry and the batch polling; a request it cuts short leaves its meta articles pending."""
+    model_prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Dollars per million tokens per model, over the built-in table (consolidate/prices.py)."""
     review: bool = False
     """Make ``consolidate --review`` the default: edits wait for ``definitive approve``."""
     max_rejected_attempts: int = 3
@@ -116,6 +119,7 @@ class Options:
             elif not isinstance(value, list):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
         _check_csp(opts.csp, source)
+        _check_prices(opts.model_prices, source)
         for name in ("strict", "review", "search", "scan_personal_data"):
             if not isinstance(getattr(opts, name), bool):
                 raise UsageError(f"{source}: extra.definitive.{name} must be true or false")
@@ -186,6 +190,12 @@ def _check_csp(value: Any, source: str) -> None:
             raise UsageError(
                 f"{where}.{directive} must be a list of sources like https://host.example"
             )
+
+
+def _check_prices(value: Any, source: str) -> None:
+    from generator.consolidate.prices import parse_model_prices
+
+    parse_model_prices(value, source)
 
 
 class _LenientLoader(yaml.SafeLoader):

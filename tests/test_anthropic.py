@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from contextlib import nullcontext
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from generator.config import load_settings
 from generator.consolidate.anthropic_client import AnthropicConsolidator, Limits
 from generator.consolidate.engine import consolidate
+from generator.consolidate.prices import PRICES, PRICES_TAKEN, Price
 from generator.errors import UsageError
 from tests.consolidate_helpers import (
     ARTICLE,
@@ -85,16 +87,20 @@ def error(status: int, kind: str, text: str, headers: dict[str, str] | None = No
 
 
 class FakeAPI:
-    """Answers each request with the next scripted response, and keeps every request body."""
+    """Answers each request with the next scripted response (then ``default``, if given, for
+    ever), and keeps every request body and the timeout the client gave it."""
 
-    def __init__(self, *responses: object) -> None:
+    def __init__(self, *responses: object, default: object = None) -> None:
         self.responses = list(responses)
+        self.default = default
         self.requests: list[tuple[str, str, str]] = []
+        self.timeouts: list[float] = []
 
     def handler(self, request: httpx2.Request) -> httpx2.Response:
         body = request.content.decode("utf-8") if request.content else ""
         self.requests.append((request.method, request.url.path, body))
-        answer = self.responses.pop(0)
+        self.timeouts.append(request.extensions["timeout"]["read"])
+        answer = self.responses.pop(0) if self.responses or self.default is None else self.default
         if callable(answer):
             answer = answer(request)
         if isinstance(answer, httpx2.Response):
@@ -111,14 +117,6 @@ class FakeAPI:
 
     def bodies(self) -> list[dict]:
         return [json.loads(b) for m, _, b in self.requests if m == "POST" and b]
-
-
-@pytest.fixture(autouse=True)
-def no_retry_wait(monkeypatch):
-    """The SDK's retries stay on; only their waiting is skipped, so the tests stay fast."""
-    monkeypatch.setattr(
-        anthropic._base_client.SyncAPIClient, "_calculate_retry_timeout", lambda *a, **k: 0.0
-    )
 
 
 @pytest.fixture
@@ -530,14 +528,349 @@ def test_batch_api_failure_and_overall_timeout_leave_everything_pending(kitchen)
         "batch API error 500 api_error: Internal server error"
     }
     assert len(report.rejected) == 2 and text_of(vault, ARTICLE) == ARTICLE_TEXT
-    # A batch still running at the overall timeout is canceled; nothing is applied.
-    slow = FakeAPI(batch("in_progress"), batch("canceling"))
+    # With no time at all, not even the batch is sent.
+    idle = FakeAPI()
     consolidator = AnthropicConsolidator(
-        slow.client(), "claude-sonnet-5-5", Limits(timeout_s=0.0), batch=True
+        idle.client(), "claude-sonnet-5-5", Limits(timeout_s=0.0), batch=True
     )
     report = consolidate(settings, consolidator)
-    assert [(m, p.rsplit("/", 1)[-1]) for m, p, _ in slow.requests] == [
-        ("POST", "batches"), ("POST", "cancel")
-    ]  # fmt: skip
-    assert all(a.rejected.startswith("overall timeout: batch msgbatch_") for a in report.articles)
+    assert idle.requests == [] and len(report.rejected) == 2
+    assert {a.rejected for a in report.rejected} == {
+        "overall timeout: consolidation_timeout_s (0 s) reached; the batch request was not sent"
+    }
     assert text_of(vault, ARTICLE) == ARTICLE_TEXT and text_of(vault, TEA) == TEA_TEXT
+
+
+# -- the deadline: consolidation_timeout_s bounds the run, retries included ------------------
+
+
+class Clock:
+    """A monotonic clock the test moves: sleeping advances it, and so does each request, by
+    its latency, within the timeout the client gave it (then it times out, as httpx would)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def latency(self, seconds: float, answer):
+        def respond(request: httpx2.Request):
+            allowed = request.extensions["timeout"]["read"]
+            self.now += min(seconds, allowed)
+            if seconds > allowed:
+                raise httpx2.ReadTimeout("stalled", request=request)
+            return answer(request) if callable(answer) else answer
+
+        return respond
+
+
+def timed(settings, api: FakeAPI, clock: Clock, timeout_s: float, **kw):
+    limits = Limits(
+        timeout_s=timeout_s, poll_s=kw.pop("poll_s", 30.0), retries=kw.pop("retries", 2)
+    )
+    consolidator = AnthropicConsolidator(
+        api.client(), "claude-sonnet-5-5", limits, sleep=clock.sleep, clock=clock, **kw
+    )
+    return consolidator, consolidate(settings, consolidator)
+
+
+def assert_nothing_merged(vault: Path, report) -> None:
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT and text_of(vault, TEA) == TEA_TEXT
+    merged = json.loads((vault / ".definitive" / "ledger.json").read_text())["merged"]
+    assert f"meta/{NEW}.md" not in merged and f"meta/{TEA_NEW}.md" not in merged
+    assert {a.path for a in report.rejected} == {ARTICLE, TEA}
+
+
+def test_529_for_ever_stops_at_the_deadline_with_every_wait_and_attempt_inside_it(kitchen):
+    vault, settings = kitchen
+    clock = Clock()
+    overloaded = clock.latency(1.5, lambda r: error(529, "overloaded_error", "Overloaded"))
+    api = FakeAPI(default=overloaded)
+    consolidator, report = timed(settings, api, clock, 20.0, retries=100)
+    # Many retries were allowed: only the deadline stopped them, and nothing ran past it.
+    assert clock.now <= 20.0 and len(api.requests) > 4
+    assert all(0 < t <= 20.0 for t in api.timeouts)
+    assert_nothing_merged(vault, report)
+    assert all(
+        a.rejected.startswith("overall timeout: consolidation_timeout_s (20 s)")
+        for a in report.rejected
+    )
+    assert consolidator.cut_short == (
+        "consolidation_timeout_s (20 s) reached: 2 article(s) got no answer; their meta articles "
+        "stay pending for the next run"
+    )
+    run_meta = next((vault / "meta").glob("* Consolidator run *.md")).read_text()
+    assert "overall timeout" in run_meta and "stay pending" in run_meta
+
+
+def test_each_attempt_gets_only_the_time_left_and_a_stalled_one_ends_the_run(kitchen):
+    vault, settings = kitchen
+    clock = Clock()
+    api = FakeAPI(default=clock.latency(3600, message(BREAD_OPS)))  # answers after an hour
+    _, report = timed(settings, api, clock, 45.0)
+    assert api.timeouts == [45.0] and clock.now == 45.0  # one attempt, cut at the deadline
+    reasons = {a.path: a.rejected for a in report.rejected}
+    assert reasons == {
+        ARTICLE: "overall timeout: consolidation_timeout_s (45 s) reached waiting for the "
+        "request (API request timed out)",
+        TEA: "overall timeout: consolidation_timeout_s (45 s) reached; the request was not sent",
+    }
+    assert_nothing_merged(vault, report)
+
+
+def test_retry_after_is_honoured_unless_it_would_pass_the_deadline(kitchen):
+    vault, settings = kitchen
+    clock = Clock()
+    api = FakeAPI(
+        error(429, "rate_limit_error", "slow down", {"retry-after": "5"}),
+        message(BREAD_OPS),
+        error(529, "overloaded_error", "Overloaded", {"retry-after-ms": "120000"}),
+    )
+    consolidator, report = timed(settings, api, clock, 60.0)
+    assert clock.slept == [5.0]  # waited as asked, then the answer came and was applied
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+    assert [a.path for a in report.rejected] == [TEA] and text_of(vault, TEA) == TEA_TEXT
+    assert report.rejected[0].rejected == (
+        "overall timeout: consolidation_timeout_s (60 s) would pass before the request could "
+        "be retried (API error 529 overloaded_error: Overloaded; retry after 120.0 s)"
+    )
+    assert len(api.requests) == 3 and consolidator.cut_short is not None
+
+
+def test_the_sdk_itself_never_retries_or_sleeps(kitchen, monkeypatch):
+    _, settings = kitchen
+    monkeypatch.setattr(
+        anthropic._base_client.SyncAPIClient,
+        "_sleep_for_retry",
+        lambda *a, **k: pytest.fail("the SDK retried on its own"),
+    )
+    clock = Clock()
+    api = FakeAPI(default=error(500, "api_error", "Internal server error"))
+    _, report = timed(settings, api, clock, 600.0)
+    # Ours: 2 retries per request, with the SDK's backoff (0.5 s then 1 s, less jitter).
+    assert len(api.requests) == 6 and len(clock.slept) == 4
+    assert all(0.375 <= s <= 0.5 for s in clock.slept[::2]) and all(
+        0.75 <= s <= 1 for s in clock.slept[1::2]
+    )
+    assert {a.rejected for a in report.rejected} == {
+        "API error 500 api_error: Internal server error"
+    }
+
+
+def test_a_batch_is_polled_until_the_deadline_then_canceled(kitchen):
+    vault, settings = kitchen
+    clock = Clock()
+    api = FakeAPI(*[batch("in_progress")] * 4, batch("canceling"))
+    consolidator, report = timed(settings, api, clock, 100.0, batch=True)
+    assert clock.slept == [30.0, 30.0, 30.0, 10.0] and clock.now == 100.0
+    paths = [(m, p.rsplit("/", 1)[-1]) for m, p, _ in api.requests]
+    assert paths[0] == ("POST", "batches") and paths[-1] == ("POST", "cancel")
+    assert len(paths) == 5  # created, polled at 30, 60 and 90 s, canceled at 100 s
+    assert {a.rejected for a in report.rejected} == {
+        "overall timeout: consolidation_timeout_s (100 s) reached while batch "
+        "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d was processing; batch "
+        "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d canceled"
+    }
+    assert_nothing_merged(vault, report)
+    assert (
+        consolidator.cut_short is not None
+        and "2 article(s) got no answer" in consolidator.cut_short
+    )
+
+
+def test_a_stalled_transport_is_cut_at_the_deadline_in_real_time(kitchen):
+    """The hang guard with the real clock and sleep: an API that never answers in time."""
+    vault, settings = kitchen
+
+    def stall(request: httpx2.Request):
+        time.sleep(min(30.0, request.extensions["timeout"]["read"]))
+        raise httpx2.ReadTimeout("stalled", request=request)
+
+    api = FakeAPI(default=stall)
+    consolidator = AnthropicConsolidator(api.client(), "claude-sonnet-5-5", Limits(timeout_s=2))
+    started = time.monotonic()
+    report = consolidate(settings, consolidator)
+    assert time.monotonic() - started < 2 + 20  # generous: a hang guard, not a benchmark
+    assert all(t <= 2 for t in api.timeouts)
+    assert_nothing_merged(vault, report)
+
+
+class StallingAPI(ThreadingHTTPServer):
+    """A local server that accepts requests and never answers (until the test ends)."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        super().__init__(("127.0.0.1", 0), _Stall)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def stop(self) -> None:
+        self.release.set()
+        self.shutdown()
+        self.server_close()
+
+
+class _Stall(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.server.release.wait(120)  # type: ignore[attr-defined]
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_cli_consolidation_timeout_bounds_a_run_against_a_stalled_api(make_vault, tmp_path):
+    """The reported fault, end to end: `consolidation_timeout_s: 3` in mkdocs.yml, the real
+    client and sockets, an API that never answers. The run ends soon after 3 s, says why, and
+    changes no article."""
+    vault = make_vault(vault_files())
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: t\nextra:\n  definitive:\n    consolidation_timeout_s: 3\n")
+    api = StallingAPI()
+    started = time.monotonic()
+    try:
+        result = cli(vault, api.url, "--config", str(config))
+    finally:
+        api.stop()
+    elapsed = time.monotonic() - started
+    assert elapsed < 3 + 30, elapsed  # Python start-up included; the fault took 36 s for 10
+    assert result.returncode == 1, result.stderr
+    assert "stopped early: consolidation_timeout_s (3 s) reached: 2 article(s)" in result.stderr
+    assert "overall timeout" in result.stdout
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT and text_of(vault, TEA) == TEA_TEXT
+
+
+def test_a_batch_whose_status_cannot_be_read_is_canceled(kitchen):
+    vault, settings = kitchen
+    clock = Clock()
+    api = FakeAPI(
+        batch("in_progress"),
+        error(404, "not_found_error", "no such batch"),
+        batch("canceling"),
+    )
+    _, report = timed(settings, api, clock, 600.0, batch=True)
+    assert [p.rsplit("/", 1)[-1] for _, p, _ in api.requests][-1] == "cancel"
+    assert {a.rejected for a in report.rejected} == {
+        "batch API error 404 not_found_error: no such batch; batch "
+        "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d canceled"
+    }
+    assert_nothing_merged(vault, report)
+
+
+# -- prices: the built-in table, and a vault's own in mkdocs.yml ---------------------------
+
+
+MY_MODEL = (
+    "my-model: {input: 3.0, output: 15.0, cache_write_5m: 3.75, cache_write_1h: 6.0, "
+    "cache_read: 0.30, batch_discount: 0.4}"
+)
+
+
+def priced_settings(make_vault, tmp_path, model: str, prices: str):
+    vault = make_vault(vault_files())
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        f"site_name: t\nextra:\n  definitive:\n    model: {model}\n    model_prices:\n"
+        + "".join(f"      {line}\n" for line in prices.splitlines())
+    )
+    return vault, load_settings(vault=vault, config=config, site_dir=tmp_path / "s")
+
+
+def test_model_prices_in_mkdocs_yml_price_a_new_model_exactly(make_vault, tmp_path):
+    vault, settings = priced_settings(make_vault, tmp_path, "my-model", MY_MODEL)
+    consolidator = AnthropicConsolidator.from_settings(settings)
+    usage = {
+        "input_tokens": 1000,
+        "output_tokens": 300,
+        "cache_creation_input_tokens": 2000,
+        "cache_creation": {"ephemeral_5m_input_tokens": 1500, "ephemeral_1h_input_tokens": 500},
+        "cache_read_input_tokens": 4000,
+    }
+    api = FakeAPI(message(BREAD_OPS, usage), message(TEA_OPS, usage))
+    consolidator.client = api.client().with_options(max_retries=0)
+    report = consolidate(settings, consolidator)
+    assert json.loads(api.requests[0][2])["model"] == "my-model"
+    # (1000*3 + 300*15 + 1500*3.75 + 500*6 (the 1-hour writes) + 4000*0.30) / 1e6, twice.
+    assert report.cost_usd == pytest.approx(2 * 0.017325)
+    run_meta = next((vault / "meta").glob("* Consolidator run *.md")).read_text()
+    assert "cost_usd: 0.03465\n" in run_meta
+    # Message Batches: this model's own discount (40% off).
+    line = {
+        "custom_id": "article-0",
+        "result": {"type": "succeeded", "message": message({"ops": []}, usage)},
+    }
+    jsonl = (json.dumps(line) + "\n").encode()
+    batched = FakeAPI(batch("ended", 3), batch("ended", 3), jsonl)
+    consolidator = AnthropicConsolidator.from_settings(settings, batch=True)
+    consolidator.client = batched.client().with_options(max_retries=0)
+    (vault / f"meta/{NEW}.md").write_text(text_of(vault, f"meta/{NEW}.md") + "- More.\n")
+    report = consolidate(settings, consolidator)
+    assert report.cost_usd == pytest.approx(0.017325 * 0.6)
+
+
+def test_a_built_in_price_can_be_corrected_and_dated_ids_find_their_model(make_vault, tmp_path):
+    _, settings = priced_settings(
+        make_vault, tmp_path, "claude-sonnet-5-5-20261001", "claude-sonnet-5-5: {cache_read: 0.05}"
+    )
+    consolidator = AnthropicConsolidator.from_settings(settings)
+    assert consolidator.price == Price(2.0, 10.0, 2.5, 4.0, 0.05)  # only the cache read changed
+    plain = AnthropicConsolidator.from_settings(settings, model="claude-haiku-4-5-20251001")
+    assert plain.price == PRICES["claude-haiku-4-5"]
+
+
+def test_an_unknown_model_with_a_cost_cap_is_refused_before_any_request(make_vault, tmp_path):
+    _, settings = priced_settings(make_vault, tmp_path, "claude-sonnet-5-5", MY_MODEL)
+    with pytest.raises(UsageError) as caught:
+        AnthropicConsolidator.from_settings(settings, model="claude-nope", max_cost_usd=1.0)
+    text = str(caught.value)
+    assert "no price known for model 'claude-nope'" in text
+    assert "model_prices:" in text and "claude-nope: {input:" in text
+    assert f"built-in table of {PRICES_TAKEN}" in text and "my-model" in text
+
+
+@pytest.mark.parametrize(
+    ("prices", "complaint"),
+    [
+        ("[3.0, 15.0]", "model_prices must be a mapping of model name to prices"),
+        (
+            "new-model: {input: 3.0, output: 15.0}",
+            "missing cache_write_5m, cache_write_1h, cache_read",
+        ),
+        ("claude-haiku-4-5: {inptu: 1.0}", "unknown key(s) inptu (known: input, output"),
+        ("claude-haiku-4-5: {input: -1}", "model_prices.claude-haiku-4-5.input must be a number"),
+        ("claude-haiku-4-5: {output: true}", "claude-haiku-4-5.output must be a number"),
+        ("claude-haiku-4-5: {output: .inf}", "claude-haiku-4-5.output must be a number"),
+        ("claude-haiku-4-5: {output: '5'}", "claude-haiku-4-5.output must be a number"),
+        ("claude-haiku-4-5: {batch_discount: 1}", "batch_discount must be a share below 1"),
+        ("claude-haiku-4-5: 1.0", "claude-haiku-4-5 must be a mapping of input, output"),
+    ],
+)
+def test_bad_model_prices_are_clear_errors_when_the_config_is_read(
+    make_vault, tmp_path, prices, complaint
+):
+    with pytest.raises(UsageError) as caught:
+        priced_settings(make_vault, tmp_path, "claude-sonnet-5-5", prices)
+    assert complaint in str(caught.value)
+    assert "mkdocs.yml: extra.definitive.model_prices" in str(caught.value)
+
+
+def test_a_batch_that_ends_without_results_fails_its_articles_cleanly(kitchen):
+    vault, settings = kitchen
+    ended = {**batch("ended", 3), "results_url": None}
+    api = FakeAPI(ended, ended)
+    report = run(settings, api, batch=True)
+    assert {a.rejected for a in report.rejected} == {
+        "batch API error: No `results_url` for the given batch; Has it finished processing? ended"
+    }
+    assert_nothing_merged(vault, report)

@@ -1,29 +1,49 @@
 """The Anthropic consolidator: one Messages API request per article (or one Message Batch for
-all of them), through the official SDK with its default retries (429, 5xx, 529) on.
+all of them), through the official SDK.
 
 Every failure becomes a `Proposal` with an error, never an exception: the engine then leaves
 the article byte-identical and its meta articles pending. The SDK reads ``ANTHROPIC_API_KEY``
 and ``ANTHROPIC_BASE_URL`` from the environment as usual; nothing here overrides them.
+
+**The deadline.** ``consolidation_timeout_s`` bounds the whole run, retries included. The SDK's
+own retries are off (``max_retries=0``): left on, each attempt gets the full request timeout and
+a ``retry-after`` is slept whatever its length, so a 10-second limit once took 36 seconds.
+Instead `_call` retries here (429, 408, 409, 5xx including 529 overloaded, connection errors
+and timeouts, as the SDK would), gives each attempt only the time left, waits as
+``retry-after`` asks (or backs off), and stops as soon as the next wait or attempt would end
+past the deadline. A batch is polled until the deadline, then canceled.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
+import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import anthropic
+from anthropic.types.messages import MessageBatch
 
 from generator.config import Settings
 from generator.consolidate.edits import OpError, parse_ops
-from generator.consolidate.prices import DEFAULT_MODEL, cost_usd, price_of
+from generator.consolidate.prices import (
+    DEFAULT_MODEL,
+    Price,
+    cost_usd,
+    parse_model_prices,
+    price_of,
+    price_table,
+)
 from generator.consolidate.prompt import estimate_tokens, request_params
 from generator.consolidate.proposal import ArticleInput, Proposal, Usage
 
 Step = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
+T = TypeVar("T")
 
 
 def _no_step(name: str, total: int | None = None) -> AbstractContextManager[Callable[[int], None]]:
@@ -36,8 +56,22 @@ class Limits:
     max_tokens: int = 4096
     """Output tokens per answer; an answer cut at this length is rejected, never applied."""
     timeout_s: float = 1800.0
-    """The whole run, batch polling included."""
+    """The whole run: every attempt, every wait before a retry, the batch polling."""
     poll_s: float = 30.0
+    retries: int = 2
+    """Retries of one request after a retryable failure (the SDK's own default count)."""
+    request_timeout_s: float = 600.0
+    """At most this long for one attempt (the SDK's default), and never past the deadline."""
+    cancel_timeout_s: float = 5.0
+    """Canceling a batch at the deadline may take this much longer; nothing else does."""
+
+
+class DeadlineReached(Exception):
+    """The run's time limit stopped a request (before or between its attempts)."""
+
+
+class BatchBroken(Exception):
+    """A batch's results could not be read to the end."""
 
 
 class AnthropicConsolidator:
@@ -51,16 +85,25 @@ class AnthropicConsolidator:
         batch: bool = False,
         step: Step = _no_step,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        prices: Mapping[str, Price] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        price_of(model)  # an unknown model fails before any request
-        self.client, self.model, self.batch = client, model, batch
+        self.price = price_of(model, price_table(prices))  # unknown: fails before any request
+        # Retries are ours (see the module docstring); the SDK must not add its own.
+        self.client = client.with_options(max_retries=0)
+        self.model, self.batch = model, batch
         self.limits = limits or Limits()
-        self.step, self.sleep = step, sleep
+        self.step, self.sleep, self.clock = step, sleep, clock
         self.spent = 0.0
         """Exact dollars of the answers received."""
         self.reserved = 0.0
         """Worst-case dollars of requests sent and not answered yet."""
         self.requests = 0
+        """HTTP requests sent, retries included."""
+        self.cut_short: str | None = None
+        """Why the deadline stopped the run early, for the CLI; None when it did not."""
+        self._deadline = float("inf")
 
     @classmethod
     def from_settings(
@@ -76,14 +119,56 @@ class AnthropicConsolidator:
             max_cost_usd=max_cost_usd if max_cost_usd is not None else options.max_cost_usd,
             timeout_s=float(options.consolidation_timeout_s),
         )
-        # The SDK's own retries (2, with backoff and retry-after) stay on.
-        client = anthropic.Anthropic(timeout=min(600.0, limits.timeout_s))
-        return cls(client, model or options.model, limits, batch, step)
+        prices = parse_model_prices(options.model_prices, str(settings.config_file))
+        client = anthropic.Anthropic(max_retries=0)
+        return cls(client, model or options.model, limits, batch, step, prices=prices)
+
+    # -- the deadline and retries ----------------------------------------------------------
+
+    @property
+    def _limit(self) -> str:
+        return f"consolidation_timeout_s ({self.limits.timeout_s:g} s)"
+
+    def _left(self) -> float:
+        return self._deadline - self.clock()
+
+    def _call(self, send: Callable[[float], T], what: str) -> T:
+        """``send(timeout)``, retried like the SDK would, all within the deadline. Raises the
+        last API error when it is not retryable or the retries are spent, and DeadlineReached
+        when the deadline comes first."""
+        attempt = 0
+        while True:
+            left = self._left()
+            if left <= 0:
+                raise DeadlineReached(
+                    f"overall timeout: {self._limit} reached; {what} was not sent"
+                )
+            self.requests += 1
+            try:
+                return send(min(left, self.limits.request_timeout_s))
+            except (anthropic.APIStatusError, anthropic.APIConnectionError) as exc:
+                if not _retryable(exc) or attempt >= self.limits.retries:
+                    raise
+                if self._left() <= 0:
+                    raise DeadlineReached(
+                        f"overall timeout: {self._limit} reached waiting for {what} "
+                        f"({_describe(exc)})"
+                    ) from exc
+                wait = _retry_after(exc)
+                if not wait:  # none asked: the SDK's backoff, 0.5 s doubling up to 8 s, less jitter
+                    wait = min(0.5 * 2.0**attempt, 8.0) * (1 - 0.25 * random.random())
+                if wait >= self._left():
+                    raise DeadlineReached(
+                        f"overall timeout: {self._limit} would pass before {what} could be "
+                        f"retried ({_describe(exc)}; retry after {wait:.1f} s)"
+                    ) from exc
+                self.sleep(wait)
+                attempt += 1
 
     # -- one request per article ---------------------------------------------------------
 
     def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
-        deadline = time.monotonic() + self.limits.timeout_s
+        self._deadline = self.clock() + self.limits.timeout_s
         sendable = []
         for item in inputs:
             if not item.public:
@@ -91,32 +176,43 @@ class AnthropicConsolidator:
             else:
                 sendable.append(item)
         if self.batch:
-            yield from self._batch(sendable, deadline)
+            yield from self._batch(sendable)
             return
+        unanswered = 0
         for item in sendable:
             params = request_params(item, item.rules, self.model, self.limits.max_tokens)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                yield item.path, self._fail("overall timeout reached before this request")
+            if self._left() <= 0:
+                unanswered += 1
+                yield (
+                    item.path,
+                    self._fail(f"overall timeout: {self._limit} reached; the request was not sent"),
+                )
                 continue
             estimate, over = self._reserve(params, batch=False)
             if over:
                 yield item.path, self._fail(over)
                 continue
-            proposal = self._send(params, remaining)
+            proposal = self._send(params)
             self.reserved -= estimate
+            if proposal.error and proposal.error.startswith("overall timeout"):
+                unanswered += 1
             yield item.path, proposal
+        if unanswered:
+            self.cut_short = (
+                f"{self._limit} reached: {unanswered} article(s) got no answer; their meta "
+                "articles stay pending for the next run"
+            )
 
-    def _send(self, params: dict[str, Any], remaining: float) -> Proposal:
-        self.requests += 1
+    def _send(self, params: dict[str, Any]) -> Proposal:
+        def send(timeout: float) -> anthropic.types.Message:
+            return self.client.messages.create(**params, timeout=timeout)
+
         try:
-            message = self.client.messages.create(**params, timeout=remaining)
-        except anthropic.APITimeoutError:
-            return self._fail("API request timed out")
-        except anthropic.APIStatusError as exc:
-            return self._fail(f"API error {exc.status_code} {_error_type(exc)}: {_error_text(exc)}")
-        except anthropic.APIConnectionError as exc:
-            return self._fail(f"API connection failed: {exc}")
+            message = self._call(send, "the request")
+        except DeadlineReached as exc:
+            return self._fail(str(exc))
+        except anthropic.AnthropicError as exc:
+            return self._fail(_describe(exc))
         return self._read(message.model_dump(), batch=False)
 
     def _read(self, message: dict[str, Any], batch: bool) -> Proposal:
@@ -128,7 +224,13 @@ class AnthropicConsolidator:
             int(raw.get("cache_creation_input_tokens") or 0),
             int(raw.get("cache_read_input_tokens") or 0),
         )
-        cost = cost_usd(self.model, usage, batch)
+        split = raw.get("cache_creation") or {}
+        cost = cost_usd(
+            self.price,
+            usage,
+            batch=batch,
+            cache_write_1h=int(split.get("ephemeral_1h_input_tokens") or 0),
+        )
         self.spent += cost
         proposal = Proposal(None, None, usage, cost, self.model, message.get("id"))
         stop = message.get("stop_reason")
@@ -155,7 +257,7 @@ class AnthropicConsolidator:
         """Reserve this request's worst-case cost (whole prompt at the cache-write price, the
         full max_tokens answer), or say why sending it could pass the cost cap."""
         worst = Usage(0, params["max_tokens"], estimate_tokens(params), 0)
-        estimate = cost_usd(self.model, worst, batch)
+        estimate = cost_usd(self.price, worst, batch=batch)
         cap = self.limits.max_cost_usd
         if cap is not None and self.spent + self.reserved + estimate > cap:
             committed = self.spent + self.reserved
@@ -171,7 +273,7 @@ class AnthropicConsolidator:
 
     # -- the Message Batches API -----------------------------------------------------------
 
-    def _batch(self, items: list[ArticleInput], deadline: float) -> Iterator[tuple[str, Proposal]]:
+    def _batch(self, items: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
         requests, by_id, reserved = [], {}, 0.0
         for index, item in enumerate(items):
             params = request_params(item, item.rules, self.model, self.limits.max_tokens)
@@ -187,44 +289,87 @@ class AnthropicConsolidator:
             return
         answered: set[str] = set()
         try:
-            for custom_id, proposal in self._run_batch(requests, deadline):
+            for custom_id, proposal in self._run_batch(requests):
                 if custom_id in by_id and custom_id not in answered:
                     answered.add(custom_id)
                     yield by_id[custom_id].path, proposal
             failure = "the batch returned no result for it"
-        except anthropic.APIStatusError as exc:
-            failure = f"batch API error {exc.status_code} {_error_type(exc)}: {_error_text(exc)}"
-        except anthropic.APIConnectionError as exc:
-            failure = f"batch API connection failed: {exc}"
-        except _BatchTimeout as exc:
-            failure = f"overall timeout: batch {exc} canceled"
+        except DeadlineReached as exc:
+            failure = str(exc)
+            self.cut_short = (
+                f"{failure}: {len(by_id) - len(answered)} article(s) got no answer; their meta "
+                "articles stay pending for the next run"
+            )
+        except anthropic.AnthropicError as exc:
+            failure = f"batch {_describe(exc)}"
+        except BatchBroken as exc:
+            failure = str(exc)
         finally:
             self.reserved -= reserved
         for custom_id, item in by_id.items():
             if custom_id not in answered:
                 yield item.path, self._fail(failure)
 
-    def _run_batch(
-        self, requests: list[dict[str, Any]], deadline: float
-    ) -> Iterator[tuple[str, Proposal]]:
+    def _run_batch(self, requests: list[dict[str, Any]]) -> Iterator[tuple[str, Proposal]]:
         """Create the batch, poll it with a progress bar until it ends, stream its results
-        (in any order: matched by custom_id)."""
-        self.requests += 1
-        batch = self.client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
-        with self.step("Waiting for the message batch", len(requests)) as advance:
-            done = 0
-            while batch.processing_status != "ended":
-                if time.monotonic() >= deadline:
-                    self.client.messages.batches.cancel(batch.id)
-                    raise _BatchTimeout(batch.id)
-                self.sleep(self.limits.poll_s)
-                batch = self.client.messages.batches.retrieve(batch.id)
-                counts = batch.request_counts
-                finished = counts.succeeded + counts.errored + counts.canceled + counts.expired
-                advance(finished - done)
-                done = finished
-        for line in self.client.messages.batches.results(batch.id):
+        (in any order: matched by custom_id). At the deadline the batch is canceled."""
+        batches = self.client.messages.batches
+        batch = self._call(
+            lambda t: batches.create(requests=requests, timeout=t),  # type: ignore[arg-type]
+            "the batch request",
+        )
+        try:
+            with self.step("Waiting for the message batch", len(requests)) as advance:
+                done = 0
+                while batch.processing_status != "ended":
+                    left = self._left()
+                    if left > 0:
+                        self.sleep(min(self.limits.poll_s, left))
+                    if self._left() <= 0:
+                        raise DeadlineReached(
+                            f"overall timeout: {self._limit} reached while batch {batch.id} "
+                            "was processing"
+                        )
+                    batch = self._call(partial(self._status, batch.id), "the batch status")
+                    counts = batch.request_counts
+                    finished = counts.succeeded + counts.errored + counts.canceled + counts.expired
+                    advance(finished - done)
+                    done = finished
+        except DeadlineReached as exc:
+            raise DeadlineReached(f"{exc}; {self._cancel(batch.id)}") from exc
+        except anthropic.AnthropicError as exc:  # a batch we stop watching must not run on unread
+            raise BatchBroken(f"batch {_describe(exc)}; {self._cancel(batch.id)}") from exc
+        # results() looks the batch up again with the client's timeout: give it the time left.
+        results = self._call(
+            lambda t: iter(self.client.with_options(timeout=t).messages.batches.results(batch.id)),
+            "the batch results",
+        )
+        while True:
+            if self._left() <= 0:
+                raise DeadlineReached(
+                    f"overall timeout: {self._limit} reached reading the results of batch "
+                    f"{batch.id} (answered, so paid for; the next run asks again)"
+                )
+            try:
+                line = next(results)
+            except StopIteration:
+                return
+            except Exception as exc:  # the stream broke (the transport's own errors) or a bad line
+                raise BatchBroken(
+                    f"reading the results of batch {batch.id} failed: {type(exc).__name__}: {exc}"
+                ) from exc
             yield line.custom_id, self._batch_result(line.result.model_dump())
+
+    def _status(self, batch_id: str, timeout: float) -> MessageBatch:
+        return self.client.messages.batches.retrieve(batch_id, timeout=timeout)
+
+    def _cancel(self, batch_id: str) -> str:
+        """Cancel a batch past the deadline: one attempt, briefly. Says how it went."""
+        try:
+            self.client.messages.batches.cancel(batch_id, timeout=self.limits.cancel_timeout_s)
+        except anthropic.AnthropicError as exc:
+            return f"canceling batch {batch_id} failed ({_describe(exc)}); cancel it by hand"
+        return f"batch {batch_id} canceled"
 
     def _batch_result(self, result: dict[str, Any]) -> Proposal:
         kind = result.get("type")
@@ -236,17 +381,47 @@ class AnthropicConsolidator:
         return self._fail(f"batch request {kind}")
 
 
-class _BatchTimeout(Exception):
-    pass
+def _retryable(exc: anthropic.APIError) -> bool:
+    """What the SDK retries: connection errors and timeouts, 408, 409, 429 and every 5xx
+    (529 overloaded included), unless the API says otherwise in ``x-should-retry``."""
+    if isinstance(exc, anthropic.APIConnectionError):
+        return True
+    if not isinstance(exc, anthropic.APIStatusError):
+        return False
+    told = exc.response.headers.get("x-should-retry")
+    if told in ("true", "false"):
+        return told == "true"
+    return exc.status_code in (408, 409, 429) or exc.status_code >= 500
 
 
-def _error_type(exc: anthropic.APIStatusError) -> str:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body["error"] if isinstance(body.get("error"), dict) else {}
-    return str(error.get("type", "error"))
+def _retry_after(exc: anthropic.APIError) -> float | None:
+    """Seconds the API asked to wait: ``retry-after-ms``, ``retry-after`` in seconds or as an
+    HTTP date; None when it did not say."""
+    if not isinstance(exc, anthropic.APIStatusError):
+        return None
+    headers = exc.response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except ValueError:
+            pass
+        when = email.utils.parsedate_tz(value)
+        if when is not None:
+            return max(0.0, email.utils.mktime_tz(when) - time.time())
+    return None
 
 
-def _error_text(exc: anthropic.APIStatusError) -> str:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body["error"] if isinstance(body.get("error"), dict) else {}
-    return str(error.get("message", exc.message))
+def _describe(exc: anthropic.AnthropicError) -> str:
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "API request timed out"
+    if isinstance(exc, anthropic.APIConnectionError):
+        return f"API connection failed: {exc}"
+    if isinstance(exc, anthropic.APIStatusError):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body["error"] if isinstance(body.get("error"), dict) else {}
+        kind = error.get("type", "error")
+        return f"API error {exc.status_code} {kind}: {error.get('message', exc.message)}"
+    return f"API error: {exc}"

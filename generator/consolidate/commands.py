@@ -171,6 +171,9 @@ def _consolidate(args: argparse.Namespace, settings: Settings, output: Output) -
     )
     for path, why in report.skipped:
         output.err.print(f"{escape(path)}: [yellow]skipped[/yellow]: {escape(why)}")
+    cut_short = getattr(consolidator, "cut_short", None)  # the run's time limit stopped it
+    if cut_short:
+        output.err.print(f"[yellow]stopped early[/yellow]: {escape(cut_short)}")
     output.info(summary(report, consolidator.name))
     return report
 
@@ -251,6 +254,8 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings, output: Output) -
         output.info(f"restored {escape(rel)}")
     for rel in result.removed:
         output.info(f"removed {escape(rel)}")
+    for rel, why in result.kept:
+        output.err.print(f"[yellow]kept[/yellow] {escape(rel)}: {escape(why)}")
     output.info(
         f"rolled back run {args.run_id}: {len(result.restored)} file(s) restored, "
         f"{len(result.removed)} removed, {len(result.pending_again)} meta article(s) pending again"

@@ -1,10 +1,12 @@
 """Runs, their history and the audit log.
 
 Each run has a folder ``.definitive/runs/<RUN_ID>/`` with ``run.json`` (what it planned and did:
-every file it wrote with its SHA-256 before and after, the meta articles merged per article)
-and ``before/``, the previous bytes of every file it changed, for `rollback`. The manifest is
-written *before* each file, so a killed run can be told apart file by file: a file whose bytes
-equal the planned ``after`` was written, one still at ``before`` was not.
+every file it wrote with its SHA-256 before and after, the meta articles merged per article,
+and the ledger entries of each article as they were before the run changed them) and
+``before/``, the previous bytes of every file it changed, for `rollback`. The manifest is
+written *before* each file and before the ledger, so a killed run can be told apart file by
+file: a file whose bytes equal the planned ``after`` was written, one still at ``before`` was
+not.
 
 ``.definitive/audit.jsonl`` is append-only, one JSON object per line: every request and every
 op with its decision. See docs/consolidation.md for the fields.
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.consolidate.ledger import Ledger
 from generator.consolidate.state import atomic_write_json, checkpoint, now, state_dir
 from generator.errors import DefinitiveError
 from generator.render.emit import atomic_write
@@ -49,6 +52,12 @@ class Run:
     files: dict[str, dict[str, str | None]] = field(default_factory=dict)
     articles: dict[str, dict[str, Any]] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)
+    ledger_before: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Article path -> ``{"texts": ..., "merged": {meta: entry}}``: its ledger entries before
+    this run changed them (None where there was none), so a rollback restores them exactly,
+    the baselines that pin human edits included. Taken from the ledger on disk when the run
+    records the article, which is before it changes the ledger (see `engine.commit_article`)."""
+    _ledger: Ledger | None = field(default=None, repr=False, compare=False)
 
     @property
     def folder(self) -> Path:
@@ -76,6 +85,7 @@ class Run:
         return cls(vault, **{k: v for k, v in data.items() if k != "vault"})
 
     def save(self) -> None:
+        self._keep_ledger_before()
         data = {
             "id": self.id,
             "started": self.started,
@@ -85,8 +95,23 @@ class Run:
             "files": self.files,
             "articles": self.articles,
             "rejected": self.rejected,
+            "ledger_before": self.ledger_before,
         }
         atomic_write_json(self.folder / "run.json", data)
+
+    def _keep_ledger_before(self) -> None:
+        """Note the ledger entries of each article merged since the last save. The ledger on
+        disk does not hold this run's changes for them yet, and each meta article belongs to
+        one article, so one read serves the whole run."""
+        for path, record in self.articles.items():
+            if path in self.ledger_before or not record.get("metas"):
+                continue
+            if self._ledger is None:
+                self._ledger = Ledger.load(self.vault)
+            self.ledger_before[path] = {
+                "texts": self._ledger.texts.get(path),
+                "merged": {meta: self._ledger.merged.get(meta) for meta in record["metas"]},
+            }
 
     def write_file(self, rel: str, data: bytes) -> None:
         """Write one vault file, keeping its previous bytes and recording the plan first."""
