@@ -32,6 +32,7 @@ changed: no tool output, no model text.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -375,6 +376,15 @@ def _home_lines(folder: Path, owner: str, homes: dict[str, frozenset[str]]) -> f
     return homes[owner]
 
 
+def safe_id(stem: str) -> str:
+    """A session id fit for frontmatter and the marker line: Claude Code's are UUIDs; any
+    other file name keeps its safe characters and a hash of the rest, so it stays unique."""
+    kept = re.sub(r"[^A-Za-z0-9._-]", "", stem)[:100]
+    if kept == stem and kept:
+        return kept
+    return f"{kept[:80]}-{hashlib.sha256(stem.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
+
+
 def observe(session: Session, book: PriceBook) -> Observed | None:
     """The run a session is (None: it made no model call), its figures counted."""
     if session.started is None or session.ended is None:
@@ -399,7 +409,7 @@ def observe(session: Session, book: PriceBook) -> Observed | None:
     except UsageError:  # an unknown model: the whole run is refused when it is priced
         side_cost = 0.0
     return Observed(
-        source=f"claude-code:{session.id}",
+        source=f"claude-code:{safe_id(session.id)}",
         title=session.summary or session.request or "",
         started=session.started,
         ended=session.ended,
@@ -433,7 +443,8 @@ def describe(session: Session, calls: int, side_calls: int) -> list[str]:
         span = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
     lines += [
         "",
-        f"Claude Code session {code(session.id)}{where}: {calls} model call(s){subagents}, {span}.",
+        f"Claude Code session {code(safe_id(session.id))}{where}: {calls} model call(s)"
+        f"{subagents}, {span}.",
     ]
     tools = session.tools
     if tools:

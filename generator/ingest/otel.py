@@ -308,24 +308,30 @@ def _subtree(root: Span, below: dict[str, list[Span]]) -> list[Span]:
     return result
 
 
-def _has_usage_below(span: Span, below: dict[str, list[Span]], members: set[str]) -> bool:
-    todo, seen = list(below.get(span.id, [])), set()
-    while todo:
-        child = todo.pop()
-        if child.id in seen or child.id not in members:
-            continue
-        seen.add(child.id)
-        if child.has_usage:
-            return True
-        todo += below.get(child.id, [])
-    return False
+def _counted(spans: list[Span], below: dict[str, list[Span]]) -> list[Span]:
+    """The spans carrying usage with no such span below them: one pass, children first."""
+    members = {s.id: s for s in spans}
+    order: list[Span] = [s for s in spans if s.parent not in members]  # breadth first
+    seen = {s.id for s in order}
+    for span in order:  # grows while it is walked
+        for child in below.get(span.id, []):
+            if child.id in members and child.id not in seen:
+                seen.add(child.id)
+                order.append(child)
+    usage_below: dict[str, bool] = {}
+    for span in reversed(order):
+        usage_below[span.id] = any(
+            c.has_usage or usage_below.get(c.id, False)
+            for c in below.get(span.id, [])
+            if c.id in members and c.id != span.id
+        )
+    return [s for s in spans if s.has_usage and not usage_below.get(s.id, False)]
 
 
 def _observe(
     trace: str, top: Span | None, spans: list[Span], below: dict[str, list[Span]]
 ) -> Observed | None:
-    members = {s.id for s in spans}
-    counted = [s for s in spans if s.has_usage and not _has_usage_below(s, below, members)]
+    counted = _counted(spans, below)
     if not counted:
         return None
     by_model: dict[str, Tokens] = {}

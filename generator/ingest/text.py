@@ -80,6 +80,7 @@ def model_name(value: object) -> str | None:
 
 def code(text: str, limit: int = 80) -> str:
     """Untrusted text (a file path, a session id) as an inline code span: redacted, one line,
-    no backtick. Inside code nothing is a link, tag or comment."""
-    line = shorten(printable(redact(text)).replace("`", "'"), limit)
+    no backtick. Inside code nothing is a link, tag or comment (and no ``%%`` is left, for
+    editors less careful than Obsidian)."""
+    line = shorten(printable(redact(text)).replace("`", "'").replace("%%", "% %"), limit)
     return f"`{line}`" if line else ""

@@ -167,6 +167,7 @@ class Writer:
         self.sources: dict[str, list[str]] = {}
         self.unreadable: list[str] = []
         """Notes whose frontmatter cannot be read: any of them might hold a source."""
+        self.kinds = {path: note.kind for path, note in vault.notes.items()}
         for path, note in vault.notes.items():
             source = note.meta.get("source")
             if isinstance(source, str):
@@ -214,6 +215,11 @@ class Writer:
                     f"{path}: holds `source: {source}` but its frontmatter cannot be read; "
                     "fix it (`definitive check` says where) before importing this run again"
                 )
+        if paths and self.kinds.get(paths[0], "meta") != "meta":
+            raise UsageError(
+                f"{paths[0]}: says `source: {source}` but is not a meta article; "
+                "rename its `source:` so the run can be imported"
+            )
         return paths[0] if paths else None
 
     def _update(self, rel: str, draft: RunDraft, *, dry_run: bool) -> Written:
