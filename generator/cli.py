@@ -148,6 +148,9 @@ def make_parser() -> argparse.ArgumentParser:
     from generator.consolidate.commands import add_parsers
 
     add_parsers(commands, _common)
+    from generator.ingest.commands import add_parsers as add_ingest_parsers
+
+    add_ingest_parsers(commands, _common)
     return parser
 
 
@@ -162,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_build(args, output)
         if args.command == "serve":
             return cmd_serve(args, output)
+        if args.command in ("record", "import"):
+            from generator.ingest.commands import run_command as run_ingest
+
+            return run_ingest(args, output)
         if args.command != "check":
             from generator.consolidate.commands import run_command
 

@@ -97,6 +97,9 @@ class Options:
     1 keeps MkDocs' own one-process build."""
     scan_personal_data: bool = False
     """The site scan also fails the build on emails and phone numbers (docs/publishing.md)."""
+    claude_code_projects: dict[str, dict[str, str]] = field(default_factory=dict)
+    """``definitive import claude-code``: project folder -> ``{article, agent}`` of its sessions
+    (docs/recording-runs.md#the-project-mapping)."""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str) -> Options:
@@ -120,6 +123,7 @@ class Options:
                 raise UsageError(f"{source}: extra.definitive.{name} must be a list")
         _check_csp(opts.csp, source)
         _check_prices(opts.model_prices, source)
+        _check_projects(opts.claude_code_projects, source)
         for name in ("strict", "review", "search", "scan_personal_data"):
             if not isinstance(getattr(opts, name), bool):
                 raise UsageError(f"{source}: extra.definitive.{name} must be true or false")
@@ -196,6 +200,12 @@ def _check_prices(value: Any, source: str) -> None:
     from generator.consolidate.prices import parse_model_prices
 
     parse_model_prices(value, source)
+
+
+def _check_projects(value: Any, source: str) -> None:
+    from generator.ingest.mapping import parse_projects
+
+    parse_projects(value, source)
 
 
 class _LenientLoader(yaml.SafeLoader):

@@ -10,6 +10,10 @@ KINDS: tuple[NoteKind, ...] = ("definitive", "meta", "agent", "rule", "note")
 
 LinkStyle = Literal["wiki", "markdown"]
 
+OUTCOMES = ("success", "partial", "failure", "unknown")
+"""A meta article's ``outcome:``. ``unknown`` is a run nobody has judged yet (an imported
+one): `check` reports it, and the proof stage counts it in no rate."""
+
 
 @dataclass(frozen=True)
 class Span:

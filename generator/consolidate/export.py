@@ -11,6 +11,7 @@ holds the skill steps and the strongest learnings and pitfalls, under 500 lines.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from generator.consolidate.validate import TextRules, ValidationError, check_tex
 from generator.filter import PublicView
 from generator.model import Note
 from generator.proof import Evidence, Record
-from generator.proof.citations import ANY_GROUP_RE
+from generator.proof.citations import ANY_GROUP_RE, LINK_NAME_RE
 from generator.render.emit import atomic_write
 
 MAX_LEARNINGS = 12
@@ -167,4 +168,34 @@ def skill_md(
         "",
         f"The full article, with every learning and its sources: references/{name}.md",
     ]
-    return "\n".join(lines[:MAX_LINES]) + "\n"
+    return "\n".join([*lines[: MAX_LINES - 20], *_record_this_run(note, name, revision)]) + "\n"
+
+
+def _record_this_run(note: Note, name: str, revision: str) -> list[str]:
+    """How the agent that follows the skill feeds its proof: `definitive record` with the
+    revision (docs/recording-runs.md). Names are shell-quoted: a title is a person's text."""
+    article = name if name == skill_name(note.title) else shlex.quote(note.title)
+    agent = LINK_NAME_RE.fullmatch(str(note.meta.get("agent") or "").strip())
+    who = shlex.quote(agent.group(1).strip()) if agent else "AGENT"
+    if any(c in article + who for c in "`\r\n"):
+        article, who = name, "AGENT"
+    return [
+        "",
+        "## Record this run",
+        "",
+        f"When you are done, record how it went (partial or failure when it did not fully "
+        f"succeed), so the run counts for revision {revision} of this skill:",
+        "",
+        "```bash",
+        f"definitive record --article {article} --agent {who} --outcome success "
+        f"--skill-version {revision} <<'EOF'",
+        "## What was done",
+        "## Result",
+        "## Learnings",
+        "EOF",
+        "```",
+        "",
+        "Add --tokens-in, --tokens-out and --model when you know them. A team that imports its "
+        "agents' logs (`definitive import claude-code` or `definitive import otel`) records "
+        "the run, and this revision, from the session instead.",
+    ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from generator.findings import Findings
 from generator.load.frontmatter import key_line
-from generator.model import KINDS, Note, NoteKind
+from generator.model import KINDS, OUTCOMES, Note, NoteKind
 
 # Folder names that imply a kind when frontmatter says nothing (first path component).
 FOLDER_KINDS: dict[str, NoteKind] = {
@@ -19,7 +19,6 @@ FOLDER_KINDS: dict[str, NoteKind] = {
     "agents": "agent",
     "rules": "rule",
 }
-OUTCOMES = ("success", "partial", "failure")
 WIKILINK_RE = re.compile(r"^\s*\[\[[^\]]+\]\]\s*$")
 
 
@@ -58,6 +57,14 @@ def validate(note: Note, frontmatter_text: str, findings: Findings) -> None:
         outcome = meta.get("outcome")
         if outcome not in OUTCOMES:
             report("outcome", f"`outcome:` must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
+        elif outcome == "unknown":
+            findings.add(
+                "outcome-unknown",
+                note.path,
+                key_line(frontmatter_text, "outcome"),
+                "the run is not judged yet: set `outcome:` to success, partial or failure "
+                "(until then it counts in no rate)",
+            )
         for key in ("tokens_in", "tokens_out"):
             if not _is_number(meta.get(key), integer=True):
                 report(key, f"`{key}:` must be a whole number of tokens, got {meta.get(key)!r}")

@@ -21,10 +21,9 @@ from typing import Any
 from generator.config import Options
 from generator.filter import PublicView
 from generator.graph.build import LinkGraph
-from generator.model import Note
+from generator.model import OUTCOMES, Note
 from generator.proof.citations import AGAINST_RE, ANY_GROUP_RE
 from generator.proof.model import (
-    OUTCOMES,
     Evidence,
     Handoff,
     Learning,

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from generator.proof.stats import median, wilson
 from generator.proof.status import DECIDED, Verdict
 
-OUTCOMES = ("success", "partial", "failure", "unknown")
-
 
 @dataclass(frozen=True)
 class Run:
