@@ -177,7 +177,8 @@ def test_an_invalid_op_leaves_the_article_as_it_was_and_its_run_pending(bread, c
     again = Scripted([Op("noop", [NEW], reason="ok")])
     consolidate(settings, again)
     assert [m.stem for m in again.asked[0].metas] == [NEW]
-    assert again.asked[0].previous  # the rejection reasons go with the request
+    # The rejection reasons go with the request; an unanswered request is no attempt.
+    assert bool(again.asked[0].previous) == (case != "api error")
 
 
 def test_valid_ops_land_beside_a_rejected_one(bread):
@@ -606,3 +607,18 @@ def test_review_mode_counts_rejections_and_writes_no_run(bread):
     assert not list((vault / "meta").glob("*Consolidator run*"))
     assert ledger(vault)["rejections"][f"meta/{NEW}.md"]["count"] == 1
     assert article(vault) == ARTICLE_TEXT
+
+
+def test_an_unjudged_run_waits_and_an_outage_counts_no_attempt(bread):
+    vault, settings = bread
+    path = vault / "meta" / f"{NEW}.md"
+    path.write_text(path.read_text().replace("outcome: success", "outcome: unknown"))
+    report = run_ops(settings)
+    assert (f"meta/{NEW}.md", "outcome: unknown: set it to merge this run") in report.skipped
+    path.write_text(path.read_text().replace("outcome: unknown", "outcome: success"))
+    for _ in range(4):  # four nights of outage: never answered, so never held
+        run_ops(settings, "API connection failed: connection refused")
+    assert "rejections" not in ledger(vault) or not ledger(vault)["rejections"]
+    again = Scripted([Op("noop", [NEW], reason="ok")])
+    consolidate(settings, again)
+    assert [m.stem for m in again.asked[0].metas] == [NEW] and again.asked[0].previous == []

@@ -194,7 +194,7 @@ def consolidate(
             record = article_record(outcome, item)
             text = outcome.new_text if outcome.merged else None
             outcome.proposal_id = propose(vault, item.text, text, record, entry)
-            _count_rejections(ledger, item, outcome, options)
+            _count_rejections(ledger, item, outcome, proposal, options)
             ledger.save()
             if run is not None:
                 run.articles.pop(path, None)
@@ -434,7 +434,7 @@ def _record(
 ) -> None:
     entry = audit_entry(run.id, run.mode, item, outcome, proposal)
     record = article_record(outcome, item)
-    held = _count_rejections(ledger, item, outcome, options)
+    held = _count_rejections(ledger, item, outcome, proposal, options)
     if held:
         record["held_metas"] = held
     if outcome.rejected is not None:
@@ -446,10 +446,18 @@ def _record(
 
 
 def _count_rejections(
-    ledger: Ledger, item: ArticleInput, outcome: ArticleOutcome, options: Options
+    ledger: Ledger,
+    item: ArticleInput,
+    outcome: ArticleOutcome,
+    proposal: Proposal,
+    options: Options,
 ) -> list[str]:
     """One more rejected attempt for each meta article that stays pending, with the reasons
-    (they go with the next request); returns those now held for a human."""
+    (they go with the next request); returns those now held for a human. A request that was
+    never answered (an outage, the time limit, the cost cap) is no attempt: nights of outage
+    must not hold meta articles for review, nor tell the model it was wrong."""
+    if proposal.ops is None and proposal.request_id is None:
+        return []
     reasons = [outcome.rejected] if outcome.rejected else []
     reasons += [r.describe() for r in outcome.rejected_ops]
     held = []

@@ -144,6 +144,9 @@ def _restore_ledger(
                 del ledger.merged[meta]
             else:
                 ledger.merged[meta] = previous
+            attempts = (before or {}).get("rejections", {}).get(meta)
+            if attempts is not None:  # its rejected attempts count again, as before the run
+                ledger.rejections[meta] = attempts
             result.pending_again.append(meta)
         if before is None:
             continue  # recorded before runs kept their ledger entries: baselines stay as they are

@@ -117,6 +117,10 @@ def find_pending(view: PublicView, ledger: Ledger, max_rejected: int = 3) -> Pen
             why = view.withheld.get(meta.path, "private")
             pending.skipped.append((meta.path, f"private ({why}): never merged or sent"))
             continue
+        if str(meta.meta.get("outcome", "")).strip().lower() == "unknown":
+            # An imported run nobody judged: what it teaches depends on how it went.
+            pending.skipped.append((meta.path, "outcome: unknown: set it to merge this run"))
+            continue
         article = article_of(meta, graph)
         if article is None:
             pending.skipped.append((meta.path, "its article: is not a definitive article"))

@@ -111,6 +111,11 @@ class Run:
             self.ledger_before[path] = {
                 "texts": self._ledger.texts.get(path),
                 "merged": {meta: self._ledger.merged.get(meta) for meta in record["metas"]},
+                "rejections": {
+                    meta: self._ledger.rejections[meta]
+                    for meta in record["metas"]
+                    if meta in self._ledger.rejections
+                },
             }
 
     def write_file(self, rel: str, data: bytes) -> None:
