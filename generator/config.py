@@ -66,6 +66,12 @@ class Options:
     article's items (and more than 2) waits for review instead of landing."""
     max_new_learnings: int = 5
     """An answer that adds more learnings and pitfalls than this waits for review."""
+    batch_min_meta_articles: int = 3
+    """A paid consolidator is asked about an article once this many meta articles wait for
+    it (or the oldest has waited ``batch_max_wait_days``): each request carries the article,
+    so asking once for three runs costs about a third of asking three times."""
+    batch_max_wait_days: int = 7
+    """Longest a meta article waits for a batch before its article is consolidated anyway."""
     consolidation_url_hosts: list[str] = field(default_factory=list)
     """Hosts a consolidated text may link to (when a cited meta article gives the URL);
     empty: no URL ever enters an article from a model or the offline merger."""
@@ -143,6 +149,8 @@ class Options:
             "max_note_bytes",
             "consolidation_timeout_s",
             "max_rejected_attempts",
+            "batch_min_meta_articles",
+            "batch_max_wait_days",
             "max_new_learnings",
             "proven_after",
             "proven_window",

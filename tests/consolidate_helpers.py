@@ -81,6 +81,7 @@ class Scripted:
 
     name = "scripted"
     model = "test-model"
+    paid = False
 
     def __init__(self, *answers: list[Op] | str) -> None:
         self.answers = list(answers)

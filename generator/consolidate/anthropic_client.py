@@ -76,6 +76,7 @@ class BatchBroken(Exception):
 
 class AnthropicConsolidator:
     name = "anthropic"
+    paid = True
 
     def __init__(
         self,

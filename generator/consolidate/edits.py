@@ -90,36 +90,27 @@ _ALIAS_RE = re.compile(r"^([LPS])([1-9][0-9]*)$")
 
 def _variant(kind: str, spec: Spec) -> dict[str, Any]:
     """The JSON schema of one kind of op: only what the Anthropic structured-outputs subset
-    supports (const, enum, pattern, required, additionalProperties false; no length limits,
-    which go into the descriptions and are enforced by the validator)."""
-    text_doc = f"one line of plain markdown, at most {MAX_TEXT} characters"
+    supports (const, pattern, required, additionalProperties false, local $ref; no length
+    limits, which the instructions state and the validator enforces). Kept terse: the schema
+    goes with every request, and the instructions already say what each op is for."""
     properties: dict[str, Any] = {
-        "op": {"type": "string", "const": kind, "description": spec.doc},
-        "sources": {
-            "type": "array",
-            "minItems": 1,
-            "items": {"type": "string"},
-            "description": "exact names of the meta articles of this request it comes from",
-        },
+        "op": {"const": kind},
+        "sources": {"$ref": "#/$defs/sources"},
     }
     required = ["op", "sources"]
     if spec.target is not None:
-        properties["target"] = {"type": "string", "pattern": ALIAS_PATTERNS[spec.target]}
+        properties["target"] = {"$ref": f"#/$defs/{spec.target}"}
         required.append("target")
     for name in (*spec.needs, *spec.optional):
         if name in ("text", "reason"):
-            properties[name] = {"type": "string", "description": text_doc}
+            properties[name] = {"type": "string"}
         elif name == "after":
-            properties[name] = {"type": "integer", "description": "a step number, 0 = first"}
+            properties[name] = {"type": "integer"}
         elif name == "other":
             assert spec.target is not None
-            properties[name] = {"type": "string", "pattern": ALIAS_PATTERNS[spec.target]}
+            properties[name] = {"$ref": f"#/$defs/{spec.target}"}
         elif name == "target":
-            properties[name] = {
-                "type": "string",
-                "pattern": r"^[LPS][1-9][0-9]*$",
-                "description": "the item it is about, if any",
-            }
+            properties[name] = {"$ref": "#/$defs/item"}
         if name in spec.needs:
             required.append(name)
     return {
@@ -139,6 +130,11 @@ ANSWER_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {"anyOf": [_variant(kind, spec) for kind, spec in SPECS.items()]},
         }
+    },
+    "$defs": {
+        "sources": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        **{prefix: {"type": "string", "pattern": p} for prefix, p in ALIAS_PATTERNS.items()},
+        "item": {"type": "string", "pattern": r"^[LPS][1-9][0-9]*$"},
     },
 }
 """What the model must return, one variant per kind of op: the validator's rules, as far as

@@ -11,6 +11,7 @@ uninterrupted run reaches.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import itertools
 from collections.abc import Callable, Iterable
@@ -36,7 +37,7 @@ from generator.consolidate.review import add_flags, in_review, propose
 from generator.consolidate.runlog import Run, audit, file_sha, unfinished_run
 from generator.consolidate.runmeta import ensure_support_notes, run_meta_article
 from generator.consolidate.similar import DUPLICATE_AT, contradicts, similarity
-from generator.consolidate.state import checkpoint
+from generator.consolidate.state import checkpoint, now
 from generator.consolidate.validate import (
     ValidationError,
     changes_existing,
@@ -156,6 +157,8 @@ def consolidate(
                 raise UsageError(f"--only: no definitive article named {name!r}")
             wanted.append(note.path)
         chosen = [p for p in chosen if p in wanted]
+    elif getattr(consolidator, "paid", False):
+        chosen = [p for p in chosen if _ready(p, pending.by_article[p], options, report)]
 
     inputs = []
     for path in chosen:
@@ -208,6 +211,35 @@ def consolidate(
     if run is not None:
         finish_run(run, ledger)
     return report
+
+
+def _ready(path: str, metas: list[Note], options: Options, report: RunReport) -> bool:
+    """Whether a paid consolidator should be asked about ``path`` now: enough meta articles
+    wait for it, or the oldest has waited long enough. ``--only`` asks regardless."""
+    if len(metas) >= options.batch_min_meta_articles:
+        return True
+    dates = [d for m in metas if (d := _day(m.meta.get("date"))) is not None]
+    oldest = min(dates) if dates else None
+    today = now().date()
+    if oldest is None or (today - oldest).days >= options.batch_max_wait_days:
+        return True
+    due = oldest + dt.timedelta(days=options.batch_max_wait_days)
+    for meta in metas:
+        report.skipped.append(
+            (
+                meta.path,
+                f"waiting for a batch: {len(metas)} of {options.batch_min_meta_articles} meta "
+                f"articles for its article, or until {due.isoformat()}",
+            )
+        )
+    return False
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 def _input(analysis: Analysis, ledger: Ledger, path: str, metas: list[Note]) -> ArticleInput | str:

@@ -24,6 +24,7 @@ from generator.consolidate.validate import TextRules, ValidationError, check_tex
 class OfflineConsolidator:
     name = "offline"
     model = "offline"
+    paid = False
 
     def __init__(self, url_hosts: Collection[str] = ()) -> None:
         self.url_hosts = tuple(url_hosts)

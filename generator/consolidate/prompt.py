@@ -47,8 +47,8 @@ while the others land. The rules:
 
 The house rules of this vault follow; they override style defaults above.
 """
-SUMMARY_CHARS = 1200
-HUMAN_CHARS = 2000
+SUMMARY_CHARS = 600
+HUMAN_CHARS = 1000
 """Bounds on the read-only context of a request: the article's own text is sent in full only
 for what the model may edit."""
 
@@ -90,10 +90,8 @@ def user_message(item: ArticleInput) -> str:
         for number, entry in enumerate(items, 1):
             alias = f"{prefix}{number}"
             text = clean(entry.text)
-            sources = getattr(entry, "sources", [])
-            cited = f" (sources: {clean('; '.join(sources))})" if sources else ""
             human_owned = " [human]" if alias in item.pinned else ""
-            lines.append(f"{alias}: {text}{cited}{human_owned}{_evidence(item, entry)}")
+            lines.append(f"{alias}: {text}{human_owned}{_evidence(item, entry)}")
         if not items:
             lines.append("(none)")
         lines.append("")
@@ -154,12 +152,15 @@ def _bounded(text: str, limit: int) -> str:
 
 
 def _evidence(item: ArticleInput, entry: Bullet | Step) -> str:
-    """How the published runs bear on a learning, as the site shows it (the proof stage's
-    counts): `` [support 3, contradicted 1, last confirmed 2026-11-14]``."""
+    """How the runs bear on an item, as the site shows it (the proof stage's counts):
+    `` [support 3, contradicted 1, last confirmed 2026-11-14]``. Counts, not the runs' names:
+    the names would grow every request with the article's age, and ops cite only this
+    request's meta articles anyway."""
     block_id = getattr(entry, "block_id", None)
     found = item.evidence.get(block_id) if block_id else None
     if found is None:
-        return ""
+        sources = getattr(entry, "sources", [])
+        return f" [runs {len(sources)}]" if sources else ""
     parts = [f"support {len(found.supporting)}"]
     if found.contradicting:
         parts.append(f"contradicted {len(found.contradicting)}")

@@ -91,6 +91,9 @@ class Proposal:
 class Consolidator(Protocol):
     name: str
     model: str
+    paid: bool
+    """Whether each request costs money: then articles are asked about in batches of
+    pending meta articles (``batch_min_meta_articles``, ``batch_max_wait_days``)."""
 
     def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
         """One proposal per input (by article path), in any order."""
