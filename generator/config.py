@@ -45,6 +45,10 @@ class Options:
     hub_size: int = 200
     """Entries per generated index page; keeps every page small however big the vault grows."""
     max_note_bytes: int = 2_000_000
+    max_frontmatter_bytes: int = 65_536
+    """A frontmatter block larger than this is not read (the note is reported, and withheld)."""
+    max_frontmatter_items: int = 10_000
+    """Values a frontmatter may hold with its YAML aliases expanded: stops alias bombs."""
     strict: bool = False
     # Consolidation (docs/consolidation.md).
     model: str = "claude-sonnet-5-5"
@@ -112,6 +116,8 @@ class Options:
             "embed_depth",
             "hub_size",
             "max_note_bytes",
+            "max_frontmatter_bytes",
+            "max_frontmatter_items",
             "consolidation_timeout_s",
             "proven_after",
             "stale_after_days",

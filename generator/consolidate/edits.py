@@ -203,7 +203,7 @@ def _apply_one(
             list(dict.fromkeys(op.sources)),
             new_block_id(prefix, op.text or "", taken),
         )
-        article.ensure_section(section).items.append(bullet)  # type: ignore[arg-type]
+        article.ensure_section(section).items.append(bullet)
         return Applied(op, bullet.block_id, None, op.text)
     if kind in ("update_learning", "deprecate_learning", "contradict_learning", "confirm_learning"):
         assert isinstance(target, Bullet)

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from generator.config import Options
+from generator.load.kinds import count_value
 from generator.model import Note, Vault
 from generator.render.charts import cost_chart
 from generator.render.slugs import relative_url
@@ -196,8 +197,8 @@ class ProofPages:
         meta = note.meta
         return self.env.get_template("run_card.md.j2").render(
             row=self._run_row(page, run),
-            tokens_in=meta.get("tokens_in"),
-            tokens_out=meta.get("tokens_out"),
+            tokens_in=count_value(meta.get("tokens_in")),  # None (shown as "—") when invalid
+            tokens_out=count_value(meta.get("tokens_out")),
         )
 
     # -- generated pages -----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from generator.config import Options
 from generator.graph.build import LinkGraph
+from generator.load.kinds import amount_value, count_value
 from generator.model import Note
 
 Status = Literal["proven", "probation", "stale", "failing"]
@@ -250,11 +251,11 @@ def _run(note: Note, targets: dict[str, str | None], public: set[str]) -> Run | 
         title=note.title,
         date=date,
         outcome=str(meta["outcome"]),
-        tokens=_int(meta.get("tokens_in")) + _int(meta.get("tokens_out")),
-        cost=_float(meta.get("cost_usd")) or 0.0,
-        duration=_float(meta.get("duration_s")) or 0.0,
-        model=str(meta.get("model") or ""),
-        price=_float(meta.get("price_usd")),
+        tokens=sum(count_value(meta.get(key)) or 0 for key in ("tokens_in", "tokens_out")),
+        cost=amount_value(meta.get("cost_usd")) or 0.0,
+        duration=amount_value(meta.get("duration_s")) or 0.0,
+        model=meta["model"] if isinstance(meta.get("model"), str) else "",
+        price=amount_value(meta.get("price_usd")),
         article=link("article"),
         agent=link("agent"),
         triggers=link("triggers"),
@@ -270,16 +271,6 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
 
 
 def _median(values: list[Any]) -> float | None:
