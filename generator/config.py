@@ -42,6 +42,11 @@ class Options:
     templates_folder: str | None = None
     """Obsidian's templates folder; read from ``.obsidian/templates.json`` when unset."""
     embed_depth: int = 4
+    embed_budget_bytes: int = 200_000
+    """Embedded text a page may inline in all (nested embeds included); past it, embeds are
+    shown as links. Notes embedding each other many times over stay a few pages."""
+    max_nesting: int = 20
+    """Lists, quotes and callouts nested deeper than this are flattened to this depth."""
     hub_size: int = 200
     """Entries per generated index page; keeps every page small however big the vault grows."""
     max_note_bytes: int = 2_000_000
@@ -114,6 +119,8 @@ class Options:
             raise UsageError(f"{source}: extra.definitive.max_cost_usd must be a number of dollars")
         for name in (
             "embed_depth",
+            "embed_budget_bytes",
+            "max_nesting",
             "hub_size",
             "max_note_bytes",
             "max_frontmatter_bytes",

@@ -16,7 +16,7 @@ from generator import __version__
 from generator.findings import Finding
 from generator.model import Block, Heading, Link, Note, Span, Tag
 
-FORMAT = 1
+FORMAT = 2
 Parsed = tuple[Note | None, list[Finding]]
 """A note (None: not a note after all, e.g. binary) and the findings its parse raised."""
 
@@ -58,6 +58,7 @@ def decode(data: dict[str, Any] | None) -> Note | None:
     data["comments"] = [Span(**s) for s in data["comments"]]
     data["block_markers"] = [Span(**s) for s in data["block_markers"]]
     data["callouts"] = [tuple(c) for c in data["callouts"]]
+    data["dense"] = [tuple(r) for r in data["dense"]]
     return Note(**data)
 
 

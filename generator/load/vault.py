@@ -19,6 +19,7 @@ from typing import Any
 from generator.config import ALWAYS_EXCLUDED, Options
 from generator.findings import Finding, Findings
 from generator.load.cache import NoteCache, Parsed
+from generator.load.density import check_lines
 from generator.load.frontmatter import key_line, split_frontmatter
 from generator.load.kinds import detect_kind, validate
 from generator.load.markdown import parse_body, split_wikilink
@@ -110,7 +111,7 @@ def load_key(options: Options) -> str:
     return json.dumps([getattr(options, name) for name in LOAD_OPTIONS])
 
 
-LOAD_OPTIONS = ("max_note_bytes", "max_frontmatter_bytes", "max_frontmatter_items")
+LOAD_OPTIONS = ("max_note_bytes", "max_frontmatter_bytes", "max_frontmatter_items", "max_nesting")
 """The `Options` fields `note_from_bytes` reads (also what the parse worker is sent)."""
 
 
@@ -129,7 +130,7 @@ def _walk(root: Path, excluded: list[str], findings: Findings) -> Iterator[tuple
         for name in sorted(dirs):
             if name.startswith(".") or name in ALWAYS_EXCLUDED:
                 continue
-            rel = f"{rel_dir}/{name}".lstrip("./") if rel_dir != "." else name
+            rel = f"{rel_dir}/{name}" if rel_dir != "." else name
             if _matches(rel + "/", excluded) or not _valid_name(rel, findings):
                 continue
             if os.path.islink(base / name):
@@ -341,7 +342,36 @@ def note_from_bytes(
     if problem:
         findings.add("frontmatter-invalid", rel, key_line(split.frontmatter_text, "type"), problem)
 
-    parsed = parse_body(split.body, split.body_offset)
+    limits = check_lines(split.body.split("\n"), options.max_nesting)
+    if limits.dense:
+        count = len(limits.dense)
+        findings.add(
+            "note-dense",
+            rel,
+            split.body_offset + limits.dense[0][0] + 1,
+            (f"{count} blocks, the first here, are" if count > 1 else "this block is")
+            + " too dense to render as markdown (long and nearly all markup characters, or "
+            "past 10,000 blocks); published as plain text, their links and tags not read",
+        )
+    if limits.deep:
+        findings.add(
+            "nesting-too-deep",
+            rel,
+            split.body_offset + limits.deep[0] + 1,
+            f"{len(limits.deep)} line(s) nested deeper than {options.max_nesting} levels "
+            "(extra.definitive.max_nesting); flattened to that depth",
+        )
+    parsed = parse_body(split.body, split.body_offset, limits.dense)
+    if parsed.dense_lines:
+        count = len(parsed.dense_lines)
+        findings.add(
+            "note-dense",
+            rel,
+            split.body_offset + parsed.dense_lines[0] + 1,
+            (f"{count} paragraphs, the first here, have" if count > 1 else "this paragraph has")
+            + " too many unclosed brackets to read every markdown link; the rest of their "
+            "[text](links) are left as written",
+        )
     for block_id, line in parsed.duplicate_blocks:
         findings.add(
             "block-id-duplicate", rel, line, f"block id ^{block_id} is used twice in this note"
@@ -370,6 +400,8 @@ def note_from_bytes(
         comments=parsed.comments,
         block_markers=parsed.block_markers,
         h1=_opens_with_h1(parsed.headings, split.body),
+        dense=limits.dense,
+        deep_lines=limits.deep,
     )
     validate(note, split.frontmatter_text, findings)
     return note

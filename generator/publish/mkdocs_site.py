@@ -37,6 +37,7 @@ REQUIRED_EXTENSIONS: list[Any] = [
     "tables",
     "footnotes",
     {"toc": {"permalink": True}},
+    "generator.publish.markdown_guard",  # bounded link scans, unfinished HTML, recursion
 ]
 STAMP = "site-stamp.json"
 HOOKS = str(Path(__file__).with_name("mkdocs_hooks.py"))
