@@ -24,12 +24,12 @@ def test_export_skills_writes_valid_skill_folders_for_proven_articles_only(tmp_p
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     # Grading (6 successes), panels (4) and comments (4) are proven; source checks (1) are not.
-    folders = sorted(p.name for p in out.iterdir())
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
     assert folders == [
         "building-a-knowledge-panel", "collecting-positive-comments", "grading-an-article"
     ]  # fmt: skip
     assert "exported 3 proven skill(s)" in result.stdout
-    for folder in out.iterdir():
+    for folder in (p for p in out.iterdir() if p.is_dir()):
         text = (folder / "SKILL.md").read_text(encoding="utf-8")
         assert text.startswith("---\n")
         _, front, body = text.split("---\n", 2)
