@@ -190,7 +190,7 @@ class Settings:
 
 SITE_MARKER = ".definitive-site"
 """Written into every site Definitive builds. A dotfile: MkDocs keeps dotfiles when it empties
-the folder, never copies them from the docs, and static hosts do not list them."""
+the folder and never copies one from the docs, so no page can take its place."""
 _LEGACY_SITE = "assets/definitive/definitive.css"
 """In every site an earlier Definitive built, before the marker existed."""
 
