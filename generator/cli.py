@@ -134,10 +134,16 @@ def make_parser() -> argparse.ArgumentParser:
     _common(build)
     build.add_argument("--site-dir", metavar="DIR", help="where to write the site (default: site/)")
     build.add_argument("--strict", action="store_true", help="fail on any broken or ambiguous link")
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="build into a site folder that holds other files (they are deleted)",
+    )
 
     serve = commands.add_parser("serve", help="preview the site, rebuilding when the vault changes")
     _common(serve)
     serve.add_argument("--dev-addr", metavar="HOST:PORT", help="default: 127.0.0.1:8000")
+    serve.add_argument("--port", metavar="N", type=int, help="the port to serve on (default 8000)")
 
     check = commands.add_parser(
         "check", help="lint the vault: links, frontmatter, block ids, secrets"
@@ -191,7 +197,7 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
 def cmd_build(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import build
 
-    settings = _settings(args, site_dir=args.site_dir, strict=args.strict)
+    settings = _settings(args, site_dir=args.site_dir, strict=args.strict, force=args.force)
     report = build(settings, output.step, verbose=args.verbose)
     problems = [f for f in report.findings.sorted() if f.severity != "info" or args.verbose]
     output.findings(problems, None if args.verbose else 20)
@@ -247,7 +253,7 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_serve(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import analyse, render
-    from generator.publish.mkdocs_site import serve_site
+    from generator.publish.mkdocs_site import check_port, serve_site
 
     settings = _settings(args)
     reported: set[Finding] = set()
@@ -267,8 +273,15 @@ def cmd_serve(args: argparse.Namespace, output: Output) -> int:
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
         raise UsageError(f"--dev-addr {address!r}: expected HOST:PORT, e.g. 127.0.0.1:8000")
-    output.info(f"serving {escape(str(settings.vault))} on http://{address}/ (Ctrl+C to stop)")
-    serve_site(settings, emit_docs, host, int(port), verbose=args.verbose)
+    number = args.port if args.port is not None else int(port)
+    if not 0 < number < 65536:
+        raise UsageError(f"port {number}: expected a number from 1 to 65535")
+    check_port(host.strip("[]"), number)  # a busy port says so before any work
+    shown = f"[{host}]" if ":" in host else host
+    output.info(
+        f"serving {escape(str(settings.vault))} on http://{shown}:{number}/ (Ctrl+C to stop)"
+    )
+    serve_site(settings, emit_docs, host.strip("[]"), number, verbose=args.verbose)
     return 0
 
 

@@ -7,6 +7,7 @@ Obsidian vault builds with no configuration at all.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +43,18 @@ class Options:
     templates_folder: str | None = None
     """Obsidian's templates folder; read from ``.obsidian/templates.json`` when unset."""
     embed_depth: int = 4
+    embed_budget_bytes: int = 200_000
+    """Embedded text a page may inline in all (nested embeds included); past it, embeds are
+    shown as links. Notes embedding each other many times over stay a few pages."""
+    max_nesting: int = 20
+    """Lists, quotes and callouts nested deeper than this are flattened to this depth."""
     hub_size: int = 200
     """Entries per generated index page; keeps every page small however big the vault grows."""
     max_note_bytes: int = 2_000_000
+    max_frontmatter_bytes: int = 65_536
+    """A frontmatter block larger than this is not read (the note is reported, and withheld)."""
+    max_frontmatter_items: int = 10_000
+    """Values a frontmatter may hold with its YAML aliases expanded: stops alias bombs."""
     strict: bool = False
     # Consolidation (docs/consolidation.md).
     model: str = "claude-sonnet-5-5"
@@ -145,8 +155,12 @@ class Options:
             raise UsageError(f"{source}: extra.definitive.max_cost_usd must be a number of dollars")
         for name in (
             "embed_depth",
+            "embed_budget_bytes",
+            "max_nesting",
             "hub_size",
             "max_note_bytes",
+            "max_frontmatter_bytes",
+            "max_frontmatter_items",
             "consolidation_timeout_s",
             "max_rejected_attempts",
             "batch_min_meta_articles",
@@ -244,17 +258,71 @@ class Settings:
     site_url: str | None = None
     """mkdocs.yml's site_url: makes the changelog feed's links absolute."""
 
+    force: bool = False
+    """``--force``: build into a folder that holds something other than a Definitive site."""
+
     @property
     def docs_dir(self) -> Path:
         return self.cache_dir / "docs"
 
     def require_site_outside_vault(self) -> None:
-        """A site inside the vault would be read back as vault content on the next build."""
-        if self.site_dir == self.vault or self.vault in self.site_dir.parents:
-            raise UsageError(
-                f"{self.site_dir}: the site folder must not be inside the vault "
-                "(use --site-dir, or run from outside the vault)"
-            )
+        """Refuse a site folder whose emptying would lose anything (see `check_site_dir`)."""
+        check_site_dir(self.site_dir, self.vault, self.config_file, force=self.force)
+
+
+SITE_MARKER = ".definitive-site"
+"""Written into every site Definitive builds. A dotfile: MkDocs keeps dotfiles when it empties
+the folder and never copies one from the docs, so no page can take its place."""
+_LEGACY_SITE = "assets/definitive/definitive.css"
+"""In every site an earlier Definitive built, before the marker existed."""
+
+
+def check_site_dir(
+    site: Path, vault: Path, config_file: Path | None, *, force: bool = False
+) -> None:
+    """MkDocs empties the site folder before every build. Refuse a folder holding anything but
+    a site Definitive built (it carries `SITE_MARKER`) unless ``force``; and, even with
+    ``force``, the vault, a folder inside or around it, the one holding the site config, the
+    user's home and ``/``."""
+    forbidden = {Path(site.anchor): "the root of the file system"}
+    with contextlib.suppress(RuntimeError, OSError):  # no home folder known
+        forbidden[Path.home().resolve()] = "your home folder"
+    if site == vault or vault in site.parents:
+        raise UsageError(
+            f"{site}: the site folder must not be inside the vault "
+            "(use --site-dir, or run from outside the vault)"
+        )
+    why = f"it is {forbidden[site]}" if site in forbidden else None
+    if why is None and site in vault.parents:
+        why = "it holds the vault"
+    if why is None and config_file is not None and site in config_file.parents:
+        why = f"it holds the site config ({config_file.name})"
+    if why is None and any(site in place.parents for place in forbidden):
+        why = "it holds " + " and ".join(forbidden[p] for p in forbidden if site in p.parents)
+    if why is not None:
+        raise UsageError(
+            f"{site}: refusing to build the site there: {why}, and building empties the "
+            "site folder first (--force does not change this); use --site-dir with a new "
+            "or empty folder"
+        )
+    try:
+        entries = sorted(e for e in os.listdir(site) if not e.startswith("."))
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise UsageError(f"{site}: the site folder is a file; use --site-dir") from None
+    except OSError as exc:
+        raise UsageError(f"{site}: cannot read the site folder: {exc.strerror}") from None
+    if not entries or force:
+        return
+    if (site / SITE_MARKER).is_file() or (site / _LEGACY_SITE).is_file():
+        return
+    shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
+    raise UsageError(
+        f"{site}: the site folder is not empty and is not a site Definitive built "
+        f"(it holds {shown}); building empties it first. Choose a new or empty folder with "
+        "--site-dir, or pass --force to replace what it holds"
+    )
 
 
 def load_settings(
@@ -262,6 +330,7 @@ def load_settings(
     config: str | os.PathLike[str] | None = None,
     site_dir: str | os.PathLike[str] | None = None,
     strict: bool = False,
+    force: bool = False,
 ) -> Settings:
     """Resolve the command line against mkdocs.yml and the defaults.
 
@@ -314,4 +383,5 @@ def load_settings(
         directory_urls=raw.get("use_directory_urls", True) is not False,
         site_name=str(raw.get("site_name") or vault_path.name),
         site_url=raw["site_url"] if isinstance(raw.get("site_url"), str) else None,
+        force=force,
     )

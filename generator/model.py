@@ -102,6 +102,11 @@ class Note:
     """Where each `` ^block-id`` is written, so render can turn it into an anchor."""
     h1: bool = False
     """Whether the body opens with its own ``# Title``."""
+    dense: list[tuple[int, int]] = field(default_factory=list)
+    """Body line ranges [start, end) too dense to render as markdown, published as plain
+    text; their links and tags are not read (load/density.py)."""
+    deep_lines: list[int] = field(default_factory=list)
+    """Body lines nested deeper than ``max_nesting``, cut back when rendered."""
 
     @property
     def stem(self) -> str:

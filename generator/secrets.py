@@ -563,9 +563,10 @@ def redact(text: str, *, personal: bool = True) -> str:
     return b"".join(pieces).decode("utf-8", errors="surrogatepass")
 
 
-def report(path: str, content: str | bytes, findings: Findings) -> None:
+def report(path: str, content: str | bytes | Path, findings: Findings) -> None:
     """A ``secret`` finding (an error) for each secret in a vault file's content: a note's
-    text (frontmatter, body and code alike) or an attachment's bytes."""
+    text (frontmatter, body and code alike), or an attachment's bytes or file (read in
+    pieces, so a large one need not fit in memory)."""
     for hit in scan(path):
         findings.add(
             "secret",
@@ -574,7 +575,13 @@ def report(path: str, content: str | bytes, findings: Findings) -> None:
             f"the file name holds a {hit.label} ({hit.kind}): rename the file and revoke it",
             "error",
         )
-    hits = scan(content) if isinstance(content, str) else scan_file_bytes(content)
+    if isinstance(content, Path):
+        try:
+            hits = scan_file(content)
+        except OSError:
+            return  # the loader reports what it cannot read
+    else:
+        hits = scan(content) if isinstance(content, str) else scan_file_bytes(content)
     for hit in hits:
         where = f" (in {hit.part})" if hit.part else ""
         findings.add(

@@ -5,10 +5,17 @@ Shared by the filter stage (where an attachment would land) and the render stage
 Vault paths keep their folders but become URL-friendly slugs (``meta/2026-10-06 Jennifer
 grades.md`` -> ``meta/2026-10-06-jennifer-grades.md``), so URLs never carry spaces. Letters
 outside ASCII are kept (``café-lumen``): browsers show them as written.
+
+Every slug fits the file system with room to spare: a name longer than `MAX_SLUG_BYTES`
+keeps its start and ends with a hash of the whole name (stable from build to build, distinct
+for names that only differ late), and a docs path longer than `MAX_PATH_BYTES` keeps its
+top folder and a hash of the rest, so no page path exceeds NAME_MAX (255 bytes a component)
+or PATH_MAX, wherever the site folder is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -16,13 +23,29 @@ from urllib.parse import quote
 
 _DROP = re.compile(r"[^\w\s.-]")
 _DASHES = re.compile(r"[\s_-]+")
+MAX_SLUG_BYTES = 120
+"""Longest file or folder name a slug gives (UTF-8 bytes): with ``.md``, ``-2`` or a temp
+file's affixes it stays far under NAME_MAX."""
+MAX_PATH_BYTES = 600
+"""Longest docs path; a site folder and ``/index.html`` must still fit in PATH_MAX."""
+_HASH = 10
+
+
+def _hashed(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` UTF-8 bytes, ending in a hash of the whole of it."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    digest = hashlib.sha256(data).hexdigest()[:_HASH]
+    head = data[: limit - _HASH - 1].decode("utf-8", "ignore").rstrip("-.")
+    return f"{head}-{digest}"
 
 
 def slugify(text: str) -> str:
     text = unicodedata.normalize("NFC", text).lower()
     text = _DROP.sub("", text)
     text = _DASHES.sub("-", text).strip("-.")
-    return text or "untitled"
+    return _hashed(text, MAX_SLUG_BYTES) if text else "untitled"
 
 
 def heading_slug(text: str) -> str:
@@ -41,7 +64,16 @@ def slug_path(vault_path: str, note: bool) -> str:
     else:
         stem, dot, ext = name.rpartition(".")
         leaf = f"{slugify(stem)}.{ext.lower()}" if dot and stem else slugify(name)
-    return "/".join([*folders, leaf])
+        leaf = _hashed(leaf, MAX_SLUG_BYTES + 16)  # only an absurd extension is cut
+    path = "/".join([*folders, leaf])
+    if len(path.encode("utf-8")) > MAX_PATH_BYTES and folders:
+        # Deep folders of long names: the top folder, and the rest as one hashed name.
+        rest = "/".join([*folders[1:], leaf])
+        tail = leaf.rpartition(".")[2] if "." in leaf else ""
+        digest = hashlib.sha256(rest.encode("utf-8")).hexdigest()[:_HASH]
+        name = _hashed(leaf[: -len(tail) - 1] if tail else leaf, MAX_SLUG_BYTES - _HASH - 1)
+        path = f"{folders[0]}/{name}-{digest}" + (f".{tail}" if tail else "")
+    return path
 
 
 class PathAllocator:

@@ -276,7 +276,7 @@ def test_exported_skills_hold_nothing_harmful(tmp_path):
             meta(f"2026-01-0{n} Ann bakes", ["Fine."]), encoding="utf-8"
         )
     analysis = analyse(settings)
-    (skill,) = export_skills(analysis.public, analysis.evidence, tmp_path / "skills")
+    (skill,) = export_skills(analysis.public, analysis.evidence, tmp_path / "skills").exported
     exported = (tmp_path / "skills" / skill.name / "SKILL.md").read_text(encoding="utf-8")
     assert "evil.example" not in exported and "1. Feed the starter." in exported
     assert skill.left_out == ["step 4 left out: it links to 'evil.example' (none is allowed)"]

@@ -25,10 +25,10 @@ def test_export_skills_writes_valid_skill_folders_for_proven_articles_only(tmp_p
     assert result.returncode == 0, result.stderr
     # Only grading is proven (6 of 8); panels (4 of 7) are on probation, comments fell below
     # the bar (the latest run failed), source checks have 1 success.
-    folders = sorted(p.name for p in out.iterdir())
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
     assert folders == ["grading-an-article"]
     assert "exported 1 proven skill(s)" in result.stdout
-    for folder in out.iterdir():
+    for folder in (p for p in out.iterdir() if p.is_dir()):
         text = (folder / "SKILL.md").read_text(encoding="utf-8")
         assert text.startswith("---\n")
         _, front, body = text.split("---\n", 2)

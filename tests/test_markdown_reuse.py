@@ -316,6 +316,7 @@ def _extension_sets(snippets: Path) -> dict[str, list[Any]]:
             {"pymdownx.tabbed": {"alternate_style": True}},
             {"pymdownx.tasklist": {"custom_checkbox": True}},
             "pymdownx.progressbar",
+            "generator.publish.markdown_guard",
         ],
         "python-markdown": [
             "markdown.extensions.extra",

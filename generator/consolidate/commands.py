@@ -44,6 +44,11 @@ def add_parsers(
     _consolidate_options(nightly)
     nightly.add_argument("--site-dir", metavar="DIR", help="where to write the site")
     nightly.add_argument("--strict", action="store_true", help="fail on broken/ambiguous links")
+    nightly.add_argument(
+        "--force",
+        action="store_true",
+        help="build into a site folder that holds other files (they are deleted)",
+    )
 
     for name, text, argument in SIMPLE_COMMANDS:
         parser = commands.add_parser(name, help=text)
@@ -114,6 +119,7 @@ def run_command(args: argparse.Namespace, output: Output) -> int:
         config=args.config,
         site_dir=getattr(args, "site_dir", None),
         strict=getattr(args, "strict", False),
+        force=getattr(args, "force", False),
     )
     writes = args.command in WRITERS and not getattr(args, "dry_run", False)
     with vault_lock(settings.vault, args.command) if writes else nullcontext():
@@ -232,6 +238,8 @@ def summary(report: RunReport, mode: str) -> str:
 def cmd_nightly(args: argparse.Namespace, settings: Settings, output: Output) -> int:
     from generator.pipeline import analyse, build
 
+    if not args.dry_run:
+        settings.require_site_outside_vault()  # refused before consolidating, not after
     report = _consolidate(args, settings, output)
     if args.dry_run:
         return 0
@@ -308,16 +316,21 @@ def cmd_review(args: argparse.Namespace, settings: Settings, output: Output) -> 
 def cmd_export(args: argparse.Namespace, settings: Settings, output: Output) -> int:
     from pathlib import Path
 
-    from generator.consolidate.export import export_skills
+    from generator.consolidate.export import MANIFEST, export_skills
     from generator.pipeline import analyse
 
     out = Path(args.out_dir).expanduser().resolve()
     if out == settings.vault or settings.vault in out.parents:
         raise UsageError(f"{out}: write skills outside the vault")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: not a folder (export-skills writes one folder per skill in it)")
     analysis = analyse(settings)
     hosts = settings.options.consolidation_url_hosts
-    skills = export_skills(analysis.public, analysis.evidence, out, url_hosts=hosts)
-    for skill in skills:
+    try:
+        report = export_skills(analysis.public, analysis.evidence, out, url_hosts=hosts)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write skills there: {exc.strerror or exc}") from None
+    for skill in report.exported:
         record = skill.record
         output.info(
             f"{escape(skill.name)}/SKILL.md  (revision {skill.revision}; "
@@ -325,7 +338,24 @@ def cmd_export(args: argparse.Namespace, settings: Settings, output: Output) -> 
         )
         for why in skill.left_out:
             output.err.print(f"  [yellow]{escape(skill.name)}[/yellow]: {escape(why)}")
-    output.info(f"exported {len(skills)} proven skill(s) to {escape(str(out))}")
+    for name in report.removed:
+        output.info(f"{escape(name)}/: removed the files export-skills wrote (no longer proven)")
+    for name, why in report.skipped:
+        output.err.print(
+            f"[yellow]left[/yellow] {escape(name)}/ untouched: {why}; skill not exported "
+            "(move it away to export it)"
+        )
+    if report.others:
+        shown = ", ".join(escape(n) for n in report.others[:5])
+        more = f" and {len(report.others) - 5} more" if len(report.others) > 5 else ""
+        output.info(
+            f"left {len(report.others)} other entr{'y' if len(report.others) == 1 else 'ies'} "
+            f"of {escape(str(out))} untouched: {shown}{more}"
+        )
+    output.info(
+        f"exported {len(report.exported)} proven skill(s) to {escape(str(out))}; what "
+        f"export-skills owns there is listed in {MANIFEST}"
+    )
     return 0
 
 

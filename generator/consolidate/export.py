@@ -6,12 +6,21 @@ the folder name, without the reserved words "anthropic" and "claude") and ``desc
 (under 1,024 characters, the article's trigger-verb description first, no XML tags); the body
 holds the skill steps and the strongest learnings and pitfalls, under 500 lines.
 ``DIR/<name>/references/<name>.md`` is the full article.
+
+DIR may hold other things (the user's own skills, notes): export-skills writes only skill
+folders it creates, and lists what it wrote in ``DIR/.definitive-skills.json``. On the next run
+it updates those, removes its own files from a skill no longer proven, and leaves everything
+else as it is, saying what it left: a folder it did not write is never changed or deleted,
+even when a proven skill would take its name.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
+import stat
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +45,11 @@ RESERVED = ("anthropic", "claude")
 _TAG_RE = re.compile(r"<[^>]*>")
 
 
+MANIFEST = ".definitive-skills.json"
+"""The skill folders export-skills wrote in DIR, and their files (DIR-relative paths)."""
+FOOTER = "The full article, with every learning and its sources: references/"
+
+
 @dataclass
 class ExportedSkill:
     name: str
@@ -44,6 +58,17 @@ class ExportedSkill:
     revision: str
     left_out: list[str] = field(default_factory=list)
     """Items not exported, each with why (they fail the consolidation's text rules)."""
+
+
+@dataclass
+class ExportReport:
+    exported: list[ExportedSkill] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    """Skill folders export-skills wrote before whose article is no longer proven."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(skill name, why): proven skills not written because DIR/<name> is not ours."""
+    others: list[str] = field(default_factory=list)
+    """Entries of DIR export-skills does not own, left untouched."""
 
 
 def skill_name(title: str) -> str:
@@ -61,12 +86,16 @@ def plain(text: str) -> str:
 
 def export_skills(
     view: PublicView, evidence: Evidence, out: Path, *, url_hosts: Collection[str] = ()
-) -> list[ExportedSkill]:
-    """A skill folder for every article the evidence calls proven: the Catalogue's list, so
-    what agents are handed is exactly what the site offers."""
+) -> ExportReport:
+    """Write a skill folder into ``out`` for every article the evidence calls proven (the
+    Catalogue's list, so what agents are handed is exactly what the site offers), updating
+    the ones written before and touching nothing else (see the module's docstring). Raises
+    OSError when ``out`` cannot be written at all."""
     out.mkdir(parents=True, exist_ok=True)
-    exported = []
+    owned = _read_manifest(out)
+    report = ExportReport()
     taken: set[str] = set()
+    written: dict[str, list[str]] = {}
     for path in evidence.proven():
         note = view.notes[path]
         record = evidence.articles[path]
@@ -75,14 +104,106 @@ def export_skills(
         if name in taken:
             name = f"{name[:60].rstrip('-')}-{len(taken)}"
         taken.add(name)
+        folder = out / name
+        if not _ours(folder, name, owned):
+            report.skipped.append((name, _why_not_ours(folder)))
+            continue
         text = (Path(view.vault.root) / path).read_text(encoding="utf-8")
         left_out: list[str] = []
         skill = skill_md(note, text, name, record, revision, url_hosts=url_hosts, left_out=left_out)
-        atomic_write(out / name / "SKILL.md", skill.encode("utf-8"))
-        reference = f"# {note.title}\n\n{plain(note.body).strip()}\n"
-        atomic_write(out / name / "references" / f"{name}.md", reference.encode("utf-8"))
-        exported.append(ExportedSkill(name, path, record, revision, left_out))
-    return exported
+        contents = {
+            f"{name}/SKILL.md": skill,
+            f"{name}/references/{name}.md": f"# {note.title}\n\n{plain(note.body).strip()}\n",
+        }
+        for rel, content in contents.items():
+            atomic_write(out / rel, content.encode("utf-8"))
+        for rel in owned.get(name, []):  # files an earlier export wrote and this one did not
+            if rel not in contents:
+                _remove_file(out, rel)
+        written[name] = sorted(contents)
+        report.exported.append(ExportedSkill(name, path, record, revision, left_out))
+    for name, files in sorted(owned.items()):
+        if name in written or not _ours(out / name, name, owned):
+            continue
+        for rel in files:
+            _remove_file(out, rel)
+        _remove_empty(out / name)
+        if (out / name).exists():
+            written[name] = []  # our files are gone; the user's own are left with the folder
+        report.removed.append(name)
+    manifest = {"version": 1, "skills": {n: f for n, f in sorted(written.items()) if f}}
+    atomic_write(out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
+    report.others = sorted(
+        entry.name
+        for entry in out.iterdir()
+        if entry.name != MANIFEST and entry.name not in written
+    )
+    return report
+
+
+def _read_manifest(out: Path) -> dict[str, list[str]]:
+    """Skill name -> the DIR-relative files export-skills wrote for it (empty when none or
+    unreadable: then nothing counts as ours but what looks exactly like an earlier export)."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        skills = data["skills"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not isinstance(skills, dict):
+        return {}
+    return {
+        str(name): [f for f in files if isinstance(f, str) and f.startswith(f"{name}/")]
+        for name, files in skills.items()
+        if isinstance(files, list) and skill_name(str(name)) == name
+    }
+
+
+def _ours(folder: Path, name: str, owned: dict[str, list[str]]) -> bool:
+    """Whether export-skills may write in ``folder``: it does not exist, or it is a real folder
+    (not a symlink) that an earlier export wrote, by the manifest or, for an export made before
+    there was one, by its exact contents."""
+    try:
+        info = folder.lstat()
+    except FileNotFoundError:
+        return True
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    if name in owned:
+        return True
+    try:
+        entries = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+        skill = (folder / "SKILL.md").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    earlier = ["SKILL.md", "references", f"references/{name}.md"]
+    return entries == earlier and f"\nname: {name}\n" in skill and FOOTER in skill
+
+
+def _why_not_ours(folder: Path) -> str:
+    if folder.is_symlink():
+        return "a symlink export-skills did not make"
+    if not folder.is_dir():
+        return "a file of the same name"
+    return "a folder export-skills did not write"
+
+
+def _remove_file(out: Path, rel: str) -> None:
+    path = out / rel
+    if path.is_file() and not path.is_symlink():
+        path.unlink()
+        _remove_empty(path.parent, stop=out)
+
+
+def _remove_empty(folder: Path, stop: Path | None = None) -> None:
+    """Remove ``folder`` and its empty parents (up to ``stop``) if nothing is left in them."""
+    while folder != stop:
+        try:
+            os.rmdir(folder)  # only ever succeeds on an empty folder
+        except OSError:
+            return
+        folder = folder.parent
+        if stop is None:
+            return
 
 
 def _description(note: Note, record: Record) -> str:
@@ -164,10 +285,7 @@ def skill_md(
     if pitfalls:
         lines += ["", "## Pitfalls", ""]
         lines += [f"- {shown}" for shown in pitfalls]
-    lines += [
-        "",
-        f"The full article, with every learning and its sources: references/{name}.md",
-    ]
+    lines += ["", f"{FOOTER}{name}.md"]
     return "\n".join([*lines[: MAX_LINES - 20], *_record_this_run(note, name, revision)]) + "\n"
 
 

@@ -17,7 +17,7 @@ from generator.findings import Finding
 from generator.model import Block, Heading, Link, Note, Span, Tag
 from generator.secrets import RULES_VERSION
 
-FORMAT = 2  # 2: comments stripped from the body at load; privacy decided by the filter stage
+FORMAT = 3  # 2: comments stripped at load, privacy decided later; 3: dense blocks
 Parsed = tuple[Note | None, list[Finding]]
 """A note (None: not a note after all, e.g. binary) and the findings its parse raised."""
 
@@ -58,6 +58,7 @@ def decode(data: dict[str, Any] | None) -> Note | None:
     data["blocks"] = {k: Block(**b) for k, b in data["blocks"].items()}
     data["block_markers"] = [Span(**s) for s in data["block_markers"]]
     data["callouts"] = [tuple(c) for c in data["callouts"]]
+    data["dense"] = [tuple(r) for r in data["dense"]]
     return Note(**data)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -20,6 +21,30 @@ FOLDER_KINDS: dict[str, NoteKind] = {
     "rules": "rule",
 }
 WIKILINK_RE = re.compile(r"^\s*\[\[[^\]]+\]\]\s*$")
+MAX_COUNT = 10**15
+"""Largest token count taken as a number (a quadrillion tokens); anything above is a typo."""
+MAX_AMOUNT = 1e12
+"""Largest dollar amount or duration in seconds taken as a number."""
+
+
+def count_value(value: Any) -> int | None:
+    """A frontmatter count (``tokens_in``) as an int, or None when it is not a whole number
+    from 0 to `MAX_COUNT`. The one definition of a valid count: `validate` reports the rest,
+    and the proof pages leave them out of every figure."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_COUNT else None
+
+
+def amount_value(value: Any) -> float | None:
+    """A frontmatter amount (``cost_usd``, ``duration_s``, ``price_usd``) as a float, or None
+    when it is not a finite number from 0 to `MAX_AMOUNT` (NaN, infinities, text, lists...)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, int) and value > MAX_AMOUNT:
+        return None  # before float(): a 400-digit int does not fit in one
+    number = float(value)
+    return number if math.isfinite(number) and 0 <= number <= MAX_AMOUNT else None
 
 
 def detect_kind(path: str, meta: dict[str, Any]) -> tuple[NoteKind, str | None]:
@@ -29,7 +54,7 @@ def detect_kind(path: str, meta: dict[str, Any]) -> tuple[NoteKind, str | None]:
         value = declared.strip().lower()
         if value in KINDS:
             return value, None  # type: ignore[return-value, unused-ignore]
-        problem = f"unknown type {declared!r} (expected one of: {', '.join(KINDS)})"
+        problem = f"unknown type {_shown(declared)} (expected one of: {', '.join(KINDS)})"
     else:
         problem = None
     top = path.split("/", 1)[0].lower() if "/" in path else ""
@@ -43,20 +68,32 @@ def validate(note: Note, frontmatter_text: str, findings: Findings) -> None:
     def report(key: str, message: str) -> None:
         findings.add("frontmatter-invalid", note.path, key_line(frontmatter_text, key), message)
 
+    title = meta.get("title")
+    if title is not None and not isinstance(title, str | int | float):
+        report("title", f"`title:` must be text, got {_shown(title)}; the file name is used")
+    for key in ("aliases", "alias", "tags", "tag"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str | list):
+            report(key, f"`{key}:` must be text or a list, got {_shown(value)}; ignored")
     if note.kind == "meta":
         for key in ("article", "agent"):
             value = meta.get(key)
             if value is None:
                 report(key, f'meta article needs `{key}:` (a wikilink, e.g. "[[Name]]")')
             elif not isinstance(value, str) or not WIKILINK_RE.match(value):
-                report(key, f'`{key}:` must be a wikilink like "[[Name]]", got {value!r}')
+                report(key, f'`{key}:` must be a wikilink like "[[Name]]", got {_shown(value)}')
         if "date" not in meta:
             report("date", "meta article needs `date:` (YYYY-MM-DD)")
         elif not _is_date(meta["date"]):
-            report("date", f"`date:` must be a date like 2026-10-06, got {meta['date']!r}")
+            report(
+                "date",
+                f"`date:` must be a real date like 2026-10-06, got {_shown(meta['date'])}",
+            )
         outcome = meta.get("outcome")
         if outcome not in OUTCOMES:
-            report("outcome", f"`outcome:` must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
+            report(
+                "outcome", f"`outcome:` must be one of {', '.join(OUTCOMES)}, got {_shown(outcome)}"
+            )
         elif outcome == "unknown":
             findings.add(
                 "outcome-unknown",
@@ -66,18 +103,31 @@ def validate(note: Note, frontmatter_text: str, findings: Findings) -> None:
                 "(until then it counts in no rate)",
             )
         for key in ("tokens_in", "tokens_out"):
-            if not _is_number(meta.get(key), integer=True):
-                report(key, f"`{key}:` must be a whole number of tokens, got {meta.get(key)!r}")
+            if count_value(meta.get(key)) is None:
+                report(
+                    key,
+                    f"`{key}:` must be a whole number of tokens (0 to {MAX_COUNT:.0e}), "
+                    f"got {_shown(meta.get(key))}",
+                )
         for key in ("cost_usd", "duration_s"):
-            if not _is_number(meta.get(key)):
-                report(key, f"`{key}:` must be a number, got {meta.get(key)!r}")
-        if not isinstance(meta.get("model"), str):
+            if amount_value(meta.get(key)) is None:
+                report(key, f"`{key}:` must be a number from 0 up, got {_shown(meta.get(key))}")
+        model = meta.get("model")
+        if model is None:
             report("model", "meta article needs `model:` (the model that did the work)")
-        if "price_usd" in meta and not _is_number(meta["price_usd"]):
-            report("price_usd", f"`price_usd:` must be a number, got {meta['price_usd']!r}")
+        elif not isinstance(model, str):
+            report("model", f"`model:` must be the model's name, got {_shown(model)}")
+        if "price_usd" in meta and amount_value(meta["price_usd"]) is None:
+            report(
+                "price_usd",
+                f"`price_usd:` must be a number from 0 up, got {_shown(meta['price_usd'])}",
+            )
         triggers = meta.get("triggers")
         if triggers is not None and not (isinstance(triggers, str) and WIKILINK_RE.match(triggers)):
-            report("triggers", f'`triggers:` must be a wikilink like "[[Agent]]", got {triggers!r}')
+            report(
+                "triggers",
+                f'`triggers:` must be a wikilink like "[[Agent]]", got {_shown(triggers)}',
+            )
     elif note.kind == "definitive":
         description = meta.get("description")
         if not isinstance(description, str) or not description.strip():
@@ -111,9 +161,9 @@ def _is_date(value: Any) -> bool:
     return False
 
 
-def _is_number(value: Any, integer: bool = False) -> bool:
-    if isinstance(value, bool) or value is None:
-        return False
-    if integer:
-        return isinstance(value, int) and value >= 0
-    return isinstance(value, int | float) and value >= 0
+def _shown(value: Any) -> str:
+    """A value as the finding shows it: its repr, cut short (a value can be 400 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_COUNT:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -14,17 +14,26 @@ Rules (each a few lines, in the style of markdown-it's own):
 
 The core ``inline`` rule is replaced by one that leaves out inline tokens which cannot hold any
 of these (about half of a vault's text): see `_may_record`.
+
+Parsing stays linear on dense notes (a paragraph of a million ``[``): every search the rules
+make is answered from positions listed once per paragraph (`_next`), and markdown-it's link
+label scan, which walks to the end of the paragraph for each unclosed ``[``, runs on a step
+budget proportional to the paragraph (`_BudgetedHelpers`). A paragraph that exhausts it is
+reported (``ParsedBody.dense_lines``): its remaining markdown links are left as written.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+import types
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -39,6 +48,83 @@ LONE_BLOCK_ID_RE = re.compile(r"^\^([A-Za-z0-9-]+)$")
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 
 
+# --- linear-time helpers ------------------------------------------------------------------
+
+_SHORT = 4096
+"""Below this many characters a plain ``str.find`` is cheapest; above, `_next` lists once."""
+
+
+def _next(state: StateInline, needle: str, start: int) -> int:
+    """``state.src.find(needle, start)``, in O(log n) after one pass over a long paragraph.
+
+    A rule tried at each of a million ``[`` would otherwise search to the end each time."""
+    src = state.src
+    if len(src) < _SHORT:
+        return src.find(needle, start)
+    found: dict[str, list[int]] | None = getattr(state, "_dfn_positions", None)
+    if found is None:
+        found = {}
+        state._dfn_positions = found  # type: ignore[attr-defined]
+    positions = found.get(needle)
+    if positions is None:
+        pattern = re.compile("(?=" + re.escape(needle) + ")")  # overlapping, like find
+        positions = found[needle] = [m.start() for m in pattern.finditer(src)]
+    index = bisect.bisect_left(positions, start)
+    return positions[index] if index < len(positions) else -1
+
+
+LABEL_STEPS_PER_CHAR = 2
+"""Link-label scanning steps a paragraph may take, per character of it (plus a constant)."""
+
+
+def _parse_link_label(state: StateInline, start: int, disable_nested: bool = False) -> int:
+    """markdown-it's ``parseLinkLabel`` (helpers/parse_link_label.py), step for step, on a
+    budget shared by the whole paragraph: an unclosed ``[`` scans to the paragraph's end, so
+    a paragraph of them is quadratic. Once the budget is spent every later label fails, as if
+    unclosed; normal text spends a small fraction of it."""
+    budget: int | None = getattr(state, "_dfn_budget", None)
+    if budget is None:
+        budget = LABEL_STEPS_PER_CHAR * len(state.src) + 64
+    label_end = -1
+    old_pos = state.pos
+    found = False
+    state.pos = start + 1
+    level = 1
+    while state.pos < state.posMax:
+        budget -= 1
+        if budget <= 0:
+            state.env["dfn_dense"] = True
+            found = False
+            break
+        marker = state.src[state.pos]
+        if marker == "]":
+            level -= 1
+            if level == 0:
+                found = True
+                break
+        prev_pos = state.pos
+        state.md.inline.skipToken(state)
+        if marker == "[":
+            if prev_pos == state.pos - 1:
+                level += 1
+            elif disable_nested:
+                state.pos = old_pos
+                state._dfn_budget = budget  # type: ignore[attr-defined]
+                return -1
+    if found:
+        label_end = state.pos
+    state.pos = old_pos
+    state._dfn_budget = budget  # type: ignore[attr-defined]
+    return label_end
+
+
+_BudgetedHelpers = types.SimpleNamespace(
+    parseLinkLabel=_parse_link_label,
+    parseLinkDestination=helpers.parseLinkDestination,
+    parseLinkTitle=helpers.parseLinkTitle,
+)
+
+
 # --- inline rules -------------------------------------------------------------------------
 
 
@@ -49,8 +135,8 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
         return False
     start = pos + (3 if embed else 2)
     # Obsidian ends a wikilink at the first "]]" on the same line; a single "]" is text.
-    end = src.find("]]", start)
-    newline = src.find("\n", start)
+    end = _next(state, "]]", start)
+    newline = _next(state, "\n", start)
     if end < 0 or (0 <= newline < end) or end == start:
         return False
     if not silent:
@@ -100,8 +186,9 @@ def _with_span(rule: Callable[[StateInline, bool], bool], opener: str, marker: s
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         # Every rule is tried at every unmatched terminator character; the built-in rule would
-        # give up on any other first character too, so skip its setup there.
-        if state.src[state.pos] != marker:
+        # give up on any other first character too, so skip its setup there; and once the
+        # paragraph's label budget is spent, every label would fail.
+        if state.src[state.pos] != marker or getattr(state, "_dfn_budget", 1) <= 0:
             return False
         start, count = state.pos, len(state.tokens)
         if not rule(state, silent):
@@ -133,13 +220,17 @@ def _may_record(content: str) -> bool:
 
 def _inline_where_needed(state: StateCore) -> None:
     """markdown-it's core ``inline`` rule, leaving children empty where `_may_record` says no:
-    the children would be plain text, which nothing reads."""
+    the children would be plain text, which nothing reads. A paragraph whose link labels ran
+    out of budget is listed in ``env["dfn_dense_lines"]``."""
     for token in state.tokens:
         if token.type == "inline":
             if token.children is None:
                 token.children = []
             if _may_record(token.content):
+                state.env["dfn_dense"] = False
                 state.md.inline.parse(token.content, state.md, state.env, token.children)
+                if state.env["dfn_dense"] and token.map:
+                    state.env.setdefault("dfn_dense_lines", []).append(token.map[0])
 
 
 def make_parser(skip_plain_inline: bool = True) -> MarkdownIt:
@@ -147,6 +238,12 @@ def make_parser(skip_plain_inline: bool = True) -> MarkdownIt:
     # Only structure matters here (code, links, headings, blocks): emphasis, strikethrough and
     # entities never hide a link, and skipping them makes parsing a third faster.
     md = MarkdownIt("commonmark", {"html": True}).enable("table").disable(["emphasis", "entity"])
+    md.helpers = _BudgetedHelpers  # type: ignore[assignment]  # this instance only
+    # The text rule stops only where an enabled rule could start (markdown-it's default set
+    # also stops at emphasis, entity and extension characters), so runs of "*", "_", "~"...
+    # are one text token instead of one trip through every rule per character. "]" stays:
+    # link labels are scanned token by token.
+    md.inline.terminator_re = re.compile(r"[\n!#%<\[\\\]^`]")
     if skip_plain_inline:
         md.core.ruler.at("inline", _inline_where_needed)
     md.inline.ruler.before("link", "wikilink", _wikilink)
@@ -188,6 +285,8 @@ class ParsedBody:
     callouts: list[tuple[int, int]] = field(default_factory=list)
     block_markers: list[Span] = field(default_factory=list)
     """Where each `` ^id`` sits, so render can replace it with an anchor."""
+    dense_lines: list[int] = field(default_factory=list)
+    """First body line of each paragraph too dense to read every markdown link of."""
 
 
 class _Locator:
@@ -209,9 +308,7 @@ class _Locator:
             self.shifts.append(len(stripped) - len(want) if stripped.endswith(want) else None)
 
     def span(self, start: int, end: int) -> Span | None:
-        index = 0
-        while index + 1 < len(self.starts) and self.starts[index + 1] <= start:
-            index += 1
+        index = bisect.bisect_right(self.starts, start) - 1
         shift = self.shifts[index]
         if shift is None:
             return None
@@ -222,10 +319,7 @@ class _Locator:
         return Span(self.first + index, shift + col, shift + col + length)
 
     def line(self, start: int) -> int:
-        index = 0
-        while index + 1 < len(self.starts) and self.starts[index + 1] <= start:
-            index += 1
-        return self.first + index
+        return self.first + bisect.bisect_right(self.starts, start) - 1
 
 
 def split_wikilink(content: str) -> tuple[str, str, str | None]:
@@ -255,11 +349,24 @@ def _markdown_target(href: str) -> tuple[str, str] | None:
     return unquote(path), unquote(fragment)
 
 
-def parse_body(body: str, body_offset: int) -> ParsedBody:
-    """Parse a note body (frontmatter already removed) into links, tags, headings and blocks."""
+def parse_body(
+    body: str, body_offset: int, dense: list[tuple[int, int]] | None = None
+) -> ParsedBody:
+    """Parse a note body (frontmatter and ``%%comments%%`` already removed) into links, tags,
+    headings and blocks. The ``dense`` line ranges (published as plain text) are not read."""
     lines = body.split("\n")
     result = ParsedBody()
-    tokens = parser().parse(body)
+    env: dict[str, Any] = {}
+    if dense:
+        # Dense blocks are left out of the parse; blank lines in their place keep every line
+        # number.
+        lines = list(lines)
+        for start, end in dense:
+            for line in range(start, end):
+                lines[line] = ""
+        body = "\n".join(lines)
+    tokens = parser().parse(body, env)
+    result.dense_lines = env.get("dfn_dense_lines", [])
     depth = 0  # blockquote nesting
     previous_block: tuple[int, int] | None = None  # map of the last finished block
     open_items: list[Token] = []
@@ -339,7 +446,7 @@ def _walk_inline(
     if not recorded:
         return  # most tokens: skip building the locator
     locate = _Locator(lines, token)
-    claimed: set[tuple[int, int]] = set()
+    claimed: dict[tuple[int, str], int] = {}
     for child in recorded:
         meta = child.meta
         span = locate.span(meta["start"], meta["end"])
@@ -378,15 +485,14 @@ def _walk_inline(
 
 
 def _find_unclaimed(
-    lines: list[str], line: int, raw: str, claimed: set[tuple[int, int]]
+    lines: list[str], line: int, raw: str, claimed: dict[tuple[int, str], int]
 ) -> Span | None:
-    """Find `raw` (or its table-escaped form) in a body line, skipping occurrences already used."""
+    """Find `raw` (or its table-escaped form) in a body line after the occurrences already
+    used (links come in order, so each search resumes where the last one of it stopped)."""
     text = lines[line] if line < len(lines) else ""
     for needle in (raw, raw.replace("|", "\\|")):
-        start = text.find(needle)
-        while start >= 0:
-            if (line, start) not in claimed:
-                claimed.add((line, start))
-                return Span(line, start, start + len(needle))
-            start = text.find(needle, start + 1)
+        start = text.find(needle, claimed.get((line, needle), 0))
+        if start >= 0:
+            claimed[(line, needle)] = start + 1
+            return Span(line, start, start + len(needle))
     return None

@@ -21,9 +21,12 @@ import sys
 import threading
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.processes import cpu_count, worker_env
+
+if TYPE_CHECKING:
+    from generator.config import Options
 
 MIN_NOTES = 500
 """Below this many notes to parse, starting an interpreter (about 0.1 s) and decoding its
@@ -34,11 +37,14 @@ COMMAND = [sys.executable, "-c", "from generator.load.parse_worker import main; 
 class ParseShare:
     """The notes handed to a worker, and its answer once the parent wants it."""
 
-    def __init__(self, root: Path, max_note_bytes: int, notes: list[tuple[str, str]]) -> None:
+    def __init__(self, root: Path, options: Options, notes: list[tuple[str, str]]) -> None:
+        from generator.load.vault import LOAD_OPTIONS
+
         self.notes = dict(notes)  # rel -> sha the parent read
         self.process: subprocess.Popen[bytes] | None = None
         self.sender: threading.Thread | None = None
-        job = {"root": str(root), "max_note_bytes": max_note_bytes, "notes": notes}
+        settings = {name: getattr(options, name) for name in LOAD_OPTIONS}
+        job = {"root": str(root), "options": settings, "notes": notes}
         try:
             self.process = subprocess.Popen(
                 COMMAND,
@@ -66,13 +72,13 @@ class ParseShare:
 
     @classmethod
     def start(
-        cls, root: Path, max_note_bytes: int, pending: list[tuple[str, str]]
+        cls, root: Path, options: Options, pending: list[tuple[str, str]]
     ) -> ParseShare | None:
         """A worker for every other note of ``pending`` ((rel, sha), in walk order), or None
         when there are too few to pay for a process or only one core."""
         if len(pending) < max(MIN_NOTES, 2) or cpu_count() < 2:
             return None
-        return cls(root, max_note_bytes, pending[1::2])
+        return cls(root, options, pending[1::2])
 
     def results(self) -> dict[str, dict[str, Any]]:
         """The worker's cache entries (rel -> {"sha", "note", "findings"}) for the notes it
@@ -111,16 +117,16 @@ def main() -> None:
     from generator.config import Options
     from generator.findings import Findings
     from generator.load.cache import encode
-    from generator.load.vault import note_from_bytes
+    from generator.load.vault import note_from_bytes, read_regular
 
     gc.disable()  # as in load_vault: parsing makes no cycles, and this process is short-lived
     job = json.loads(sys.stdin.read())
     root = Path(job["root"])
-    options = Options(max_note_bytes=job["max_note_bytes"])
+    options = Options(**job["options"])
     entries: dict[str, dict[str, Any]] = {}
     for rel, sha in job["notes"]:
         try:
-            data = (root / rel).read_bytes()
+            data = read_regular(root / rel, options.max_note_bytes)
         except OSError:
             continue  # the parent reports it
         if hashlib.sha256(data).hexdigest() != sha:

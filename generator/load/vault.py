@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
+import errno
 import fnmatch
 import gc
 import hashlib
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +21,7 @@ from generator.config import ALWAYS_EXCLUDED, Options
 from generator.findings import Finding, Findings
 from generator.load.cache import NoteCache, Parsed
 from generator.load.comments import strip_comments
+from generator.load.density import check_lines
 from generator.load.frontmatter import key_line, split_frontmatter
 from generator.load.kinds import detect_kind, validate
 from generator.load.markdown import parse_body, split_wikilink
@@ -53,7 +57,7 @@ def load_vault(
     """Every note and attachment under ``root``. With ``cache_path``, notes whose bytes match
     the last build are taken from the parsed-note cache instead of being parsed again."""
     root = root.resolve()
-    cache = NoteCache(cache_path, str(options.max_note_bytes))
+    cache = NoteCache(cache_path, load_key(options))
     templates = options.templates_folder or _obsidian_templates_folder(root)
     excluded = [*options.exclude]
     if templates:
@@ -63,15 +67,17 @@ def load_vault(
     results: dict[str, Parsed] = {}
     pending: list[tuple[str, bytes, str]] = []
     attachments: dict[str, Attachment] = {}
-    for path in _walk(root, excluded, findings):
+    for path, rel, size in _walk(root, excluded, findings):
         if advance is not None:
             advance(1)
-        rel = path.relative_to(root).as_posix()
         if rel.lower().endswith(NOTE_SUFFIX):
+            if size > options.max_note_bytes:  # not even read: it could be any size
+                results[rel] = (None, [_too_large(rel, size, options.max_note_bytes)])
+                continue
             try:
-                data = path.read_bytes()
+                data = read_regular(path, options.max_note_bytes)
             except OSError as exc:
-                message = f"cannot read note: {exc.strerror}"
+                message = f"cannot read note: {exc.strerror or exc}"
                 results[rel] = (None, [Finding("file-unreadable", rel, None, message, "error")])
                 continue
             sha = hashlib.sha256(data).hexdigest()
@@ -83,13 +89,14 @@ def load_vault(
                 pending.append((rel, data, sha))
         else:
             try:
-                stat = path.stat()
-                data = path.read_bytes()
+                digest, size = _hash_regular(path)
             except OSError as exc:
-                findings.add("file-unreadable", rel, None, f"cannot read file: {exc.strerror}")
+                findings.add(
+                    "file-unreadable", rel, None, f"cannot read file: {exc.strerror or exc}"
+                )
                 continue
-            report_secrets(rel, data, findings)
-            attachments[rel] = Attachment(rel, hashlib.sha256(data).hexdigest(), stat.st_size)
+            report_secrets(rel, path, findings)
+            attachments[rel] = Attachment(rel, digest, size)
     _parse(root, pending, options, cache, results)
     notes: dict[str, Note] = {}
     for rel, (note, found) in results.items():
@@ -100,33 +107,167 @@ def load_vault(
     return Vault(str(root), notes, attachments)
 
 
-def _walk(root: Path, excluded: list[str], findings: Findings):
-    """Vault files in a stable order, skipping dot-folders, Obsidian's own and excluded globs."""
-    for folder, dirs, files in os.walk(root):
+def load_key(options: Options) -> str:
+    """The options a parsed note depends on: a change to any of them re-parses every note."""
+    return json.dumps([getattr(options, name) for name in LOAD_OPTIONS])
+
+
+LOAD_OPTIONS = ("max_note_bytes", "max_frontmatter_bytes", "max_frontmatter_items", "max_nesting")
+"""The `Options` fields `note_from_bytes` reads (also what the parse worker is sent)."""
+
+
+def _walk(root: Path, excluded: list[str], findings: Findings) -> Iterator[tuple[Path, str, int]]:
+    """Vault files in a stable order, as (path, vault-relative path, size): regular files
+    only, skipping dot-folders, Obsidian's own and excluded globs.
+
+    Symlinked folders are never followed: one pointing into the vault is read where it really
+    is (once), one pointing outside is left out like a file there, and a loop cannot form. A
+    symlinked file is read when its target is a regular file inside the vault. FIFOs, sockets
+    and devices are never opened (opening a FIFO blocks until someone writes to it)."""
+    for folder, dirs, files in os.walk(root, followlinks=False):
         base = Path(folder)
         rel_dir = base.relative_to(root).as_posix()
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not d.startswith(".")
-            and d not in ALWAYS_EXCLUDED
-            and not _matches(f"{rel_dir}/{d}".lstrip("./") + "/", excluded)
-        )
+        kept = []
+        for name in sorted(dirs):
+            if name.startswith(".") or name in ALWAYS_EXCLUDED:
+                continue
+            rel = f"{rel_dir}/{name}" if rel_dir != "." else name
+            if _matches(rel + "/", excluded) or not _valid_name(rel, findings):
+                continue
+            if os.path.islink(base / name):
+                _report_folder_link(root, base / name, rel, findings)
+                continue
+            kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
             if name.startswith("."):
                 continue
             path = base / name
             rel = path.relative_to(root).as_posix()
-            if _matches(rel, excluded):
+            if _matches(rel, excluded) or not _valid_name(rel, findings):
                 continue
-            if path.is_symlink():
-                target = path.resolve()
-                if root not in target.parents:
-                    findings.add(
-                        "file-outside-vault", rel, None, "symlink points outside the vault; skipped"
-                    )
-                    continue
-            yield path
+            try:
+                info = path.stat()  # follows a symlink: its target is what would be read
+            except OSError as exc:
+                _report_broken(rel, exc, findings)
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                what = _file_type(info.st_mode)
+                findings.add(
+                    "file-special", rel, None, f"{what}, not a regular file; skipped", "error"
+                )
+                continue
+            if path.is_symlink() and not _inside(root, path):
+                findings.add(
+                    "file-outside-vault", rel, None, "symlink points outside the vault; skipped"
+                )
+                continue
+            yield path, rel, info.st_size
+
+
+def _inside(root: Path, path: Path) -> bool:
+    target = Path(os.path.realpath(path))
+    return target == root or root in target.parents
+
+
+def _report_folder_link(root: Path, path: Path, rel: str, findings: Findings) -> None:
+    try:
+        path.stat()
+    except OSError as exc:
+        _report_broken(rel, exc, findings)
+        return
+    if not _inside(root, path):
+        findings.add(
+            "file-outside-vault", rel, None, "symlinked folder points outside the vault; skipped"
+        )
+        return
+    target = Path(os.path.realpath(path)).relative_to(root).as_posix() or "."
+    findings.add(
+        "file-special",
+        rel,
+        None,
+        f"symlinked folder; its files are read once, where they are ({target}/)",
+        "info",
+    )
+
+
+def _report_broken(rel: str, exc: OSError, findings: Findings) -> None:
+    if exc.errno == errno.ELOOP:
+        message = "symlink loop (the link points back to itself); skipped"
+    elif exc.errno == errno.ENOENT:
+        message = "symlink to something that does not exist; skipped"
+    else:
+        message = f"cannot read: {exc.strerror or exc}; skipped"
+    findings.add("file-unreadable", rel, None, message, "error")
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def _valid_name(rel: str, findings: Findings) -> bool:
+    """A vault path must be text: a name that is not valid UTF-8 (os.walk hands it over with
+    surrogate escapes) could not be written to graph.json, a cache or a URL."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        findings.add(
+            "file-name-invalid",
+            shown,
+            None,
+            "file or folder name is not valid UTF-8; skipped (rename it)",
+            "error",
+        )
+        return False
+    return True
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most ``limit`` + 1 of them. Opened without blocking and
+    checked after opening, so a file swapped for a FIFO since the walk cannot hang the build."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
+def _hash_regular(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of an attachment, read in chunks (a video need not fit in memory)."""
+    digest, size = hashlib.sha256(), 0
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    return digest.hexdigest(), size
+
+
+def _too_large(rel: str, size: int, limit: int) -> Finding:
+    return Finding(
+        "note-too-large",
+        rel,
+        None,
+        f"note is {size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit "
+        "(extra.definitive.max_note_bytes); skipped",
+        "error",
+    )
 
 
 def _matches(rel: str, patterns: list[str]) -> bool:
@@ -152,7 +293,7 @@ def _parse(
 ) -> None:
     """Parse the notes the cache did not have, a worker process taking every other one when
     there are many (load/parse_worker.py); the parsed notes go into the cache."""
-    share = ParseShare.start(root, options.max_note_bytes, [(r, sha) for r, _, sha in pending])
+    share = ParseShare.start(root, options, [(r, sha) for r, _, sha in pending])
     mine = pending if share is None else pending[0::2]
     try:
         for rel, data, sha in mine:
@@ -181,37 +322,21 @@ def note_from_bytes(
     rel: str, data: bytes, options: Options, findings: Findings, sha: str = ""
 ) -> Note | None:
     if len(data) > options.max_note_bytes:
-        findings.add(
-            "note-too-large",
-            rel,
-            None,
-            f"note is {len(data) / 1e6:.1f} MB, over the {options.max_note_bytes / 1e6:.1f} MB "
-            "limit (extra.definitive.max_note_bytes); skipped",
-            "error",
-        )
+        findings.items.append(_too_large(rel, len(data), options.max_note_bytes))
         return None
-    if b"\x00" in data[:8192]:
-        findings.add(
-            "note-binary", rel, None, "file has a .md name but binary content; skipped", "error"
-        )
+    text = decode_note(rel, data, findings)
+    if text is None:
         return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        findings.add(
-            "note-encoding",
-            rel,
-            line,
-            "not valid UTF-8; undecodable bytes shown as \ufffd (re-save the file as UTF-8)",
-        )
-        text = data.decode("utf-8", errors="replace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     report_secrets(rel, text, findings)  # frontmatter, body and code: cached with the note
     if not text.strip():
         findings.add("note-empty", rel, None, "note is empty", "info")
 
-    split = split_frontmatter(text)
+    split = split_frontmatter(
+        text,
+        max_bytes=options.max_frontmatter_bytes,
+        max_items=options.max_frontmatter_items,
+    )
     error_line = split.error[0] if split.error else None
     if split.error:
         findings.add("frontmatter-invalid", rel, split.error[0], split.error[1], "error")
@@ -233,7 +358,36 @@ def note_from_bytes(
         findings.add("frontmatter-invalid", rel, key_line(split.frontmatter_text, "type"), problem)
 
     body = strip_comments(split.body)  # before anything else reads the text
-    parsed = parse_body(body, split.body_offset)
+    limits = check_lines(body.split("\n"), options.max_nesting)
+    if limits.dense:
+        count = len(limits.dense)
+        findings.add(
+            "note-dense",
+            rel,
+            split.body_offset + limits.dense[0][0] + 1,
+            (f"{count} blocks, the first here, are" if count > 1 else "this block is")
+            + " too dense to render as markdown (long and nearly all markup characters, or "
+            "past 10,000 blocks); published as plain text, their links and tags not read",
+        )
+    if limits.deep:
+        findings.add(
+            "nesting-too-deep",
+            rel,
+            split.body_offset + limits.deep[0] + 1,
+            f"{len(limits.deep)} line(s) nested deeper than {options.max_nesting} levels "
+            "(extra.definitive.max_nesting); flattened to that depth",
+        )
+    parsed = parse_body(body, split.body_offset, limits.dense)
+    if parsed.dense_lines:
+        count = len(parsed.dense_lines)
+        findings.add(
+            "note-dense",
+            rel,
+            split.body_offset + parsed.dense_lines[0] + 1,
+            (f"{count} paragraphs, the first here, have" if count > 1 else "this paragraph has")
+            + " too many unclosed brackets to read every markdown link; the rest of their "
+            "[text](links) are left as written",
+        )
     for block_id, line in parsed.duplicate_blocks:
         findings.add(
             "block-id-duplicate", rel, line, f"block id ^{block_id} is used twice in this note"
@@ -261,6 +415,8 @@ def note_from_bytes(
         callouts=parsed.callouts,
         block_markers=parsed.block_markers,
         h1=_opens_with_h1(parsed.headings, body),
+        dense=limits.dense,
+        deep_lines=limits.deep,
     )
     validate(note, split.frontmatter_text, findings)
     return note
@@ -283,6 +439,46 @@ def _key_lines(frontmatter_text: str) -> tuple[dict[str, int], list[tuple[str, i
         else:
             lines[key] = number
     return lines, repeated
+
+
+# Byte order marks, longest first (UTF-32 LE's starts with UTF-16 LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_note(rel: str, data: bytes, findings: Findings) -> str | None:
+    """A note's text: by its byte order mark when it has one (Windows editors save UTF-16
+    with one), else UTF-8; None for binary content. NUL characters become U+FFFD, as
+    CommonMark asks."""
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            data, encoding = data[len(bom) :], name
+            break
+    else:
+        if b"\x00" in data[:8192]:
+            findings.add(
+                "note-binary", rel, None, "file has a .md name but binary content; skipped", "error"
+            )
+            return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        findings.add(
+            "note-encoding",
+            rel,
+            line,
+            f"not valid {encoding.upper()}; undecodable bytes shown as \ufffd "
+            "(re-save the file as UTF-8)",
+        )
+        text = data.decode(encoding, errors="replace")
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def _opens_with_h1(headings: list[Heading], body: str) -> bool:

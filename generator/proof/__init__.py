@@ -13,7 +13,6 @@ never from a model, and only published ones count.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from generator.config import Options
 from generator.filter import PublicView
 from generator.graph.build import LinkGraph
+from generator.load.kinds import amount_value, count_value
 from generator.model import OUTCOMES, Note
 from generator.proof.citations import AGAINST_RE, ANY_GROUP_RE
 from generator.proof.model import (
@@ -49,8 +49,6 @@ __all__ = [
 BULLET_RE = re.compile(r"^\s{0,3}[-*+]\s+")
 BLOCK_ID_RE = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
 WIKILINK_TEXT_RE = re.compile(r"!?\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
-MAX_NUMBER = 1e15
-"""Beyond this a token count or a dollar amount is a typo, not a run: it counts as unknown."""
 REVISION_MIN_RUNS = 3
 """Runs a revision needs before its success rate is compared with the one before."""
 
@@ -134,12 +132,13 @@ def _run(note: Note, targets: dict[str, str | None], public: dict[str, Note]) ->
         title=note.title,
         date=date,
         outcome=outcome,
-        tokens_in=int(_number(meta.get("tokens_in")) or 0),
-        tokens_out=int(_number(meta.get("tokens_out")) or 0),
-        cost=_number(meta.get("cost_usd")) or 0.0,
-        duration=_number(meta.get("duration_s")) or 0.0,
+        # A figure that is not a valid number (`check` says which) counts as nothing.
+        tokens_in=count_value(meta.get("tokens_in")) or 0,
+        tokens_out=count_value(meta.get("tokens_out")) or 0,
+        cost=amount_value(meta.get("cost_usd")) or 0.0,
+        duration=amount_value(meta.get("duration_s")) or 0.0,
         model=str(meta.get("model") or ""),
-        price=_number(meta.get("price_usd")),
+        price=amount_value(meta.get("price_usd")),
         article=link("article"),
         agent=link("agent"),
         triggers=link("triggers"),
@@ -191,19 +190,6 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(value.strip()[:10])
     except ValueError:
         return None
-
-
-def _number(value: Any) -> float | None:
-    """A non-negative finite number, or None (a typo counts as unknown, never as a figure)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # a 400-digit integer
-        return None
-    if not math.isfinite(number) or number < 0 or number > MAX_NUMBER:
-        return None
-    return number
 
 
 # -- learnings -------------------------------------------------------------------------------

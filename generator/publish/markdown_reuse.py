@@ -90,6 +90,7 @@ _PYMDOWNX = {
 }
 REUSABLE = frozenset(
     {
+        "generator.publish.markdown_guard",  # per-page state set by its first preprocessor
         *_BUILTIN,
         *(f"markdown.extensions.{n}" for n in _BUILTIN),
         *(f"pymdownx.{n}" for n in _PYMDOWNX),

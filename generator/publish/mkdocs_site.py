@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import errno
 import hashlib
 import json
 import logging
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.config import Settings, site_templates_dir
-from generator.errors import BuildError
+from generator.config import SITE_MARKER, Settings, site_templates_dir
+from generator.errors import BuildError, UsageError
 from generator.publish.mkdocs_workers import build_in_workers, parallel_safe, worker_count
 from generator.publish.search import SearchIndex
 
@@ -37,6 +39,7 @@ REQUIRED_EXTENSIONS: list[Any] = [
     "tables",
     "footnotes",
     {"toc": {"permalink": True}},
+    "generator.publish.markdown_guard",  # bounded link scans, unfinished HTML, recursion
 ]
 STAMP = "site-stamp.json"
 HOOKS = str(Path(__file__).with_name("mkdocs_hooks.py"))
@@ -275,6 +278,7 @@ def build_site(
         if not changed and not removed:
             return SiteBuild(False)
     (settings.cache_dir / STAMP).unlink(missing_ok=True)
+    _mark_site(settings.site_dir)
     with _mkdocs_logging(verbose) as collected:
         try:
             pristine = copy.deepcopy(extra)  # load_config consumes the option dicts
@@ -304,6 +308,19 @@ def build_site(
             reasons = "; ".join(collected.messages) or f"{type(exc).__name__}: {exc}"
             raise BuildError(f"MkDocs could not build the site: {reasons}") from None
     return SiteBuild(True, collected.messages, workers, pages, stamp)
+
+
+def _mark_site(site_dir: Path) -> None:
+    """Mark the folder as a Definitive site before MkDocs writes it (config.check_site_dir
+    then lets later builds replace it; MkDocs keeps dotfiles when it empties the folder)."""
+    site_dir.mkdir(parents=True, exist_ok=True)
+    marker = site_dir / SITE_MARKER
+    if not marker.is_file():
+        marker.write_text(
+            "This folder is a site built by Definitive: `definitive build` empties it and "
+            "writes it again. Delete this file to protect the folder from that.\n",
+            encoding="utf-8",
+        )
 
 
 def serve_site(
@@ -345,6 +362,7 @@ def serve_site(
                 config.plugins.on_shutdown()
         first = False
 
+    check_port(host, port)  # before the first build, not after it
     server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
     try:
         builder()
@@ -355,7 +373,43 @@ def serve_site(
             server.serve()
         except KeyboardInterrupt:
             pass
+        except OSError as exc:  # taken since check_port looked
+            raise _port_error(host, port, exc) from None
         finally:
             server.shutdown()
     finally:
         shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise a UsageError (exit code 2) when ``serve`` could not listen on ``host:port``,
+    suggesting a free port when it is only busy."""
+    problem = _bind_error(host, port)
+    if problem is not None:
+        raise _port_error(host, port, problem)
+
+
+def _port_error(host: str, port: int, problem: OSError) -> UsageError:
+    if problem.errno != errno.EADDRINUSE:
+        return UsageError(f"cannot serve on {host}:{port}: {problem.strerror or problem}")
+    free = next(
+        (p for p in range(port + 1, min(port + 50, 65536)) if _bind_error(host, p) is None),
+        None,
+    )
+    hint = f"--port {free}" if free is not None else "--port N with a free port"
+    return UsageError(
+        f"port {port} on {host} is already in use (another `definitive serve`, or another "
+        f"program); serve on another one with {hint} (or --dev-addr HOST:PORT)"
+    )
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why a listening socket could not bind ``host:port`` (as MkDocs' server binds), or None."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        return exc
+    return None

@@ -21,6 +21,7 @@ from generator.config import Options, site_templates_dir
 from generator.filter import PublicView
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
+from generator.load.kinds import amount_value
 from generator.model import Note, NoteKind
 from generator.proof import Evidence
 from generator.render import changelog
@@ -331,12 +332,8 @@ def _properties(
             link = by_raw.get(text.strip())
             if link is not None:
                 shown.append(renderer.link_html(link, page))
-            elif (
-                key.endswith("_usd")
-                and isinstance(item, int | float)
-                and not isinstance(item, bool)
-            ):
-                shown.append(format_usd(item))
+            elif key.endswith("_usd") and (amount := amount_value(item)) is not None:
+                shown.append(format_usd(amount))  # a 400-digit number stays text
             else:
                 shown.append(html.escape(text).replace("\n", " "))
         rows.append((key, ", ".join(shown)))
