@@ -281,6 +281,8 @@ class SearchIndex:
             if run.process.poll() is None:
                 run.process.kill()
                 run.process.wait()
+                # Cut short: its bundle is half written (truncated files), never a site's.
+                shutil.rmtree(run.bundle, ignore_errors=True)
             shutil.rmtree(run.staging.parent, ignore_errors=True)
         self._runs.clear()
         self._queue.clear()
