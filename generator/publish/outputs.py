@@ -25,18 +25,32 @@ def write_markdown(plan: SitePlan, site_dir: Path, docs_dir: Path | None = None)
     """
     written = 0
     folders: set[Path] = set()
-    for docs_path, text in plan.pages.items():
+    for docs_path in plan.docs_pages():
         if not docs_path.endswith(".md"):
             continue
         target = site_dir / docs_path
+        if docs_dir is not None and _same(docs_dir / docs_path, target):
+            continue  # already the link to this very version (a rebuild that kept the page)
         if target.parent not in folders:  # thousands of pages share a few folders
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(target.parent)
         if docs_dir is None or not _link(docs_dir / docs_path, target):
             # site/ is build output that MkDocs itself writes in place: no temp-file dance.
-            target.write_bytes(text.encode("utf-8"))
+            text = plan.pages.get(docs_path)
+            data = text.encode("utf-8") if text is not None else (docs_dir / docs_path).read_bytes()  # type: ignore[operator]
+            target.write_bytes(data)
         written += 1
     return written
+
+
+def _same(source: Path, target: Path) -> bool:
+    """Whether ``target`` is a hard link to ``source`` (the docs tree replaces a changed page
+    with a new file, so an old link points to the old version)."""
+    try:
+        a, b = source.stat(), target.stat()
+    except OSError:
+        return False
+    return (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev)
 
 
 def _link(source: Path, target: Path) -> bool:

@@ -8,8 +8,8 @@ only a handful of hubs; each hub lists its notes in pages of ``hub_size`` entrie
 from __future__ import annotations
 
 import html
+import itertools
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,13 @@ from generator.proof import Evidence
 from generator.render import changelog
 from generator.render.changelog import CHANGELOG, FEED
 from generator.render.graph_view import GRAPH_VIEW, global_view
+from generator.render.incremental import (
+    Attempt,
+    PageInputs,
+    RecordingContext,
+    RenderMemo,
+    replay,
+)
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
@@ -75,11 +82,24 @@ class SitePlan:
     note_paths: dict[str, str] = field(default_factory=dict)
     """Published vault note path -> docs path."""
     graph_json: dict[str, Any] = field(default_factory=dict)
+    kept: dict[str, str] = field(default_factory=dict)
+    """Docs path -> SHA-256 of pages not rendered again: the docs tree holds them as the
+    last build wrote them (render/incremental.py). Not in `pages`."""
+    inputs: dict[str, tuple[str, list[Attempt]]] = field(default_factory=dict)
+    """Docs path -> (fingerprint of its inputs, findings its rendering reported), for the
+    next build's `RenderMemo`."""
+
+    def docs_pages(self) -> list[str]:
+        """Every page of the docs tree, rendered or kept."""
+        return [*self.pages, *self.kept]
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(site_templates_dir() / "pages")),
+        # Compiled templates kept between builds, in Jinja's own private folder of the user's
+        # (never in the vault: loading one runs its code).
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         autoescape=False,  # we write markdown; text is escaped with the mdtext filter
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -103,7 +123,10 @@ def plan_site(
     advance: Callable[[int], None] | None = None,
     site_name: str = "",
     site_url: str | None = None,
+    memo: RenderMemo | None = None,
 ) -> SitePlan:
+    """Lay out every page; with ``memo``, note pages whose inputs did not change since the
+    last build are kept as they are (`SitePlan.kept`) instead of being rendered again."""
     graph, vault = view.graph, view.vault
     notes = sorted(view.notes.values(), key=lambda n: n.path)
     plan = SitePlan()
@@ -124,18 +147,23 @@ def plan_site(
         key: tag_paths.allocate(f"{TAGS}/{'/'.join(slugify(p) for p in key.split('/'))}.md")
         for key in sorted(tagged)
     }
+    tag_lists: dict[str, list[ListPage]] = {}
+    for key in sorted(tagged):  # after every tag's first page: a tag may be named "x/page-2"
+        chunks = _chunks(sorted(tagged[key].values(), key=_tag_order), options.hub_size)
+        folder = tag_pages[key].removesuffix(".md")
+        paths = [tag_pages[key]]
+        paths += [tag_paths.allocate(f"{folder}/page-{n}.md") for n in range(2, len(chunks) + 1)]
+        tag_lists[key] = _list_pages(paths, chunks)
 
     by_kind: dict[NoteKind, list[Note]] = {}
     for note in notes:
         by_kind.setdefault(note.kind, []).append(note)
-    hub_pages: dict[NoteKind, list[str]] = {}
-    for kind, members in by_kind.items():
-        folder = f"{BROWSE}/{HUBS[kind][0]}"
-        count = max(1, math.ceil(len(members) / options.hub_size))
-        hub_pages[kind] = [f"{folder}/index.md"] + [
-            f"{folder}/page-{n}.md" for n in range(2, count + 1)
-        ]
-    generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
+    hub_lists = {
+        kind: _hub_pages(kind, members, options.hub_size) for kind, members in by_kind.items()
+    }
+    hub_pages = {kind: [page.path for page in lists] for kind, lists in hub_lists.items()}
+    generated = {p for pages in hub_pages.values() for p in pages}
+    generated |= {page.path for lists in tag_lists.values() for page in lists}
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
     generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW, CHANGELOG, FEED}
     has_home = any(n.path.lower() == "index.md" for n in notes)
@@ -149,7 +177,8 @@ def plan_site(
     for path, attachment in view.attachments.items():
         docs_paths[path] = allocator.allocate(attachment.docs_path)
 
-    ctx = RenderContext(graph, docs_paths, tag_pages, options, findings, directory_urls)
+    ctx = RecordingContext(graph, docs_paths, tag_pages, options, findings, directory_urls)
+    inputs = None if memo is None else PageInputs(view, evidence, docs_paths, tag_pages, memo.key)
 
     def href(source: str, target: str) -> str:
         return site_href(source, target, directory_urls)
@@ -159,9 +188,17 @@ def plan_site(
     note_template = env.get_template("note.md.j2")
     for note in notes:
         page = plan.note_paths[note.path]
-        heading, body = renderer.render(note, page)
+        fingerprint = inputs.fingerprint(note, page) if inputs is not None else None
+        kept = memo.reusable(page, fingerprint) if memo is not None else None
         if advance is not None:
             advance(1)
+        if kept is not None:
+            replay(ctx, kept.attempts)
+            plan.kept[page] = kept.digest
+            plan.inputs[page] = (kept.fingerprint, kept.attempts)
+            continue
+        ctx.attempts = []
+        heading, body = renderer.render(note, page)
         before, after = proof.sections(note, page)
         if note.kind == "definitive":
             body = proof.annotate(note, body)
@@ -188,27 +225,43 @@ def plan_site(
                 for src in (vault.notes[p] for p in view.backlinks.get(note.path, ()))
             ],
         )
+        if fingerprint is not None:
+            plan.inputs[page] = (fingerprint, ctx.attempts)
+    ctx.attempts = []
     for path, attachment in sorted(view.attachments.items()):
         source = attachment.data if attachment.data is not None else Path(vault.root) / path
         plan.files[docs_paths[path]] = source
 
     hub_template = env.get_template("hub.md.j2")
-    for kind, members in by_kind.items():
-        pages = hub_pages[kind]
-        ordered = _hub_order(kind, members)
-        for number, page in enumerate(pages):
-            chunk = ordered[number * options.hub_size : (number + 1) * options.hub_size]
+    for kind, lists in hub_lists.items():
+        label = HUBS[kind][1]
+        for item in lists:
+            page = item.path
+            archive = [
+                {
+                    "label": f"Page {other.number}",
+                    "href": href(page, other.path),
+                    "first": str(other.notes[0].meta.get("date", "")),
+                    "last": str(other.notes[-1].meta.get("date", "")),
+                    "count": len(other.notes),
+                }
+                for other in reversed(lists[1:])
+                if kind == "meta" and item.number == 0
+            ]
+            shown = reversed(item.notes) if kind == "meta" else item.notes  # newest runs first
             plan.pages[page] = hub_template.render(
-                label=HUBS[kind][1],
+                title=label if item.number <= 1 else f"{label}, page {item.number}",
                 kind=kind,
-                number=number + 1,
-                total=len(pages),
-                count=len(members),
+                count=len(by_kind[kind]) if item.number <= 1 else None,
                 entries=[
-                    proof.entry(n, _entry(n, href(page, plan.note_paths[n.path]))) for n in chunk
+                    proof.entry(n, _entry(n, href(page, plan.note_paths[n.path]))) for n in shown
                 ],
-                previous=href(page, pages[number - 1]) if number else None,
-                next=href(page, pages[number + 1]) if number + 1 < len(pages) else None,
+                archive=archive,
+                previous=href(page, item.previous) if item.previous else None,
+                next=href(page, item.next) if item.next else None,
+                runs=kind == "meta" and item.number > 0,
+                kind_label=label.lower(),
+                front=href(page, lists[0].path) if page != lists[0].path else None,
             )
 
     browse_page = f"{BROWSE}/index.md"
@@ -229,16 +282,18 @@ def plan_site(
         ]
     )
     tag_template = env.get_template("tag.md.j2")
-    for key, tag_members in tagged.items():
-        page = tag_pages[key]
-        plan.pages[page] = tag_template.render(
-            name=names[key],
-            all_tags=relative_url(page, tags_index),
-            entries=[
-                _entry(n, href(page, plan.note_paths[n.path]))
-                for n in sorted(tag_members.values(), key=lambda n: n.title.casefold())
-            ],
-        )
+    for key, lists in tag_lists.items():
+        for item in lists:
+            page = item.path
+            plan.pages[page] = tag_template.render(
+                name=names[key],
+                number=item.number,
+                count=len(tagged[key]) if item.number == 1 else None,
+                all_tags=relative_url(page, tags_index),
+                entries=[_entry(n, href(page, plan.note_paths[n.path])) for n in item.notes],
+                previous=href(page, item.previous) if item.previous else None,
+                next=href(page, item.next) if item.next else None,
+            )
 
     if not has_home:
         plan.pages["index.md"] = env.get_template("home.md.j2").render(
@@ -284,15 +339,64 @@ def plan_site(
     plan.graph_json = graph_document(
         graph, plan.note_paths, docs_paths, directory_urls, evidence=evidence
     )
-    plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
+    plan.pages["graph.json"] = graph_text(plan.graph_json)
     plan.pages[GRAPH_VIEW] = global_view(plan.graph_json)
     return plan
 
 
-def _hub_order(kind: NoteKind, members: list[Note]) -> list[Note]:
-    if kind == "meta":  # newest runs first
-        return sorted(members, key=lambda n: (str(n.meta.get("date", "")), n.title), reverse=True)
-    return sorted(members, key=lambda n: (n.title.casefold(), n.path))
+@dataclass
+class ListPage:
+    """One page of a paged list (a hub or a tag): its notes, in the order shown."""
+
+    path: str
+    notes: list[Note]
+    number: int
+    """1, 2...; 0 for the Runs hub's front page (the newest runs, above its numbered pages)."""
+    previous: str | None = None
+    next: str | None = None
+
+
+def _chunks(items: list[Note], size: int) -> list[list[Note]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def _list_pages(paths: list[str], chunks: list[list[Note]]) -> list[ListPage]:
+    numbered = enumerate(zip(paths, chunks, strict=True), 1)
+    pages = [ListPage(path, chunk, n) for n, (path, chunk) in numbered]
+    for before, after in itertools.pairwise(pages):
+        before.next, after.previous = after.path, before.path
+    return pages
+
+
+def _run_order(note: Note) -> tuple[str, str, str]:
+    """Oldest run first."""
+    return (str(note.meta.get("date", "")), note.title, note.path)
+
+
+def _hub_pages(kind: NoteKind, members: list[Note], size: int) -> list[ListPage]:
+    """A hub's pages. So that a night's new runs change few pages, the Runs hub is cut from
+    the oldest run on: ``page-1`` holds the first ``size`` runs ever, and only the last
+    numbered page takes new ones; its front page shows the newest ``size`` runs and lists
+    the numbered pages. Other hubs go by title: ``index``, ``page-2``..."""
+    folder = f"{BROWSE}/{HUBS[kind][0]}"
+    if kind == "meta":
+        chunks = _chunks(sorted(members, key=_run_order), size)
+        front = ListPage(f"{folder}/index.md", chunks[-1] if len(chunks) == 1 else [], 0)
+        if len(chunks) == 1:
+            return [front]
+        front.notes = sorted(members, key=_run_order)[-size:]
+        paths = [f"{folder}/page-{n}.md" for n in range(1, len(chunks) + 1)]
+        return [front, *_list_pages(paths, chunks)]
+    chunks = _chunks(sorted(members, key=lambda n: (n.title.casefold(), n.path)), size)
+    paths = [f"{folder}/index.md"] + [f"{folder}/page-{n}.md" for n in range(2, len(chunks) + 1)]
+    return _list_pages(paths, chunks)
+
+
+def _tag_order(note: Note) -> tuple[bool, str, str, str]:
+    """Notes by title, then runs oldest first: a new run goes to a tag's last page."""
+    if note.kind == "meta":
+        return (True, *_run_order(note))
+    return (False, note.title.casefold(), note.title, note.path)
 
 
 def _entry(note: Note, href: str) -> dict[str, str]:
@@ -343,6 +447,12 @@ def _properties(
 def format_usd(value: float) -> str:
     """Dollars as people read them: $4.00, $0.0884 (cents alone hide what a run costs)."""
     return f"${value:,.2f}" if abs(value) >= 1 or value == 0 else f"${value:.4f}"
+
+
+def graph_text(document: dict[str, Any]) -> str:
+    """``graph.json`` as text, compact: Python's fast JSON encoder works only without
+    ``indent`` (indented, the file took a second at 5,000 notes)."""
+    return json.dumps(document, ensure_ascii=False) + "\n"
 
 
 def graph_document(
