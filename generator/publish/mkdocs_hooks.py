@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from generator.publish import renderer_versions
 from generator.publish.csp import add_policy
 from generator.publish.sanitize import prefixed_id, sanitize
 
@@ -145,7 +146,8 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
 
     theme = [d for d in config.theme.dirs if d != config.theme.custom_dir]
     env.loader = ChoiceLoader([env.loader, PrefixLoader({"theme": FileSystemLoader(theme)})])
-    env.globals["dfn_cached"] = _RenderedOnce()
+    if renderer_versions.material_tested():  # else Material renders the nav for every page
+        env.globals["dfn_cached"] = _RenderedOnce()
     if env.bytecode_cache is None:  # every build process compiled the theme's templates again
         env.bytecode_cache = FileSystemBytecodeCache()  # Jinja's private folder of the user's
     return env

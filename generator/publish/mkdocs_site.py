@@ -25,6 +25,7 @@ from typing import Any
 from generator import __version__
 from generator.config import SITE_MARKER, Settings, site_templates_dir
 from generator.errors import BuildError, UsageError
+from generator.publish import renderer_versions
 from generator.publish.mkdocs_workers import build_in_workers, parallel_safe, worker_count
 from generator.publish.search import SearchIndex, SearchState
 from generator.publish.site_state import FileStat, snapshot
@@ -181,13 +182,15 @@ def _theme_files(settings: Settings, config_file: Path) -> list[Path]:
 
 
 def _stamp(settings: Settings, config_file: Path, extra: dict[str, Any]) -> str:
-    """What every page's HTML depends on besides its own markdown: Definitive's version, the
-    site folder, the config, the overrides (nav included) and the theme override files."""
+    """What every page's HTML depends on besides its own markdown: Definitive's, MkDocs' and
+    Material's versions, the site folder, the config, the overrides (nav included) and the
+    theme override files."""
     digest = hashlib.sha256()
     for path in _theme_files(settings, config_file):
         digest.update(str(path).encode() + path.read_bytes())
     for part in (
         __version__,
+        renderer_versions.fingerprint(),
         str(settings.site_dir),
         config_file.read_bytes().hex(),
         json.dumps(extra, sort_keys=True, default=str),

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.errors import BuildError
 from generator.processes import cpu_count, worker_env
+from generator.publish import renderer_versions
 from generator.publish.markdown_reuse import reusing_markdown
 from generator.publish.search import PageReport, SearchIndex, scan_pages
 
@@ -76,7 +77,10 @@ def parallel_safe(config: MkDocsConfig, overrides: dict[str, Any], page_local: s
     """Whether the build can be shared: every plugin is one we know keeps to the page it is
     given (``page_local``: Definitive's own hooks), and the overrides can travel as JSON. Any
     other plugin (a user's hooks, Material's search, tags or blog plugins) may gather data
-    across pages, so it gets MkDocs' ordinary one-process build."""
+    across pages, so it gets MkDocs' ordinary one-process build; so does an MkDocs whose
+    private build steps were not tested (publish/renderer_versions.py)."""
+    if not renderer_versions.mkdocs_tested():
+        return False
     try:
         json.dumps(overrides)
     except (TypeError, ValueError):  # e.g. a markdown extension given as a Python object
