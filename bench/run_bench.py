@@ -126,10 +126,15 @@ class TreeMemory(threading.Thread):
             self.peak = max(self.peak, session_rss(self.session))
 
 
-def run(cmd: list[str], cwd: Path, timeout: float | None = None) -> dict:
+def run(
+    cmd: list[str],
+    cwd: Path,
+    timeout: float | None = None,
+    env_extra: dict[str, str] | None = None,
+) -> dict:
     """Run cmd; wall seconds, peak RSS (MB) of the largest process and of all its processes
     together (sampled), exit code, output."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     load_before = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()

@@ -208,9 +208,10 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
         output.info(f"[dim]MkDocs rendered {pages} page(s) in {processes} process(es)[/dim]")
     if args.verbose and report.search is not None:
         bundles, early = len(report.search.bundles), report.search.streamed_pages
+        indexed = report.search.indexed
         output.info(
-            f"[dim]Pagefind index: {bundles} bundle(s); {early} page(s) indexed during the "
-            "MkDocs step[/dim]"
+            f"[dim]Pagefind index: {bundles} bundle(s), {indexed} indexed again; {early} "
+            "page(s) indexed during the MkDocs step[/dim]"
         )
     s = report.summary()
     site = "built" if report.site_built else "up to date"
