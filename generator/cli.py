@@ -139,6 +139,11 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="build into a site folder that holds other files (they are deleted)",
     )
+    build.add_argument(
+        "--cold",
+        action="store_true",
+        help="forget the build cache first: read every note, render and index every page",
+    )
 
     serve = commands.add_parser("serve", help="preview the site, rebuilding when the vault changes")
     _common(serve)
@@ -198,7 +203,7 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import build
 
     settings = _settings(args, site_dir=args.site_dir, strict=args.strict, force=args.force)
-    report = build(settings, output.step, verbose=args.verbose)
+    report = build(settings, output.step, verbose=args.verbose, cold=args.cold)
     problems = [f for f in report.findings.sorted() if f.severity != "info" or args.verbose]
     output.findings(problems, None if args.verbose else 20)
     for message in report.mkdocs_warnings:

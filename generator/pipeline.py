@@ -8,6 +8,7 @@ read-only front (load to proof) is `generator.analysis`, which the consolidation
 from __future__ import annotations
 
 import gc
+import shutil
 import time
 from dataclasses import dataclass, field
 
@@ -121,7 +122,12 @@ def render(
     return plan, emitted
 
 
-def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> BuildReport:
+def build(
+    settings: Settings, step: Step = _no_step, verbose: bool = False, *, cold: bool = False
+) -> BuildReport:
+    """Build the site. ``cold``: forget the build cache first (`forget_build_cache`)."""
+    if cold:
+        forget_build_cache(settings)
     # The vault, its graph and the site plan live until the build ends, and each full pass of
     # the cyclic garbage collector walked all of them again: at 5,000 notes about 4 s of a
     # build, mostly while MkDocs renders in this process. `gc.freeze` after each stage moves
@@ -131,6 +137,14 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
         return _build(settings, step, verbose)
     finally:
         gc.unfreeze()
+
+
+def forget_build_cache(settings: Settings) -> None:
+    """Delete ``<vault>/.definitive/cache/`` (parsed notes, rendered pages' fingerprints, the
+    docs tree, the site stamp): the next build reads every note, renders every page and
+    builds and indexes the whole site, as the first build did. Nothing else lives there."""
+    if settings.cache_dir.exists():
+        shutil.rmtree(settings.cache_dir)
 
 
 def _build(settings: Settings, step: Step, verbose: bool) -> BuildReport:

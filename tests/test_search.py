@@ -344,7 +344,9 @@ def test_no_two_shards_run_at_once_beyond_the_page_budget(tmp_path, monkeypatch)
     def start(self, number: int) -> None:
         started.append(self.shards[number])
         pages = len(self.shards[number])
-        self._runs.append(search._Run(_Running(), tmp_path, tmp_path, tmp_path, tmp_path, "", pages))
+        self._runs.append(
+            search._Run(_Running(), tmp_path, tmp_path, tmp_path, tmp_path, "", pages)
+        )
 
     monkeypatch.setattr(search.SearchIndex, "_start", start)
     monkeypatch.setattr(search, "cpu_count", lambda: 8)
