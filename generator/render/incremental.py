@@ -14,8 +14,8 @@ fed the same inputs writes the same page. A fingerprint may say more changed tha
 page is rendered again, and the content hash of the emitted tree then finds it unchanged);
 it must never say less. Pages that read the whole evidence model (agents, a vault's own home
 page with the dashboard) and the generated pages (hubs, tags, the catalogue...) are always
-rendered. Anything new that a note page shows about another note must be added here; the
-incremental-equals-cold tests (tests/test_nightly.py) compare every page with a cold build.
+rendered. Anything new that a note page shows about another note must be added here;
+tests/test_incremental_equals_cold.py compares every page with a cold build.
 """
 
 from __future__ import annotations
