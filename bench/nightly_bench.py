@@ -39,7 +39,7 @@ import synth_vault  # noqa: E402
 
 RENDERED_RE = re.compile(r"MkDocs rendered (\d+) page\(s\) in (\d+) process")
 BUNDLES_RE = re.compile(r"Pagefind index: (\d+) bundle\(s\), (\d+) indexed again")
-NOW = "2026-12-31T02:00:00+00:00"  # after every synthetic run's date
+NOW = "2027-02-01T02:00:00+00:00"  # after every run's date
 
 # Consolidation's review thresholds, opened up: the synthetic runs' learnings are word salad,
 # and a night of 10 runs must land rather than wait for review.
@@ -55,12 +55,14 @@ FLOOR_NAV = "nav:\n  - Home: index.md\n"
 
 
 def new_run(number: int, article: str, agent: str) -> tuple[str, str]:
-    """One more meta article for ``article``, shaped like the synthetic ones."""
-    day = 1 + number
-    name = f"2026-12-{day:02d} {agent} graded nightly benchmark run {number}"
+    """One more meta article for ``article``, shaped like the synthetic ones, dated after
+    every synthetic run (2025-2026), as a night's new runs are: a run dated among the old
+    ones would move the search layout's full shards of runs, which are cut oldest first."""
+    day = number
+    name = f"2027-01-{day:02d} {agent} graded nightly benchmark run {number}"
     text = (
         f'---\ntype: meta\narticle: "[[{article}]]"\nagent: "[[{agent}]]"\n'
-        f"date: 2026-12-{day:02d}\noutcome: {'failure' if number % 4 == 3 else 'success'}\n"
+        f"date: 2027-01-{day:02d}\noutcome: {'failure' if number % 4 == 3 else 'success'}\n"
         f"tokens_in: {8000 + number * 37}\ntokens_out: {1200 + number * 11}\n"
         f"cost_usd: 0.0{40 + number}\nduration_s: {30 + number}\nmodel: claude-sonnet-4-5\n"
         "price_usd: 3.0\ntags: [grading, nightly]\n---\n"
