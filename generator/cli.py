@@ -68,6 +68,12 @@ class Output:
         if not self.quiet:
             self.out.print(message)
 
+    def notes(self, settings: Settings) -> None:
+        """How the settings were chosen, when the user should know (stderr, not with -q)."""
+        if not self.quiet:
+            for note in settings.notes:
+                self.err.print(f"[yellow]note:[/yellow] {escape(note)}")
+
     def step(self, name: str, total: int | None = None) -> AbstractContextManager[Advance]:
         return self._step(name, total)
 
@@ -190,14 +196,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _settings(args: argparse.Namespace, **extra: object) -> Settings:
-    return load_settings(vault=args.vault, config=args.config, **extra)  # type: ignore[arg-type]
+def _settings(args: argparse.Namespace, output: Output, **extra: object) -> Settings:
+    settings = load_settings(vault=args.vault, config=args.config, **extra)  # type: ignore[arg-type]
+    output.notes(settings)
+    return settings
 
 
 def cmd_build(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import build
 
-    settings = _settings(args, site_dir=args.site_dir, strict=args.strict, force=args.force)
+    settings = _settings(args, output, site_dir=args.site_dir, strict=args.strict, force=args.force)
     report = build(settings, output.step, verbose=args.verbose)
     problems = [f for f in report.findings.sorted() if f.severity != "info" or args.verbose]
     output.findings(problems, None if args.verbose else 20)
@@ -226,7 +234,7 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
 def cmd_check(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import analyse
 
-    settings = _settings(args)
+    settings = _settings(args, output)
     analysis = analyse(settings)
     findings: Findings = analysis.findings
     items = findings.sorted()
@@ -255,7 +263,7 @@ def cmd_serve(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import analyse, render
     from generator.publish.mkdocs_site import check_port, serve_site
 
-    settings = _settings(args)
+    settings = _settings(args, output)
     reported: set[Finding] = set()
 
     def emit_docs() -> tuple[list[dict[str, str]], bool]:

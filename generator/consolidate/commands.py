@@ -121,6 +121,7 @@ def run_command(args: argparse.Namespace, output: Output) -> int:
         strict=getattr(args, "strict", False),
         force=getattr(args, "force", False),
     )
+    output.notes(settings)
     writes = args.command in WRITERS and not getattr(args, "dry_run", False)
     with vault_lock(settings.vault, args.command) if writes else nullcontext():
         return _dispatch(args, settings, output)

@@ -97,6 +97,7 @@ def add_parsers(
 
 def run_command(args: argparse.Namespace, output: Output) -> int:
     settings = load_settings(vault=args.vault, config=args.config)
+    output.notes(settings)
     if args.command == "record":
         return cmd_record(args, settings, output)
     return cmd_import(args, settings, output)
