@@ -31,7 +31,7 @@ def test_check_demo_vault_reports_the_deliberate_broken_link(tmp_path: Path) -> 
         "notes/Planning for December.md:19: warning link-broken: unresolved link "
         "[[Quarterly client review]]" in result.stderr
     )
-    assert "43 notes checked: 1 finding(s)" in result.stdout
+    assert "43 notes checked: 1 finding" in result.stdout
 
 
 def test_check_json_is_machine_readable(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_build_bare_vault_with_no_config(tmp_path: Path) -> None:
     assert (out / "tags" / "people" / "index.html").is_file()
     assert (vault / ".definitive" / ".gitignore").read_text().strip().endswith("cache/")
     again = definitive("build", "--vault", str(vault), "--site-dir", str(out), cwd=work)
-    assert "emitted 0 file(s)" in again.stdout and "site up to date" in again.stdout
+    assert "emitted 0 files" in again.stdout and "site up to date" in again.stdout
 
 
 def test_build_strict_fails_on_broken_links(tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_build_strict_fails_on_broken_links(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 1
-    assert "--strict: 1 broken link(s) or withheld file(s); site not built" in result.stderr
+    assert "--strict: 1 broken link or withheld file; site not built" in result.stderr
     assert "Planning for December.md:19" in result.stderr
     assert not out.exists()
 

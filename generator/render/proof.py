@@ -23,6 +23,7 @@ from generator.proof import STATUSES, Evidence, Learning, Record, Run
 from generator.proof import regression as revision_regression
 from generator.render.charts import cost_chart, revision_chart
 from generator.slugs import relative_url, site_href
+from generator.wording import plural
 
 CATALOGUE = "catalogue/index.md"
 RECENT_RUNS = 10
@@ -63,11 +64,6 @@ def interval(record: Record) -> str:
 
 def number(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 run``, ``3 runs``."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def cell(text: Any) -> str:
