@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -9,6 +10,10 @@ NoteKind = Literal["definitive", "meta", "agent", "rule", "note"]
 KINDS: tuple[NoteKind, ...] = ("definitive", "meta", "agent", "rule", "note")
 
 LinkStyle = Literal["wiki", "markdown"]
+
+EMBED_SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
+"""What follows ``|`` in an image embed is its size, not a label: ``![[panel.png|300]]``
+(width) or ``|300x200`` (width and height), as in Obsidian."""
 
 OUTCOMES = ("success", "partial", "failure", "unknown")
 """A meta article's ``outcome:``. ``unknown`` is a run nobody has judged yet (an imported
@@ -42,6 +47,14 @@ class Link:
     """1-based line in the file (frontmatter included), for findings."""
     span: Span | None = None
     """Where to rewrite it in the body; ``None`` for links that are not rewritten (frontmatter)."""
+
+    @property
+    def size(self) -> tuple[int, int | None] | None:
+        """(width, height or None) when this is an embed whose ``display`` is a size."""
+        found = EMBED_SIZE_RE.match(self.display or "") if self.embed else None
+        if found is None:
+            return None
+        return int(found.group(1)), int(found.group(2)) if found.group(2) else None
 
 
 @dataclass(frozen=True)

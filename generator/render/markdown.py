@@ -28,13 +28,13 @@ from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.graph.resolve import Resolution
 from generator.load.density import flatten_nesting
+from generator.model import EMBED_SIZE_RE as SIZE_RE
 from generator.model import Link, Note, Span
 from generator.slugs import heading_slug, relative_url, site_href
 
 DENSE_OPEN = '<pre class="dfn-dense">'
 DENSE_CLOSE = "</pre>"
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"}
-SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
 ATX_CLOSE_RE = re.compile(r"\s+#+\s*$")
 CALLOUT_RE = re.compile(r"^\[!([\w-]+)\]([+-]?)[ \t]*(.*)$")
 MD_LINK_RE = re.compile(r"^(!?\[.*\]\()(\s*)(<[^>]*>|[^\s)]*)(.*)$", re.DOTALL)
@@ -326,7 +326,7 @@ class NoteRenderer:
         if res.block and res.block in target.blocks:
             block = target.blocks[res.block]
             first, last = block.start, block.end
-            title = f"{target.title} › ^{res.block}"
+            title = target.title  # a block id is an address, not a title
         elif res.heading is not None:
             heading = target.headings[res.heading]
             first, last = heading.line, _section_end(target, res.heading)

@@ -298,7 +298,9 @@ def _hub_order(kind: NoteKind, members: list[Note]) -> list[Note]:
 def _entry(note: Note, href: str) -> dict[str, str]:
     meta = note.meta
     if note.kind == "meta":
-        parts = [str(meta.get("date", "")), _plain(meta.get("agent")), str(meta.get("outcome", ""))]
+        date = str(meta.get("date", ""))
+        date = "" if note.title.startswith(date) else date  # most run titles start with it
+        parts = [date, _plain(meta.get("agent")), str(meta.get("outcome", ""))]
         detail = " · ".join(p for p in parts if p and p != "None")
     elif note.kind == "definitive":
         detail = str(meta.get("description") or "")
