@@ -573,7 +573,7 @@ def test_search_page_and_modal_show_payloads_as_text(
         results = page.locator("#dfn-search a.pf-result-link")  # type: ignore[attr-defined]
         results.first.wait_for(timeout=15_000)
         agents = page.locator(  # type: ignore[attr-defined]
-            '#dfn-search details.pf-filter-group[data-filter-name="agent"] label'
+            '#dfn-search label.pf-filter-checkbox:has(input[name="agent"])'
         )
         agents.first.wait_for(timeout=15_000)
         labels = agents.all_inner_texts()
