@@ -253,7 +253,6 @@ def plan_site(
             dashboard=proof.dashboard("index.md"),
         )
     plan.pages[CATALOGUE] = proof.catalogue()
-    plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(count=len(notes))
     plan.pages[SEARCH_PAGE] = env.get_template("find.md.j2").render()
     consolidations = changelog.runs(graph, plan.note_paths)
     plan.pages[CHANGELOG] = env.get_template("changelog.md.j2").render(
@@ -286,6 +285,11 @@ def plan_site(
     )
     plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
     plan.pages[GRAPH_VIEW] = global_view(plan.graph_json)
+    # The Graph page counts what it draws: the notes, and the attachments they link to.
+    files = sum(1 for node in plan.graph_json["nodes"] if node["kind"] == "attachment")
+    plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(
+        notes=len(plan.graph_json["nodes"]) - files, attachments=files
+    )
     return plan
 
 
