@@ -44,6 +44,7 @@ REQUIRED_EXTENSIONS: list[Any] = [
 STAMP = "site-stamp.json"
 HOOKS = str(Path(__file__).with_name("mkdocs_hooks.py"))
 SCRIPTS = ["assets/definitive/graph.js", "assets/definitive/search.js"]
+SCRIPTS += ["assets/definitive/alternates.js", "assets/definitive/previews.js"]
 
 
 def _name(entry: Any) -> str:

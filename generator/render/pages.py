@@ -267,6 +267,8 @@ def plan_site(
     plan.files[f"{ASSETS}/definitive.css"] = css
     plan.files[f"{ASSETS}/graph.js"] = site_templates_dir() / "assets" / "graph.js"
     plan.files[f"{ASSETS}/search.js"] = site_templates_dir() / "assets" / "search.js"
+    for script in ("alternates.js", "previews.js"):
+        plan.files[f"{ASSETS}/{script}"] = site_templates_dir() / "assets" / script
     plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
     plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
     plan.nav += [{"Tags": tags_index}, {"Changelog": CHANGELOG}, {"Graph": GRAPH_PAGE}]
