@@ -14,6 +14,7 @@ LinkStyle = Literal["wiki", "markdown"]
 EMBED_SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
 """What follows ``|`` in an image embed is its size, not a label: ``![[panel.png|300]]``
 (width) or ``|300x200`` (width and height), as in Obsidian."""
+_MARKDOWN_TEXT_RE = re.compile(r"!?\[(.*)\]\(", re.DOTALL)
 
 OUTCOMES = ("success", "partial", "failure", "unknown")
 """A meta article's ``outcome:``. ``unknown`` is a run nobody has judged yet (an imported
@@ -47,6 +48,21 @@ class Link:
     """1-based line in the file (frontmatter included), for findings."""
     span: Span | None = None
     """Where to rewrite it in the body; ``None`` for links that are not rewritten (frontmatter)."""
+
+    @property
+    def label(self) -> str:
+        """The words Obsidian shows for the link: its display text, else the target's name
+        (``Note › Heading``; an image size such as ``|300`` is no label)."""
+        if self.display and self.size is None:
+            return self.display
+        if self.style == "markdown":
+            match = _MARKDOWN_TEXT_RE.match(self.raw)
+            return match.group(1) if match else self.target
+        name = self.target[:-3] if self.target.lower().endswith(".md") else self.target
+        if self.subpath:
+            shown = self.subpath.replace("#", " › ")
+            return f"{name} › {shown}" if name else shown.lstrip("^")
+        return name
 
     @property
     def size(self) -> tuple[int, int | None] | None:

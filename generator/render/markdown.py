@@ -406,16 +406,7 @@ def _section_end(note: Note, index: int) -> int | None:
 
 
 def _label(link: Link) -> str:
-    if link.display and not (link.embed and SIZE_RE.match(link.display)):
-        return link.display
-    if link.style == "markdown":
-        match = re.match(r"!?\[(.*)\]\(", link.raw, re.DOTALL)
-        return match.group(1) if match else link.target
-    name = link.target[:-3] if link.target.lower().endswith(".md") else link.target
-    if link.subpath:
-        shown = link.subpath.replace("#", " › ")
-        return f"{name} › {shown}" if name else shown.lstrip("^")
-    return name
+    return link.label
 
 
 def escape_text(text: str) -> str:

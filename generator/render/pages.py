@@ -25,10 +25,14 @@ from generator.load.kinds import amount_value
 from generator.model import Note, NoteKind
 from generator.proof import Evidence
 from generator.render import changelog
+from generator.render.activity import FEED as ACTIVITY_FEED
+from generator.render.activity import activity_feed
 from generator.render.changelog import CHANGELOG, FEED
 from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text
+from generator.render.page_info import PageInfos
+from generator.wording import plural
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.slugs import (
     PathAllocator,
@@ -46,6 +50,14 @@ HUBS: dict[NoteKind, tuple[str, str]] = {
     "meta": ("runs", "Runs"),
     "rule": ("rules", "Rules"),
     "note": ("notes", "Notes"),
+}
+# What each hub lists, for its description: (one, the sentence after the count).
+HUB_WORDS: dict[NoteKind, tuple[str, str]] = {
+    "definitive": ("definitive article", "how each task gets done, with its status and runs."),
+    "agent": ("agent", "their jobs, skills and track records."),
+    "meta": ("documented run", "newest first, with outcome, agent and cost."),
+    "rule": ("rule", "what the nightly consolidation must follow."),
+    "note": ("note", "everything else the team wrote down."),
 }
 BROWSE = "browse"
 TAGS = "tags"
@@ -138,6 +150,7 @@ def plan_site(
     generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
     generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW, CHANGELOG, FEED}
+    generated.add(ACTIVITY_FEED)
     has_home = any(n.path.lower() == "index.md" for n in notes)
     if not has_home:
         generated.add("index.md")
@@ -155,6 +168,8 @@ def plan_site(
         return site_href(source, target, directory_urls)
 
     proof = ProofPages(vault, evidence, plan.note_paths, options, env, directory_urls)
+    hubs = {kind: (HUBS[kind][1], pages[0]) for kind, pages in hub_pages.items()}
+    infos = PageInfos(view, evidence, plan.note_paths, hubs, directory_urls)
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     for note in notes:
@@ -178,6 +193,7 @@ def plan_site(
             before=before,
             after=after,
             filters=proof.filters(note),
+            info=infos.info(note, page),
             properties=properties,
             tags=[
                 (t, href(page, tag_pages[t.casefold()]))
@@ -200,6 +216,8 @@ def plan_site(
             chunk = ordered[number * options.hub_size : (number + 1) * options.hub_size]
             plan.pages[page] = hub_template.render(
                 label=HUBS[kind][1],
+                crumbs=_crumbs(page, pages[0], HUBS[kind][1], directory_urls) if number else [],
+                description=f"{plural(len(members), HUB_WORDS[kind][0])}: {HUB_WORDS[kind][1]}",
                 kind=kind,
                 number=number + 1,
                 total=len(pages),
@@ -233,6 +251,7 @@ def plan_site(
         page = tag_pages[key]
         plan.pages[page] = tag_template.render(
             name=names[key],
+            crumbs=_crumbs(page, tags_index, "Tags", directory_urls),
             all_tags=relative_url(page, tags_index),
             entries=[
                 _entry(n, href(page, plan.note_paths[n.path]))
@@ -258,9 +277,14 @@ def plan_site(
     plan.pages[CHANGELOG] = env.get_template("changelog.md.j2").render(
         entries=changelog.page_entries(consolidations, plan.note_paths, directory_urls),
         feed=site_href(CHANGELOG, FEED, directory_urls),
+        activity=site_href(CHANGELOG, ACTIVITY_FEED, directory_urls),
     )
     plan.pages[FEED] = changelog.feed(
         consolidations, plan.note_paths, site_name, site_url, directory_urls
+    )
+    titles = {path: vault.notes[path].title for path in plan.note_paths}
+    plan.pages[ACTIVITY_FEED] = activity_feed(
+        evidence, titles, plan.note_paths, site_name, site_url, directory_urls
     )
 
     css = site_templates_dir() / "assets" / "definitive.css"
@@ -293,6 +317,14 @@ def plan_site(
         notes=len(plan.graph_json["nodes"]) - files, attachments=files
     )
     return plan
+
+
+def _crumbs(page: str, parent: str, label: str, directory_urls: bool) -> list[list[str]]:
+    """Breadcrumbs of a generated page: Home, then the page it belongs under."""
+    return [
+        ["Home", site_href(page, "index.md", directory_urls)],
+        [label, site_href(page, parent, directory_urls)],
+    ]
 
 
 def _hub_order(kind: NoteKind, members: list[Note]) -> list[Note]:
