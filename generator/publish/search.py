@@ -54,8 +54,10 @@ _SHARD_BUNDLE = re.compile(rf"{BUNDLE}-\d+")
 # made every note that links to "Rubric v3" a hit for "rubric", above the rubric itself. The
 # proof header's figures and outcome strip are numbers without words ("Price per task$4.00"
 # was an agent's excerpt); its status and reason stay searchable.
-NOT_CONTENT = (".headerlink", ".dfn-backlinks", ".dfn-backlink-list", ".dfn-tags", ".dfn-embed")
-NOT_CONTENT += (".dfn-proof-figures", ".dfn-strip")
+NOT_CONTENT = (
+    ".headerlink", ".dfn-backlinks", ".dfn-backlink-list", ".dfn-tags", ".dfn-embed",
+    ".dfn-proof-figures", ".dfn-strip",
+)  # fmt: skip
 # The marker in a tag, not in text: in a page's text `<` is always escaped.
 _BODY = re.compile(rb"<[A-Za-z][^<>]*\sdata-pagefind-body[\s=/>]")
 STREAM_SHARDS = 4

@@ -32,7 +32,6 @@ from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text
 from generator.render.page_info import PageInfos
-from generator.wording import plural
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.slugs import (
     PathAllocator,
@@ -42,6 +41,7 @@ from generator.slugs import (
     slug_path,
     slugify,
 )
+from generator.wording import plural
 
 # Hub folder and label per kind, in nav order.
 HUBS: dict[NoteKind, tuple[str, str]] = {
@@ -168,8 +168,8 @@ def plan_site(
         return site_href(source, target, directory_urls)
 
     proof = ProofPages(vault, evidence, plan.note_paths, options, env, directory_urls)
-    hubs = {kind: (HUBS[kind][1], pages[0]) for kind, pages in hub_pages.items()}
-    infos = PageInfos(view, evidence, plan.note_paths, hubs, directory_urls)
+    hub_homes = {kind: (HUBS[kind][1], pages[0]) for kind, pages in hub_pages.items()}
+    infos = PageInfos(view, evidence, plan.note_paths, hub_homes, directory_urls)
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     for note in notes:
