@@ -2,7 +2,8 @@
  * Self-contained (no library, nothing loaded from other hosts). The global graph page draws
  * every note (fetching graph-view.json); each note's "Local graph" draws its neighbourhood, cut
  * out of the same file (fetched once, then cached), when opened. Repulsion uses a grid of cells so a layout step stays near-linear at 5,000 nodes.
- * Drawn canvases expose data-nodes / data-links for tools and tests. */
+ * Drawn canvases expose data-nodes, data-notes, data-links and data-labels (and the labels
+ * themselves as the canvas's dfnLabels property) for tools and tests. */
 (function () {
   "use strict";
   var COLOURS = {
@@ -171,13 +172,15 @@
           return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
         });
         if (clash && p !== hover) continue;
-        placed.push(box); drawn[p.id] = 1; label.push([text, x, y]);
+        placed.push(box); drawn[p.id] = 1; label.push([text, x, y, box]);
       }
       ctx.lineWidth = 3 * ratio; ctx.strokeStyle = halo; ctx.fillStyle = style.color;
       label.reverse().forEach(function (l) {  // the pointer's own label last, on top
         ctx.strokeText(l[0], l[1], l[2]); ctx.fillText(l[0], l[1], l[2]);
       });
       canvas.dataset.labels = String(label.length);
+      // For tools and tests: each label drawn and its box, in canvas pixels.
+      canvas.dfnLabels = label.map(function (l) { return { text: l[0], box: l[3] }; });
     }
     function render() {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -269,10 +272,10 @@
   function start() {
     var global = document.getElementById("dfn-graph");
     if (global) {
-      // The Graph page's canvas fills the window below it (at least 20 rem).
+      legend(document.getElementById("dfn-graph-legend"));
+      // The Graph page's canvas fills the window below it (at least 320 px).
       var top = global.getBoundingClientRect().top + window.scrollY;
       global.style.height = Math.max(320, window.innerHeight - top - 16) + "px";
-      legend(document.getElementById("dfn-graph-legend"));
       var status = document.getElementById("dfn-graph-status");
       load(global.dataset.graph).then(function (view) {
         draw(global, expand(view), null, status);

@@ -87,37 +87,36 @@
     return nodes;
   }
 
-  // A copy of `from`'s text and its kept elements into `into`, within `budget` characters.
-  function copy(from, into, budget) {
-    for (var child = from.firstChild; child && budget.left > 0; child = child.nextSibling) {
-      if (child.nodeType === 3) {
-        var text = child.nodeValue;
-        if (text.length > budget.left) text = text.slice(0, budget.left).replace(/\s*\S*$/, "") + "…";
-        budget.left -= text.length;
-        into.appendChild(document.createTextNode(text));
-        continue;
-      }
-      if (child.nodeType !== 1 || child.matches(LEAVE_OUT)) continue;
-      if (child.matches(".dfn-card ul")) {  // a run card: its outcome, article, agent and date
-        var list = document.createElement("ul");
-        Array.prototype.slice.call(child.children, 0, 3).forEach(function (item) {
-          var row = document.createElement("li");
-          copy(item, row, budget);
-          list.appendChild(row);
-        });
-        into.appendChild(list);
-        continue;
-      }
-      if ((child.tagName === "TD" || child.tagName === "TH") && into.textContent) {
-        into.appendChild(document.createTextNode(" · "));  // table cells, one row a line
-      }
-      var tag = KEEP[child.tagName];
-      if (!tag) { copy(child, into, budget); continue; }  // a container: its content only
-      var element = document.createElement(tag);
-      if (/^H[1-6]$/.test(child.tagName)) element.className = "dfn-preview__heading";
-      var badge = child.tagName === "SPAN" && child.classList.contains("dfn-badge") && BADGE.exec(child.className);
+  // A copy of `node` (its text and its kept elements) into `into`, within `budget` characters.
+  function copy(node, into, budget) {
+    if (budget.left <= 0) return;
+    if (node.nodeType === 3) {
+      var text = node.nodeValue;
+      if (text.length > budget.left) text = text.slice(0, budget.left).replace(/\s*\S*$/, "") + "…";
+      budget.left -= text.length;
+      into.appendChild(document.createTextNode(text));
+      return;
+    }
+    if (node.nodeType !== 1 || node.matches(LEAVE_OUT)) return;
+    if (node.matches(".dfn-card ul")) {  // a run card: its outcome, article, agent and date
+      var list = document.createElement("ul");
+      Array.prototype.slice.call(node.children, 0, 3).forEach(function (item) { copy(item, list, budget); });
+      into.appendChild(list);
+      return;
+    }
+    if ((node.tagName === "TD" || node.tagName === "TH") && into.textContent) {
+      into.appendChild(document.createTextNode(" · "));  // table cells, one row a line
+    }
+    var tag = KEEP[node.tagName];
+    var element = into;  // a container of another kind: its content only
+    if (tag) {
+      element = document.createElement(tag);
+      if (/^H[1-6]$/.test(node.tagName)) element.className = "dfn-preview__heading";
+      var badge = node.tagName === "SPAN" && node.classList.contains("dfn-badge") && BADGE.exec(node.className);
       if (badge) element.className = "dfn-badge dfn-" + badge[1];
       into.appendChild(element);
+    }
+    for (var child = node.firstChild; child && budget.left > 0; child = child.nextSibling) {
       copy(child, element, budget);
     }
   }
@@ -130,7 +129,6 @@
     fragment.appendChild(heading);
     var budget = { left: CHARACTERS };
     found.nodes.forEach(function (node) {
-      if (budget.left <= 0) return;
       var holder = document.createElement("div");
       copy(node, holder, budget);
       if (holder.textContent.trim()) fragment.appendChild(holder);
