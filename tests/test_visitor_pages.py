@@ -95,6 +95,9 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Built:
             ),
             "notes/Team/Deep/Hostile.md": f"# Hostile\n\n{_HOSTILE}\n\nSecond paragraph.\n",
             "notes/Long.md": f"> a quote first\n\n{_LONG}\n",
+            # Harmless line by line; joined, "password= password:" reads as a password.
+            "notes/Setup.md": "Ask for the password: <your password>.\npassword=\n"
+                              "password: ********\npassword: required\n",
             "notes/Committed.md": "Committed and unchanged since.\n",
             "notes/Dirty.md": "Committed, then edited.\n",
         },
@@ -142,6 +145,14 @@ def test_a_hostile_first_paragraph_becomes_plain_escaped_words(small: Built) -> 
     head = page.split("</head>", 1)[0]
     assert "<script>alert" not in head and "onmouseover" not in head
     assert "^first-block" not in head
+
+
+def test_a_description_that_would_read_as_a_secret_is_left_out(small: Built) -> None:
+    """The build went through (the fixture), the page is there, with no description: the
+    joined lines would have failed the secret scan over a note that holds no secret."""
+    page = small.html("notes/setup/")
+    assert "Ask for the password" in page
+    assert _meta(page, "description") is None and _meta(page, "og:description") is None
 
 
 def test_a_page_names_its_canonical_url_and_links_the_feed(small: Built) -> None:
@@ -195,3 +206,10 @@ def test_the_feed_lists_new_runs_and_learnings_dated_by_the_vault(small: Built) 
     links = [link.get("href") for link in feed.findall("a:entry/a:link", ns)]
     assert links[0] == "https://proof.example.com/agency/meta/2026-01-12-ada-writes-notes-again/"
     assert links[1].endswith("/articles/release-notes/#^l-lead")
+
+
+def test_a_config_naming_no_plugins_gets_no_second_search_index(small: Built) -> None:
+    """MkDocs gives a config without `plugins:` its search plugin: with Pagefind on, it goes
+    as when it is listed (a second index of every page, for no visitor)."""
+    assert (small.site / "pagefind").is_dir()
+    assert not (small.site / "search" / "search_index.json").exists()

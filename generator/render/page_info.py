@@ -19,6 +19,7 @@ from generator.load.dates import last_updated
 from generator.load.kinds import FOLDER_KINDS
 from generator.model import Note, NoteKind
 from generator.proof import Evidence, Run
+from generator.secrets import scan
 from generator.slugs import site_href
 
 DESCRIPTION_CHARS = 200
@@ -62,10 +63,13 @@ class PageInfos:
         note_paths: dict[str, str],
         hubs: dict[NoteKind, tuple[str, str]],
         directory_urls: bool = True,
+        *,
+        personal: bool = False,
     ) -> None:
-        """``hubs``: kind -> (label, docs path of its hub's first page)."""
+        """``hubs``: kind -> (label, docs path of its hub's first page). ``personal``: the
+        site's secret scan counts emails and phone numbers too (``scan_personal_data``)."""
         self.view, self.evidence, self.note_paths = view, evidence, note_paths
-        self.hubs, self.directory_urls = hubs, directory_urls
+        self.hubs, self.directory_urls, self.personal = hubs, directory_urls, personal
         self.updated = last_updated(Path(view.vault.root), view.notes.values())
         self.runs = {run.path: run for run in evidence.runs}
 
@@ -85,7 +89,17 @@ class PageInfos:
 
     def description(self, note: Note, run: Run | None) -> str:
         """The note's ``description:``; an agent's ``job:``; a run's outcome, article, agent
-        and date before its first paragraph; otherwise its first paragraph."""
+        and date before its first paragraph; otherwise its first paragraph.
+
+        None at all (the site's) when it reads as a secret: lines joined and markup dropped
+        can turn harmless text into one (``password:`` then ``********`` on the next line
+        becomes ``password: password:``), which would fail the site's secret scan over a
+        note that holds none; and a real secret is better in one place than copied into
+        three more tags (the note's own text still fails the build)."""
+        text = self._description(note, run)
+        return "" if text and scan(text, personal=self.personal) else text
+
+    def _description(self, note: Note, run: Run | None) -> str:
         for key in ("description", "job") if note.kind == "agent" else ("description",):
             value = note.meta.get(key)
             if isinstance(value, str) and value.strip():

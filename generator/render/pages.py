@@ -169,7 +169,14 @@ def plan_site(
 
     proof = ProofPages(vault, evidence, plan.note_paths, options, env, directory_urls)
     hub_homes = {kind: (HUBS[kind][1], pages[0]) for kind, pages in hub_pages.items()}
-    infos = PageInfos(view, evidence, plan.note_paths, hub_homes, directory_urls)
+    infos = PageInfos(
+        view,
+        evidence,
+        plan.note_paths,
+        hub_homes,
+        directory_urls,
+        personal=options.scan_personal_data,
+    )
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     for note in notes:
