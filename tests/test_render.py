@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from generator.render.markdown import convert_callouts
-
 
 def test_callouts_become_admonitions(build_vault) -> None:
     built = build_vault(
@@ -28,10 +26,11 @@ def test_callouts_become_admonitions(build_vault) -> None:
     assert "<blockquote>" in page and "A plain quote stays a quote." in page
 
 
-def test_convert_callouts_keeps_titles_safe() -> None:
-    text = convert_callouts('> [!note] Say "hi"\n> body')
-    assert text.splitlines()[0] == "!!! note \"Say 'hi'\""
-    assert text.splitlines()[1] == "    body"
+def test_callout_titles_are_text_not_html(build_vault) -> None:
+    built = build_vault({"a.md": '> [!note] Say "hi" <img src=x onerror=alert(1)>\n> body\n'})
+    page = built.html("a/")
+    assert 'class="admonition-title">Say "hi"' in page and "onerror" not in page
+    assert "<p>body</p>" in page
 
 
 def test_headings_get_stable_unique_ids(build_vault) -> None:
@@ -125,10 +124,12 @@ def test_embed_cycle_and_depth_stop_with_findings(build_vault) -> None:
     assert "five" in d1 and "six" not in d1  # depth 4: d2..d5 inlined, d6 linked
 
 
-def test_embed_inside_a_sentence_is_a_link(build_vault) -> None:
+def test_embed_inside_a_sentence_is_embedded_between_its_words(build_vault) -> None:
+    # Obsidian embeds a note wherever ![[it]] stands; the sentence's words stay around it.
     built = build_vault({"a.md": "Before ![[b]] after.\n", "b.md": "B text.\n"})
     page = built.html("a/")
-    assert 'href="../b/"' in page and "B text." not in page
+    before, embed, after = page.index("Before"), page.index("B text."), page.index("after.")
+    assert before < embed < after and 'class="dfn-embed"' in page
 
 
 def test_link_to_private_note_is_plain_text(build_vault) -> None:

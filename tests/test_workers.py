@@ -69,15 +69,27 @@ def test_a_plugin_that_sees_every_page_keeps_one_process(make_vault, tmp_path) -
 
 @pytest.mark.parametrize("failing", [3, 4])  # neighbouring pages go to different processes
 def test_a_page_failing_in_any_process_is_named(make_vault, tmp_path, failing: int) -> None:
-    notes = dict(NOTES)
-    notes[f"notes/Note {failing}.md"] += '\n--8<-- "missing-snippet.txt"\n'
-    extensions = "markdown_extensions:\n  - pymdownx.snippets: {check_paths: true}\n"
-    config = _config(tmp_path, "snippets", "[]", 2, extensions)
-    settings = settings_for(make_vault(notes), tmp_path / "site", config=config)
+    # A theme template that fails on one page (note bodies are HTML by then: Python-Markdown
+    # sees none of their text, so a markdown extension cannot be the one that fails).
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "main.html").write_text(
+        '{% extends "base.html" %}{% block content %}{{ super() }}'
+        f'{{% if page.title == "Note {failing}" %}}{{{{ page.meta.no_such_key.deeper }}}}'
+        "{% endif %}{% endblock %}",
+        encoding="utf-8",
+    )
+    config = tmp_path / "failing.yml"
+    config.write_text(
+        f"site_name: Workers\ntheme: {{name: material, custom_dir: {theme}}}\nplugins: []\n"
+        "extra:\n  definitive:\n    search: false\n    build_workers: 2\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(make_vault(NOTES), tmp_path / "site", config=config)
     with pytest.raises(BuildError) as caught:
         build(settings)
     message = str(caught.value)
-    assert f"notes/note-{failing}.md" in message and "missing-snippet.txt" in message
+    assert f"notes/note-{failing}.md" in message and "no_such_key" in message
     assert "Traceback" not in message
 
 

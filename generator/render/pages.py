@@ -28,7 +28,7 @@ from generator.render import changelog
 from generator.render.changelog import CHANGELOG, FEED
 from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.llms import LLMS_TXT, llms_txt
-from generator.render.markdown import NoteRenderer, RenderContext, escape_text
+from generator.render.markdown import NoteRenderer, RenderContext, escape_text, html_block
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.slugs import (
     PathAllocator,
@@ -74,6 +74,9 @@ class SitePlan:
     nav: list[dict[str, str]] = field(default_factory=list)
     note_paths: dict[str, str] = field(default_factory=dict)
     """Published vault note path -> docs path."""
+    markdown: dict[str, str] = field(default_factory=dict)
+    """Docs path -> the markdown copy put beside the page, where it differs from the docs
+    tree's page: a note's, whose text is its published markdown rather than its HTML."""
     graph_json: dict[str, Any] = field(default_factory=dict)
 
 
@@ -157,9 +160,12 @@ def plan_site(
     proof = ProofPages(vault, evidence, plan.note_paths, options, env, directory_urls)
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
+    features: set[str] = set()
     for note in notes:
         page = plan.note_paths[note.path]
-        heading, body = renderer.render(note, page)
+        rendered = renderer.render(note, page)
+        features |= rendered.features
+        body = rendered.body
         if advance is not None:
             advance(1)
         before, after = proof.sections(note, page)
@@ -170,11 +176,13 @@ def plan_site(
         properties = _properties(note, page, ctx, renderer)
         if before and note.kind == "meta":  # the run card shows these
             properties = [(k, v) for k, v in properties if k not in CARD_KEYS]
+        heading = html_block(rendered.title) if rendered.title else None
+        body_block = html_block(body) if body.strip() else ""
         plan.pages[page] = note_template.render(
             note=note,
             heading=heading,
             header=proof.header(note, page),
-            body=body,
+            body=body_block,
             before=before,
             after=after,
             filters=proof.filters(note),
@@ -188,6 +196,15 @@ def plan_site(
                 for src in (vault.notes[p] for p in view.backlinks.get(note.path, ()))
             ],
         )
+        # The copy beside the page holds the note's own markdown instead of its HTML.
+        own = renderer.markdown(note, page)
+        text = plan.pages[page]
+        if heading:
+            lines = own.split("\n")
+            line = note.headings[0].line
+            text = text.replace(heading, lines[line], 1)
+            own = "\n".join(lines[line + 1 :])
+        plan.markdown[page] = text.replace(body_block, own.strip("\n"), 1) if body_block else text
     for path, attachment in sorted(view.attachments.items()):
         source = attachment.data if attachment.data is not None else Path(vault.root) / path
         plan.files[docs_paths[path]] = source
