@@ -40,6 +40,9 @@ class Options:
     private_folders: list[str] = field(default_factory=lambda: ["private"])
     exclude: list[str] = field(default_factory=list)
     """Extra glob patterns (vault-relative) to leave out entirely, e.g. ``drafts/**``."""
+    home: str | None = None
+    """The note the site opens on (vault path); else ``index.md``, ``Home.md`` or
+    ``README.md`` at the vault's top, else a generated home page."""
     templates_folder: str | None = None
     """Obsidian's templates folder; read from ``.obsidian/templates.json`` when unset."""
     embed_depth: int = 4
@@ -146,7 +149,7 @@ class Options:
         for name in ("strict", "review", "search", "scan_personal_data", "strict_line_breaks"):
             if not isinstance(getattr(opts, name), bool):
                 raise UsageError(f"{source}: extra.definitive.{name} must be true or false")
-        for name in ("vault", "templates_folder"):
+        for name in ("vault", "templates_folder", "home"):
             if getattr(opts, name) is not None and not isinstance(getattr(opts, name), str):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a folder path")
         if not isinstance(opts.model, str) or not opts.model.strip():

@@ -4,8 +4,8 @@
 in the Material template, so the theme's own scripts are untouched while everything a note
 brings is held to an allow-list: what Python-Markdown, its extensions and our generator
 produce. Scripts, event handlers, ``javascript:`` and other unknown URL schemes, styles (except
-table cell alignment) and iframes (unless their host is allow-listed in ``iframe_hosts``) are
-dropped.
+table cell alignment) and iframes (unless their host is allow-listed in ``iframe_hosts``, or
+they show a PDF of the site itself) are dropped.
 
 Ids and names from notes live in their own namespace, as on GitHub: every ``id`` becomes
 ``user-content-<id>`` (and ``for``, ``aria-labelledby``/``-describedby`` and the ``name`` of
@@ -34,6 +34,10 @@ TAGS = set(nh3.ALLOWED_TAGS) | {
     "label",
     "section",
     "main",
+    "audio",  # ![[talk.mp3]]
+    "video",  # ![[clip.mp4]]
+    "iframe",  # ![[paper.pdf]] (a PDF of the site only) or an allow-listed host
+    "source",
     "svg",
     "g",
     "title",
@@ -66,7 +70,11 @@ ATTRIBUTES: dict[str, set[str]] = {
     "td": {"style", "colspan", "rowspan", "align", "data-label"},
     "th": {"style", "colspan", "rowspan", "align", "scope"},
     "ol": {"start", "type"},
-    "li": {"value"},
+    "li": {"value", "data-task"},  # data-task: the task's mark, [?] or [-], as Obsidian
+    "audio": {"src", "controls", "preload"},
+    "video": {"src", "controls", "preload", "width", "height", "poster"},
+    "source": {"src", "type"},
+    "iframe": {"src", "width", "height", "loading"},
     "span": {"tabindex"},
     "details": {"open"},
     "input": {"type", "checked", "disabled"},
@@ -116,7 +124,7 @@ def _cleaner(hosts: frozenset[str]) -> Callable[[str], str]:
         if tag == "iframe" and attribute == "src":
             parts = urlsplit(value)
             allowed = parts.scheme == "https" and (parts.hostname or "").lower() in hosts
-            return value if allowed else None
+            return value if allowed or _site_pdf(parts) else None
         return value
 
     options: dict[str, Any] = {
@@ -130,12 +138,17 @@ def _cleaner(hosts: frozenset[str]) -> Callable[[str], str]:
         "attribute_filter": keep,
     }
     if hosts:
-        options["tags"] = TAGS | {"iframe"}
         options["attributes"] = {
             **ATTRIBUTES,
-            "iframe": {"src", "width", "height", "allowfullscreen"},
+            "iframe": {"src", "width", "height", "loading", "allowfullscreen"},
         }
     return nh3.Cleaner(**options).clean
+
+
+def _site_pdf(parts: Any) -> bool:
+    """A relative URL of a PDF: an embedded ``![[paper.pdf]]`` shown in the browser's viewer
+    (the page's policy then allows frames from the site itself, publish/csp.py)."""
+    return not parts.scheme and not parts.netloc and parts.path.lower().endswith(".pdf")
 
 
 # A start or end tag as nh3 (html5ever) writes it: every attribute value double-quoted, with

@@ -252,6 +252,20 @@ class NoteRenderer:
         rest = self._render_lines(note, page, line + 1, None, 0, (whole,), anchors=True)
         return RenderedNote(title.strip(), rest, frozenset(self.features))
 
+    def render_text(self, text: str, source: str, page: str) -> str:
+        """Markdown that is no note of its own (a Canvas card) as HTML, its links resolved as
+        if written in a note at vault path ``source``."""
+        note = Note(source, "note", source, {}, text, 0, "")
+        self.budget, self.over_budget = self.ctx.options.embed_budget_bytes, False
+        self.page_note, self.features = source, set()
+        self.ctx._lines.pop(source, None)
+        return self._render_lines(note, page, 0, None, 0, ((source, -1, None),), anchors=False)
+
+    def file_link(self, target: str, source: str, page: str) -> str:
+        """A link to vault path ``target`` written in the file at ``source``, as HTML."""
+        note = Note(source, "note", source, {}, "", 0, "")
+        return self.link_html(Link(f"[[{target}]]", target, "", None, False, "wiki", 0), page, note)
+
     def link_html(self, link: Link, page: str, note: Note | None = None) -> str:
         """A link as HTML (also for frontmatter links, shown in the property list)."""
         res = self.ctx.resolution(link, note)
