@@ -12,8 +12,8 @@ runs ``definitive nightly --offline`` on it: consolidate, check, build.
 Both create ``.venv/`` on first use and install the project from pyproject.toml into it
 (again whenever pyproject.toml changes). ``test`` also installs Debian's ``chromium`` with
 apt-get when it is missing, for the browser tests, and with no arguments runs ``ruff check``
-and ``mypy`` before pytest, spread over every core (pytest-xdist). Extra arguments go to the tool (to pytest for ``test``, which
-then skips the linters):
+and ``mypy`` before pytest, spread over every core (pytest-xdist). Extra arguments go to the
+tool (to pytest for ``test``, which then skips the linters):
 ``python3 dev.py test -k links``, ``python3 dev.py demo --strict``.
 """
 
@@ -109,7 +109,7 @@ def vendor() -> int:
             with tarfile.open(Path(tmp) / packed["filename"]) as archive:
                 for member in archive.getmembers():
                     path = member.name.removeprefix("package/")
-                    keep = any(path == w or (w.endswith("/") and path.startswith(w)) for w in wanted)
+                    keep = any(path == w or (w[-1] == "/" and path.startswith(w)) for w in wanted)
                     if not member.isfile() or not keep or path.endswith((".woff", ".ttf")):
                         continue
                     dest = target / path.removeprefix("dist/")

@@ -457,8 +457,7 @@ class NoteRenderer:
         first, last = 0, None
         if res.block and res.block in target.blocks:
             block = target.blocks[res.block]
-            first, last = block.start, block.end
-            title = f"{target.title} › ^{res.block}"
+            first, last = block.start, block.end  # titled by its note, as in Obsidian
         elif res.heading is not None:
             heading = target.headings[res.heading]
             first, last = heading.line, _section_end(target, res.heading)
