@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from generator.load.frontmatter import split_frontmatter
 from generator.model import Note
 from generator.render.markdown import NoteRenderer
 from generator.slugs import site_href
@@ -32,6 +33,8 @@ from generator.slugs import site_href
 FILE_PAGE_SUFFIXES = (".canvas", ".base")
 MAX_ROWS = 1000
 """Rows a Base view shows at most; the rest are counted."""
+MAX_VIEWS = 20
+"""Views of a Base shown at most (each is a pass over the notes)."""
 
 
 def has_page(path: str) -> bool:
@@ -57,6 +60,18 @@ def file_page(
 ) -> FilePage:
     name = path.rsplit("/", 1)[-1]
     stem = name.rsplit(".", 1)[0]
+    renderer.begin(path)
+    if len(data) > renderer.ctx.options.max_note_bytes:
+        limit = renderer.ctx.options.max_note_bytes
+        kind = "canvas" if path.lower().endswith(".canvas") else "base"
+        return FilePage(
+            stem,
+            kind,
+            _note(
+                f"This file is larger than {limit:,} bytes "
+                "(extra.definitive.max_note_bytes); not shown."
+            ),
+        )
     if path.lower().endswith(".canvas"):
         return FilePage(stem, "canvas", _canvas(path, data, page, renderer))
     return FilePage(stem, "base", _base(data, page, renderer, notes, note_paths))
@@ -141,12 +156,18 @@ def _base(
     note_paths: dict[str, str],
 ) -> str:
     try:
-        document = yaml.safe_load(data.decode("utf-8")) or {}
-    except (UnicodeDecodeError, yaml.YAMLError):
-        return _note("This base file could not be read (it is not valid YAML).")
-    if not isinstance(document, dict):
-        return _note("This base file could not be read.")
-    views = [v for v in document.get("views") or [] if isinstance(v, dict)]
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _note("This base file could not be read (it is not UTF-8 text).")
+    # Read as frontmatter is: YAML alias bombs and deep nesting refused before they grow.
+    options = renderer.ctx.options
+    read = split_frontmatter(
+        f"---\n{text}\n---\n", max_bytes=len(data) + 8, max_items=options.max_frontmatter_items
+    )
+    if read.error is not None:
+        return _note(f"This base file could not be read: {read.error[1]}.")
+    document = read.meta
+    views = [v for v in document.get("views") or [] if isinstance(v, dict)][:MAX_VIEWS]
     if not views:
         views = [{"type": "table", "name": "All notes"}]
     parts = []

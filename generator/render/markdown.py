@@ -252,12 +252,15 @@ class NoteRenderer:
         rest = self._render_lines(note, page, line + 1, None, 0, (whole,), anchors=True)
         return RenderedNote(title.strip(), rest, frozenset(self.features))
 
-    def render_text(self, text: str, source: str, page: str) -> str:
-        """Markdown that is no note of its own (a Canvas card) as HTML, its links resolved as
-        if written in a note at vault path ``source``."""
-        note = Note(source, "note", source, {}, text, 0, "")
+    def begin(self, source: str) -> None:
+        """Start a page made of pieces (a Canvas): they share one embed budget."""
         self.budget, self.over_budget = self.ctx.options.embed_budget_bytes, False
         self.page_note, self.features = source, set()
+
+    def render_text(self, text: str, source: str, page: str) -> str:
+        """Markdown that is no note of its own (a Canvas card) as HTML, its links resolved as
+        if written in a note at vault path ``source`` (after `begin`)."""
+        note = Note(source, "note", source, {}, text, 0, "")
         self.ctx._lines.pop(source, None)
         return self._render_lines(note, page, 0, None, 0, ((source, -1, None),), anchors=False)
 

@@ -59,7 +59,12 @@
       var scheme = document.body.getAttribute("data-md-color-scheme");
       window.mermaid.initialize({
         startOnLoad: false,
-        securityLevel: "strict", // no click handlers, labels as text
+        securityLevel: "strict", // no click handlers
+        // Labels as SVG text, never parsed as HTML (an HTML label is put in the page to be
+        // measured, an agent's <img onerror> included; the policy blocks it, but why try).
+        htmlLabels: false,
+        flowchart: { htmlLabels: false },
+        class: { htmlLabels: false },
         theme: scheme === "slate" ? "dark" : "default",
       });
       nodes.forEach(function (node) {
