@@ -537,6 +537,29 @@ def test_home_note_and_folder_explorer(reader: Reader, site: Site) -> None:
     assert html.count("data-dfn-explorer=") == 1
 
 
+def test_a_big_folder_is_listed_a_page_at_a_time() -> None:
+    """Agents file thousands of notes in one folder: opening it fetches one page of them."""
+    import json
+
+    from generator.model import Note
+    from generator.render.explorer import EXPLORER, PAGE_NOTES, explorer_files
+
+    count = PAGE_NOTES * 2 + 50
+    notes = [Note(f"meta/n{i:04d}.md", "note", f"n{i:04d}", {}, "", 0, "") for i in range(count)]
+    files = explorer_files(notes, {n.path: n.path for n in notes}, directory_urls=True)
+    top = json.loads(files[f"{EXPLORER}/0.json"])
+    assert top["folders"][0][:3] == ["meta", 1, count] and top["notes"] == []
+    seen: list[str] = []
+    listing = json.loads(files[f"{EXPLORER}/1.json"])
+    while True:
+        assert len(listing["notes"]) <= PAGE_NOTES
+        seen += [title for title, _ in listing["notes"]]
+        if "more" not in listing:
+            break
+        listing = json.loads(files[f"{EXPLORER}/{listing['more']}.json"])
+    assert seen == [f"n{i:04d}" for i in range(count)]
+
+
 def test_a_hostile_note_runs_nothing(browser: Any, site: Site) -> None:
     reader = Reader(browser, site.url)  # its own tab: the errors it provokes stay here
     dialogs: list[str] = []

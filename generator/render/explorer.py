@@ -5,7 +5,10 @@ Material renders the whole nav into every page, so a tree of 10,000 notes there 
 folder (``assets/definitive/explorer/<n>.json``: its subfolders and its notes), which
 ``assets/definitive/explorer.js`` fetches only when a reader opens that folder (and, on
 load, the folders leading to the page shown). Every page carries one empty element for it
-(site_templates/overrides/partials/nav.html), whatever the vault's size.
+(site_templates/overrides/partials/nav.html), whatever the vault's size. A folder's notes come
+``PAGE_NOTES`` at a time (``{"notes": [...], "more": <n>}``, the rest behind a "more" button):
+agents file thousands of notes in one folder, and a reader opening one of them should not
+download them all (bench/explorer_bytes.py, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from generator.model import Note
 from generator.slugs import page_url
 
 EXPLORER = "assets/definitive/explorer"
+PAGE_NOTES = 200
+"""Notes per listing file; a folder with more continues in further files."""
 
 
 @dataclass
@@ -59,13 +64,22 @@ def explorer_files(
         for name in sorted(folder.folders, key=str.casefold):
             child = folder.folders[name]
             subfolders.append([child.name, write(child), child.count, child.prefix])
-        listing = {
-            "folders": subfolders,
-            "notes": sorted(folder.notes, key=lambda n: (n[0].casefold(), n[1])),
-        }
-        data = json.dumps(listing, ensure_ascii=False, separators=(",", ":"))
-        files[f"{EXPLORER}/{number}.json"] = data.encode("utf-8")
+        notes = sorted(folder.notes, key=lambda n: (n[0].casefold(), n[1]))
+        listing: dict[str, object] = {"folders": subfolders, "notes": notes[:PAGE_NOTES]}
+        file_number = number
+        for start in range(PAGE_NOTES, len(notes), PAGE_NOTES):
+            listing["more"] = counter[0]
+            _dump(files, file_number, listing)
+            file_number = counter[0]
+            counter[0] += 1
+            listing = {"notes": notes[start : start + PAGE_NOTES]}
+        _dump(files, file_number, listing)
         return number
 
     write(root)
     return files
+
+
+def _dump(files: dict[str, bytes], number: int, listing: dict[str, object]) -> None:
+    data = json.dumps(listing, ensure_ascii=False, separators=(",", ":"))
+    files[f"{EXPLORER}/{number}.json"] = data.encode("utf-8")

@@ -42,20 +42,40 @@
           item.appendChild(details);
           list.appendChild(item);
         });
-        data.notes.forEach(function (note) {
-          var item = document.createElement("li");
-          var link = document.createElement("a");
-          link.href = new URL(note[1], base).href;
-          link.textContent = note[0];
-          if (link.pathname === here) {
-            link.className = "dfn-explorer-current";
-            link.setAttribute("aria-current", "page");
-          }
-          item.appendChild(link);
-          list.appendChild(item);
-        });
+        notes(data, list);
         into.appendChild(list);
       });
+    }
+
+    // A folder's notes, a file at a time: the rest behind a button (thousands in one folder).
+    function notes(data, list) {
+      data.notes.forEach(function (note) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = new URL(note[1], base).href;
+        link.textContent = note[0];
+        if (link.pathname === here) {
+          link.className = "dfn-explorer-current";
+          link.setAttribute("aria-current", "page");
+        }
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      if (data.more === undefined) return;
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "dfn-explorer-more";
+      button.textContent = "More notes…";
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        listing(root, data.more).then(function (next) {
+          list.removeChild(item);
+          notes(next, list);
+        });
+      });
+      item.appendChild(button);
+      list.appendChild(item);
     }
 
     show(0, box)
