@@ -29,10 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from synth_vault import Synth  # noqa: E402
+
 from generator.model import Note  # noqa: E402
 from generator.render.explorer import EXPLORER, explorer_files  # noqa: E402
 from generator.slugs import PathAllocator, slug_path  # noqa: E402
-from synth_vault import Synth  # noqa: E402
 
 
 def _by_month(path: str, index: int) -> str:

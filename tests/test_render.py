@@ -212,3 +212,32 @@ def test_the_built_in_config_keeps_its_own_extensions(build_vault) -> None:
     note = "# T\n\n- [x] done\n\n```python\nx = 1\n```\n"
     page = build_vault({"notes/T.md": note}).html("notes/t/")
     assert "task-list-item" in page and 'class="highlight"' in page
+
+
+def test_strict_line_breaks_and_a_configured_home_note(make_vault, tmp_path) -> None:
+    """Obsidian's "Strict line breaks" joins a paragraph's lines (a hard break still breaks);
+    ``home`` names the note the site opens on, over a README.md at the top."""
+    from dataclasses import replace
+
+    from generator.pipeline import build
+    from tests.conftest import settings_for
+
+    vault = make_vault(
+        {
+            "README.md": "# Readme\n\nNot the home page.\n",
+            "Start/Welcome.md": "# Welcome\n\nLine one\nline two\n\nHard  \nbreak\n",
+        }
+    )
+    settings = settings_for(vault, tmp_path / "site")
+    options = replace(settings.options, strict_line_breaks=True, home="start/welcome")
+    report = build(replace(settings, options=options))
+    assert not [f for f in report.findings if f.code == "home-missing"]
+    home = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert "<p>Line one\nline two</p>" in home
+    assert "<p>Hard<br>\nbreak</p>" in home or "<p>Hard<br />\nbreak</p>" in home
+    assert "Not the home page" not in home
+    assert (tmp_path / "site" / "readme" / "index.html").is_file()
+    # A home that names no published note is said, not silently replaced.
+    typo = replace(settings.options, home="Start/Welcom")
+    report = build(replace(settings, options=typo))
+    assert [f.path for f in report.findings if f.code == "home-missing"] == ["Start/Welcom"]

@@ -149,6 +149,14 @@ def plan_site(
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
     generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW, CHANGELOG, FEED}
     home = home_note(view, options)
+    if options.home and home is None:  # a typo, or a private note: never silently ignored
+        findings.add(
+            "home-missing",
+            options.home,
+            None,
+            f"extra.definitive.home names {options.home!r}, which is no published note: "
+            "the site opens on the generated home page",
+        )
     generated.add("index.md")  # the home note's, or the generated home page's
 
     allocator = PathAllocator(generated)
