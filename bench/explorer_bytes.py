@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -81,10 +82,12 @@ def main() -> None:
     flat = [(n.vault_path, n.name) for n in synth.notes]
     nested = [(_by_month(p, i), t) for i, (p, t) in enumerate(flat)]
     partial = ROOT / "site_templates" / "overrides" / "partials" / "nav.html"
-    element = partial.read_text("utf-8").split("-#}", 2)[-1].strip()
+    element = re.search(r"<nav class=\"dfn-explorer\".*?</nav>", partial.read_text("utf-8"), re.S)
+    assert element is not None, partial
     script = ROOT / "site_templates" / "assets" / "explorer.js"
     print(f"notes: {args.notes}")
-    print(f"per page: {len(element.encode())} B of HTML (the element, base_url unexpanded)")
+    size = len(element.group(0).encode())
+    print(f"per page: {size} B of HTML (the element, base_url unexpanded)")
     print(f"explorer.js: {script.stat().st_size} B, fetched once and cached")
     for label, paths in (("flat (synth_vault layout)", flat), ("filed by month", nested)):
         print(f"{label}: {measure(paths)}")

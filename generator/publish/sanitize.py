@@ -102,7 +102,10 @@ _ID_REFERENCES = {"for", "aria-labelledby", "aria-describedby"}
 def sanitize(html: str, iframe_hosts: list[str] | tuple[str, ...] = ()) -> str:
     """The HTML with everything outside the allow-list removed (text content is kept), its ids
     and names prefixed with `PREFIX`, each id's anchor kept clean (see the module's doc)."""
-    return _anchor_names(_cleaner(frozenset(h.lower() for h in iframe_hosts))(html))
+    clean = _cleaner(frozenset(h.lower() for h in iframe_hosts))(html)
+    if "<iframe" in clean:  # a frame whose src was refused goes whole, not as an empty box
+        clean = _FRAME_WITHOUT_SRC.sub("", clean)
+    return _anchor_names(clean)
 
 
 def prefixed_id(anchor: str) -> str:
@@ -151,6 +154,10 @@ def _site_pdf(parts: Any) -> bool:
     return not parts.scheme and not parts.netloc and parts.path.lower().endswith(".pdf")
 
 
+# A frame left without its src (refused by `_cleaner`), with whatever it held.
+_FRAME_WITHOUT_SRC = re.compile(
+    r'<iframe(?:\s+(?!src=)[^\s/>"\'=]+="[^"]*")*\s*>.*?</iframe>', re.S
+)
 # A start or end tag as nh3 (html5ever) writes it: every attribute value double-quoted, with
 # `"`, `<` and `>` escaped inside, and text never holding a raw `<`; so this finds every tag,
 # and only tags.
