@@ -40,6 +40,9 @@ class Options:
     private_folders: list[str] = field(default_factory=lambda: ["private"])
     exclude: list[str] = field(default_factory=list)
     """Extra glob patterns (vault-relative) to leave out entirely, e.g. ``drafts/**``."""
+    home: str | None = None
+    """The note the site opens on (vault path); else ``index.md``, ``Home.md`` or
+    ``README.md`` at the vault's top, else a generated home page."""
     templates_folder: str | None = None
     """Obsidian's templates folder; read from ``.obsidian/templates.json`` when unset."""
     embed_depth: int = 4
@@ -48,6 +51,9 @@ class Options:
     shown as links. Notes embedding each other many times over stay a few pages."""
     max_nesting: int = 20
     """Lists, quotes and callouts nested deeper than this are flattened to this depth."""
+    strict_line_breaks: bool = False
+    """Obsidian's "Strict line breaks": off (its default), a single line break in a paragraph
+    is kept as a break; on, it joins the lines, as CommonMark does."""
     hub_size: int = 200
     """Entries per generated index page; keeps every page small however big the vault grows."""
     max_note_bytes: int = 2_000_000
@@ -140,10 +146,10 @@ class Options:
         _check_csp(opts.csp, source)
         _check_prices(opts.model_prices, source)
         _check_projects(opts.claude_code_projects, source)
-        for name in ("strict", "review", "search", "scan_personal_data"):
+        for name in ("strict", "review", "search", "scan_personal_data", "strict_line_breaks"):
             if not isinstance(getattr(opts, name), bool):
                 raise UsageError(f"{source}: extra.definitive.{name} must be true or false")
-        for name in ("vault", "templates_folder"):
+        for name in ("vault", "templates_folder", "home"):
             if getattr(opts, name) is not None and not isinstance(getattr(opts, name), str):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a folder path")
         if not isinstance(opts.model, str) or not opts.model.strip():

@@ -746,11 +746,21 @@ def _theme_root() -> Path | None:
     return Path(material.__file__).resolve().parent / "templates"
 
 
+VENDORED_DIR = "assets/definitive/vendor/"
+"""Where the site's copies of KaTeX and mermaid go (render/pages.py): skipped, like the
+theme's bundles, only when each is byte for byte the file Definitive ships."""
+
+
 def _is_theme_file(path: Path, rel: str) -> bool:
-    root = _theme_root()
-    if root is None or not rel.startswith(THEME_DIRS):
-        return False
-    original = root / rel
+    if rel.startswith(VENDORED_DIR):
+        from generator.config import site_templates_dir
+
+        original = site_templates_dir() / "assets" / "vendor" / rel[len(VENDORED_DIR) :]
+    else:
+        root = _theme_root()
+        if root is None or not rel.startswith(THEME_DIRS):
+            return False
+        original = root / rel
     try:
         return original.stat().st_size == path.stat().st_size and (
             original.read_bytes() == path.read_bytes()

@@ -71,6 +71,17 @@ def test_every_page_loads_with_no_console_error_and_no_failed_request(
         )
         visit.page.goto(site + "graph/", wait_until="load")
         visit.page.wait_for_function("() => document.getElementById('dfn-graph').dataset.nodes")
+        # The sidebar's folder explorer: it opens on the page shown, and every folder opened
+        # loads its listing.
+        visit.page.goto(site + "meta/2026-10-06-jennifer-grades-lumen-dental-faq/")
+        current = visit.page.locator("nav.dfn-explorer a.dfn-explorer-current")
+        current.wait_for(state="attached")
+        assert current.inner_text() == "2026-10-06 Jennifer grades Lumen Dental FAQ"
+        visit.page.wait_for_function(
+            """() => { const all = [...document.querySelectorAll('nav.dfn-explorer details')];
+                all.forEach(d => { d.open = true; });
+                return all.length > 3 && all.every(d => d.querySelector(':scope > ul')); }"""
+        )
         # Material fetched sitemap.xml beside every link[rel=alternate] (a page's markdown):
         # a 404 on every page. alternates.js hides them while it looks, then puts them back.
         rels = visit.page.evaluate(

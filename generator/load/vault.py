@@ -498,7 +498,12 @@ def _aliases(meta: dict[str, Any]) -> list[str]:
         value = [value]
     if not isinstance(value, list):
         return []
-    return [unicodedata.normalize("NFC", str(v).strip()) for v in value if str(v).strip()]
+    # An empty YAML list item is None: no alias, not one named "None".
+    return [
+        unicodedata.normalize("NFC", str(v).strip())
+        for v in value
+        if v is not None and str(v).strip()
+    ]
 
 
 def _frontmatter_tags(meta: dict[str, Any]) -> list[str]:
@@ -507,7 +512,12 @@ def _frontmatter_tags(meta: dict[str, Any]) -> list[str]:
         value = value.replace(",", " ").split()
     if not isinstance(value, list):
         return []
-    return [str(v).strip().lstrip("#") for v in value if str(v).strip().lstrip("#")]
+    # An empty YAML list item ("tags:\n  -\n") is None: no tag, as in Obsidian.
+    return [
+        str(v).strip().lstrip("#")
+        for v in value
+        if v is not None and not isinstance(v, dict | list) and str(v).strip().lstrip("#")
+    ]
 
 
 def _frontmatter_links(meta: dict[str, Any], fm_text: str) -> list[Link]:

@@ -3,8 +3,10 @@
 
 The markdown is the emitted docs-tree page, written at its docs path under ``site/`` (e.g.
 ``site/notes/rubric-v3.md`` beside ``site/notes/rubric-v3/index.html``), so its relative
-``.md`` links lead to the other pages' markdown. It is the published text only: comments are
-gone and links to private notes are plain text, as on the HTML page.
+``.md`` links lead to the other pages' markdown; for a note, the page with the note's own
+markdown in place of its rendered HTML (`SitePlan.markdown`), so agents and the secret scan
+read its text as written. It is the published text only: comments are gone and links to
+private notes are plain text, as on the HTML page.
 """
 
 from __future__ import annotations
@@ -32,7 +34,11 @@ def write_markdown(plan: SitePlan, site_dir: Path, docs_dir: Path | None = None)
         if target.parent not in folders:  # thousands of pages share a few folders
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(target.parent)
-        if docs_dir is None or not _link(docs_dir / docs_path, target):
+        own = plan.markdown.get(docs_path)  # a note's: its markdown, not its page's HTML
+        if own is not None:
+            target.unlink(missing_ok=True)  # may be a hard link into the docs tree
+            target.write_bytes(own.encode("utf-8"))
+        elif docs_dir is None or not _link(docs_dir / docs_path, target):
             # site/ is build output that MkDocs itself writes in place: no temp-file dance.
             target.write_bytes(text.encode("utf-8"))
         written += 1

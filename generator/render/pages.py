@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,15 +23,18 @@ from generator.filter import PublicView
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.load.kinds import amount_value
-from generator.model import Note, NoteKind
+from generator.model import Link, Note, NoteKind
 from generator.proof import Evidence
 from generator.render import changelog
 from generator.render.activity import FEED as ACTIVITY_FEED
 from generator.render.activity import activity_feed
 from generator.render.changelog import CHANGELOG, FEED
+from generator.render.explorer import explorer_files
+from generator.render.files import file_page, has_page
+from generator.render.files import read as read_file
 from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.llms import LLMS_TXT, llms_txt
-from generator.render.markdown import NoteRenderer, RenderContext, escape_text
+from generator.render.markdown import NoteRenderer, RenderContext, escape_text, html_block
 from generator.render.page_info import PageInfos
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.slugs import (
@@ -64,6 +68,9 @@ TAGS = "tags"
 GRAPH_PAGE = "graph/index.md"
 SEARCH_PAGE = "find/index.md"
 ASSETS = "assets/definitive"
+VENDORED = {"math": "katex", "mermaid": "mermaid"}
+"""What a page feature needs from site_templates/assets/vendor/ (dev.py vendor fetches it;
+assets/render.js loads it, on the pages that use it)."""
 HIDDEN_PROPERTIES = {"title", "aliases", "alias", "tags", "tag", "publish", "type", "cssclasses"}
 
 
@@ -86,6 +93,9 @@ class SitePlan:
     nav: list[dict[str, str]] = field(default_factory=list)
     note_paths: dict[str, str] = field(default_factory=dict)
     """Published vault note path -> docs path."""
+    markdown: dict[str, str] = field(default_factory=dict)
+    """Docs path -> the markdown copy put beside the page, where it differs from the docs
+    tree's page: a note's, whose text is its published markdown rather than its HTML."""
     graph_json: dict[str, Any] = field(default_factory=dict)
 
 
@@ -151,18 +161,33 @@ def plan_site(
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
     generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW, CHANGELOG, FEED}
     generated.add(ACTIVITY_FEED)
-    has_home = any(n.path.lower() == "index.md" for n in notes)
-    if not has_home:
-        generated.add("index.md")
+    home = home_note(view, options)
+    if options.home and home is None:  # a typo, or a private note: never silently ignored
+        findings.add(
+            "home-missing",
+            options.home,
+            None,
+            f"extra.definitive.home names {options.home!r}, which is no published note: "
+            "the site opens on the generated home page",
+        )
+    generated.add("index.md")  # the home note's, or the generated home page's
 
     allocator = PathAllocator(generated)
     for note in notes:
-        plan.note_paths[note.path] = allocator.allocate(slug_path(note.path, note=True))
+        wanted = "index.md" if note is home else slug_path(note.path, note=True)
+        plan.note_paths[note.path] = "index.md" if note is home else allocator.allocate(wanted)
     docs_paths = dict(plan.note_paths)
+    file_pages: dict[str, str] = {}  # a .canvas or .base -> the page that shows it
     for path, attachment in view.attachments.items():
         docs_paths[path] = allocator.allocate(attachment.docs_path)
+        if has_page(path):
+            file_pages[path] = allocator.allocate(attachment.docs_path + ".md")
+    raw_paths = dict(docs_paths)  # where each attachment's file lands
+    docs_paths.update(file_pages)  # a link to a canvas or a base opens its page
 
     ctx = RenderContext(graph, docs_paths, tag_pages, options, findings, directory_urls)
+    # The dashboard only where it has something to show: agents or definitive articles.
+    has_proof = bool(evidence.agents or evidence.articles)
 
     def href(source: str, target: str) -> str:
         return site_href(source, target, directory_urls)
@@ -179,24 +204,29 @@ def plan_site(
     )
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
+    features: set[str] = set()
     for note in notes:
         page = plan.note_paths[note.path]
-        heading, body = renderer.render(note, page)
+        rendered = renderer.render(note, page)
+        features |= rendered.features
+        body = rendered.body
         if advance is not None:
             advance(1)
         before, after = proof.sections(note, page)
         if note.kind == "definitive":
             body = proof.annotate(note, body)
-        if page == "index.md":  # the vault's own home page gets the dashboard appended
+        if page == "index.md" and has_proof:  # the home note, and the agency's dashboard
             after += proof.dashboard(page)
         properties = _properties(note, page, ctx, renderer)
         if before and note.kind == "meta":  # the run card shows these
             properties = [(k, v) for k, v in properties if k not in CARD_KEYS]
+        heading = html_block(rendered.title) if rendered.title else None
+        body_block = html_block(body) if body.strip() else ""
         plan.pages[page] = note_template.render(
             note=note,
             heading=heading,
             header=proof.header(note, page),
-            body=body,
+            body=body_block,
             before=before,
             after=after,
             filters=proof.filters(note),
@@ -211,9 +241,34 @@ def plan_site(
                 for src in (vault.notes[p] for p in view.backlinks.get(note.path, ()))
             ],
         )
+        # The copy beside the page holds the note's own markdown instead of its HTML.
+        own = renderer.markdown(note, page)
+        text = plan.pages[page]
+        if heading:
+            lines = own.split("\n")
+            line = note.headings[0].line
+            text = text.replace(heading, lines[line], 1)
+            own = "\n".join(lines[line + 1 :])
+        plan.markdown[page] = text.replace(body_block, own.strip("\n"), 1) if body_block else text
     for path, attachment in sorted(view.attachments.items()):
         source = attachment.data if attachment.data is not None else Path(vault.root) / path
-        plan.files[docs_paths[path]] = source
+        plan.files[raw_paths[path]] = source
+    file_template = env.get_template("file.md.j2")
+    for path, page in sorted(file_pages.items()):
+        attachment = view.attachments[path]
+        try:
+            data = read_file(vault.root, path, attachment.data)
+        except OSError:
+            data = b""
+        shown = file_page(path, data, page, renderer, view.notes, plan.note_paths)
+        features |= renderer.features
+        plan.pages[page] = file_template.render(
+            title=shown.title,
+            kind=shown.kind,
+            path=path,
+            body=html_block(shown.body),
+            raw=site_href(page, raw_paths[path], directory_urls),
+        )
 
     hub_template = env.get_template("hub.md.j2")
     for kind, members in by_kind.items():
@@ -266,7 +321,7 @@ def plan_site(
             ],
         )
 
-    if not has_home:
+    if home is None:
         plan.pages["index.md"] = env.get_template("home.md.j2").render(
             title=Path(vault.root).name,
             hubs=[
@@ -276,7 +331,7 @@ def plan_site(
             ],
             tags=relative_url("index.md", tags_index),
             note_count=len(notes),
-            dashboard=proof.dashboard("index.md"),
+            dashboard=proof.dashboard("index.md") if has_proof else "",
         )
     plan.pages[CATALOGUE] = proof.catalogue()
     plan.pages[SEARCH_PAGE] = env.get_template("find.md.j2").render()
@@ -298,13 +353,20 @@ def plan_site(
     plan.files[f"{ASSETS}/definitive.css"] = css
     plan.files[f"{ASSETS}/graph.js"] = site_templates_dir() / "assets" / "graph.js"
     plan.files[f"{ASSETS}/search.js"] = site_templates_dir() / "assets" / "search.js"
+    plan.files[f"{ASSETS}/render.js"] = site_templates_dir() / "assets" / "render.js"
+    plan.files[f"{ASSETS}/explorer.js"] = site_templates_dir() / "assets" / "explorer.js"
+    plan.files.update(explorer_files(notes, plan.note_paths, directory_urls))
+    for feature in sorted(features & set(VENDORED)):  # KaTeX, mermaid: only when used
+        vendor = site_templates_dir() / "assets" / "vendor"
+        for vendored in sorted((vendor / VENDORED[feature]).rglob("*")):
+            if vendored.is_file():
+                plan.files[f"{ASSETS}/vendor/{vendored.relative_to(vendor).as_posix()}"] = vendored
     for script in ("alternates.js", "previews.js"):
         plan.files[f"{ASSETS}/{script}"] = site_templates_dir() / "assets" / script
     plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
     plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
     plan.nav += [{"Tags": tags_index}, {"Changelog": CHANGELOG}, {"Graph": GRAPH_PAGE}]
     plan.nav += [{"Search": SEARCH_PAGE}]
-    home = next((n for n in notes if n.path.lower() == "index.md"), None)
     plan.pages[LLMS_TXT] = llms_txt(
         env,
         vault,
@@ -332,6 +394,20 @@ def _crumbs(page: str, parent: str, label: str, directory_urls: bool) -> list[li
         ["Home", site_href(page, "index.md", directory_urls)],
         [label, site_href(page, parent, directory_urls)],
     ]
+
+
+HOME_NAMES = ("index.md", "home.md", "readme.md")
+
+
+def home_note(view: PublicView, options: Options) -> Note | None:
+    """The note the site opens on: ``extra.definitive.home``, else the first of `HOME_NAMES`
+    at the vault's top (any case), if published."""
+    if options.home:
+        wanted = options.home.strip("/")
+        wanted = wanted if wanted.lower().endswith(".md") else f"{wanted}.md"
+        return next((n for n in view.notes.values() if n.path.lower() == wanted.lower()), None)
+    top = {n.path.lower(): n for n in view.notes.values() if "/" not in n.path}
+    return next((top[name] for name in HOME_NAMES if name in top), None)
 
 
 def _hub_order(kind: NoteKind, members: list[Note]) -> list[Note]:
@@ -366,25 +442,51 @@ def _plain(value: Any) -> str:
 def _properties(
     note: Note, page: str, ctx: RenderContext, renderer: NoteRenderer
 ) -> list[tuple[str, str]]:
-    """Frontmatter shown as the page's property list; wikilinks in values become links."""
-    by_raw = {link.raw: link for link in note.links if link.span is None}
+    """Frontmatter as Obsidian's properties show it: empty values and list items left out,
+    booleans as checkboxes, ``[[wikilinks]]`` in values as links."""
+    links: dict[str, Link] = {link.raw: link for link in note.links if link.span is None}
     rows: list[tuple[str, str]] = []
     for key, value in note.meta.items():
-        if key in HIDDEN_PROPERTIES or value is None or value == "" or value == []:
+        if key in HIDDEN_PROPERTIES:
             continue
         values = value if isinstance(value, list) else [value]
-        shown = []
-        for item in values:
-            text = str(item)
-            link = by_raw.get(text.strip())
-            if link is not None:
-                shown.append(renderer.link_html(link, page))
-            elif key.endswith("_usd") and (amount := amount_value(item)) is not None:
-                shown.append(format_usd(amount))  # a 400-digit number stays text
-            else:
-                shown.append(html.escape(text).replace("\n", " "))
-        rows.append((key, ", ".join(shown)))
+        shown = [
+            _property_value(key, item, page, links, renderer, note)
+            for item in values
+            if item is not None and item != "" and item != []
+        ]
+        if shown:
+            rows.append((key, ", ".join(shown)))
     return rows
+
+
+_WIKILINK = re.compile(r"\[\[[^\]\n]+\]\]")
+
+
+def _property_value(
+    key: str, item: Any, page: str, links: dict[str, Link], renderer: NoteRenderer, note: Note
+) -> str:
+    if isinstance(item, bool):
+        checked = " checked" if item else ""
+        state = "yes" if item else "no"
+        return (
+            f'<input class="dfn-checkbox" type="checkbox" disabled{checked} '
+            f'aria-label="{state}" title="{state}">'
+        )
+    if key.endswith("_usd") and (amount := amount_value(item)) is not None:
+        return format_usd(amount)  # a 400-digit number stays text
+    text = str(item)
+    parts: list[str] = []
+    done = 0
+    for match in _WIKILINK.finditer(text):
+        link = links.get(match.group(0))
+        if link is None:
+            continue
+        parts.append(html.escape(text[done : match.start()]))
+        parts.append(renderer.link_html(link, page, note))
+        done = match.end()
+    parts.append(html.escape(text[done:]))
+    return "".join(parts).replace("\n", " ")
 
 
 def format_usd(value: float) -> str:

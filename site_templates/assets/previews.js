@@ -19,7 +19,7 @@
   var BLOCKS = 8;        // elements of a section
   var SKIP = ".headerlink, .footnote-ref, .footnote-backref, .dfn-tag, .dfn-strip a, .dfn-crumbs a";
   var LEAVE_OUT = ".dfn-properties, .dfn-pagebar, .dfn-local-graph, .dfn-strip, .dfn-proof-figures, " +
-    ".headerlink, .dfn-block, script, style, template, svg, img, picture, video, audio, iframe, " +
+    ".headerlink, .dfn-block, .dfn-mermaid, script, style, template, svg, img, picture, video, audio, iframe, " +
     "object, embed, canvas, button, input, select, textarea, form, [hidden]";
   // The page's elements a card may have, and what each becomes.
   var KEEP = {
