@@ -7,7 +7,8 @@
 
 ``demo`` copies vault/ to .demo/vault (git-ignored, replaced on every run, so the repository
 stays clean and every demo performs the same real merge of the 4 pending meta articles) and
-runs ``definitive nightly --offline`` on it: consolidate, check, build.
+runs ``definitive nightly --offline`` on it: consolidate, check, build; then says how to open
+the site (serve site/ over HTTP).
 
 Both create ``.venv/`` on first use and install the project from pyproject.toml into it
 (again whenever pyproject.toml changes). ``test`` also installs Debian's ``chromium`` with
@@ -138,7 +139,11 @@ def main(argv: list[str]) -> int:
         shutil.copytree(ROOT / "vault", scratch, ignore=shutil.ignore_patterns(".definitive"))
         say(f"consolidating a scratch copy of vault/ in {scratch.relative_to(ROOT)}/")
         nightly = [str(BIN / "definitive"), "nightly", "--offline", "--vault", str(scratch)]
-        return subprocess.call([*nightly, "--site-dir", "site", *rest])
+        code = subprocess.call([*nightly, "--site-dir", "site", *rest])
+        if code == 0:
+            say("the demo site is in site/: serve it and open it in a browser:")
+            say("  python3 -m http.server -d site 8000    # then open http://127.0.0.1:8000/")
+        return code
     ensure_venv("[test]")
     ensure_chromium()
     if not rest:  # the whole suite (what CI runs) starts with the linters

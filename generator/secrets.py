@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import ahocorasick_rs
 
 from generator.errors import BuildError
+from generator.wording import plural
 
 if TYPE_CHECKING:
     from generator.findings import Findings
@@ -727,8 +728,9 @@ class SecretLeakError(BuildError):
     def __init__(self, leaks: list[Leak], removed: list[str]) -> None:
         listed = "\n".join(f"  {leak}" for leak in leaks)
         super().__init__(
-            f"secret scan: {len(leaks)} secret(s) found in the built site; the {len(removed)} "
-            f"file(s) holding them (and their page or markdown copy) were removed. Remove each "
+            f"secret scan: {plural(len(leaks), 'secret')} found in the built site; the "
+            f"{plural(len(removed), 'file')} holding them (and their page or markdown copy) "
+            "were removed. Remove each "
             f"from the vault (`definitive check` names the notes) and revoke it:\n{listed}"
         )
         self.leaks = leaks

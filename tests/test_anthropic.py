@@ -602,7 +602,7 @@ def test_529_for_ever_stops_at_the_deadline_with_every_wait_and_attempt_inside_i
         for a in report.rejected
     )
     assert consolidator.cut_short == (
-        "consolidation_timeout_s (20 s) reached: 2 article(s) got no answer; their meta articles "
+        "consolidation_timeout_s (20 s) reached: 2 articles got no answer; their meta articles "
         "stay pending for the next run"
     )
     run_meta = next((vault / "meta").glob("* Consolidator run *.md")).read_text()
@@ -680,7 +680,7 @@ def test_a_batch_is_polled_until_the_deadline_then_canceled(kitchen):
     assert_nothing_merged(vault, report)
     assert (
         consolidator.cut_short is not None
-        and "2 article(s) got no answer" in consolidator.cut_short
+        and "2 articles got no answer" in consolidator.cut_short
     )
 
 
@@ -746,7 +746,7 @@ def test_cli_consolidation_timeout_bounds_a_run_against_a_stalled_api(make_vault
     elapsed = time.monotonic() - started
     assert elapsed < 3 + 30, elapsed  # Python start-up included; the fault took 36 s for 10
     assert result.returncode == 1, result.stderr
-    assert "stopped early: consolidation_timeout_s (3 s) reached: 2 article(s)" in result.stderr
+    assert "stopped early: consolidation_timeout_s (3 s) reached: 2 articles" in result.stderr
     assert "overall timeout" in result.stdout
     assert text_of(vault, ARTICLE) == ARTICLE_TEXT and text_of(vault, TEA) == TEA_TEXT
 

@@ -572,7 +572,7 @@ def test_search_page_and_modal_show_payloads_as_text(
         results = page.locator("#dfn-search a.pf-result-link")  # type: ignore[attr-defined]
         results.first.wait_for(timeout=15_000)
         agents = page.locator(  # type: ignore[attr-defined]
-            '#dfn-search details.pf-filter-group[data-filter-name="agent"] label'
+            '#dfn-search label.pf-filter-checkbox:has(input[name="agent"])'
         )
         agents.first.wait_for(timeout=15_000)
         labels = agents.all_inner_texts()
@@ -666,7 +666,8 @@ def test_note_ids_and_names_cannot_take_the_pages_own(
             "drawer": "INPUT",
         }
         # The page still works: the palette toggles, the search modal opens.
-        page.locator("label[for=__palette_1]").click()  # type: ignore[attr-defined]
+        for toggle in ("__palette_1", "__palette_2"):  # the system's palette, light, then dark
+            page.locator(f"label[for={toggle}]").click()  # type: ignore[attr-defined]
         scheme = page.locator("body").get_attribute("data-md-color-scheme")  # type: ignore[attr-defined]
         assert scheme == "slate"
         page.locator("[data-dfn-search]").click()  # type: ignore[attr-defined]
@@ -865,7 +866,8 @@ def test_demo_works_under_its_policy_with_no_violation(browser, demo: Built) -> 
     with _serve(demo.site) as url, _watched(browser, url) as watched:
         page = watched.page
         page.goto(url + "notes/rubric-v3/")  # type: ignore[attr-defined]
-        page.locator("label[for=__palette_1]").click()  # type: ignore[attr-defined]
+        for toggle in ("__palette_1", "__palette_2"):  # the system's palette, light, then dark
+            page.locator(f"label[for={toggle}]").click()  # type: ignore[attr-defined]
         assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"  # type: ignore[attr-defined]
         page.keyboard.press("/")  # type: ignore[attr-defined]
         page.locator("pagefind-modal input.pf-input").press_sequentially("rubric", delay=10)  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ from generator.load.markdown import parse_body, split_wikilink
 from generator.load.parse_worker import ParseShare
 from generator.model import Attachment, Heading, Link, Note, Tag, Vault
 from generator.secrets import report as report_secrets
+from generator.wording import plural
 
 NOTE_SUFFIX = ".md"
 
@@ -374,7 +375,7 @@ def note_from_bytes(
             "nesting-too-deep",
             rel,
             split.body_offset + limits.deep[0] + 1,
-            f"{len(limits.deep)} line(s) nested deeper than {options.max_nesting} levels "
+            f"{plural(len(limits.deep), 'line')} nested deeper than {options.max_nesting} levels "
             "(extra.definitive.max_nesting); flattened to that depth",
         )
     parsed = parse_body(body, split.body_offset, limits.dense)

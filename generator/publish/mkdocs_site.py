@@ -48,6 +48,8 @@ SCRIPTS = [
     "assets/definitive/search.js",
     "assets/definitive/render.js",  # math and diagrams in notes (render/markdown.py)
     "assets/definitive/explorer.js",  # the sidebar's folders (render/explorer.py)
+    "assets/definitive/alternates.js",  # no sitemap.xml lookups beside page copies
+    "assets/definitive/previews.js",  # link previews
 ]
 
 
@@ -120,6 +122,8 @@ def overrides(settings: Settings, nav: list[dict[str, str]], serve: bool = False
         theme["custom_dir"] = str(site_templates_dir() / "overrides")
         result["theme"] = theme
     plugins = raw.get("plugins")
+    if plugins is None:  # a config naming none gets MkDocs' default: its search
+        plugins = ["search"]
     if plugins and _drop_material_search(settings):
         result["plugins"] = [p for p in plugins if _name(p) not in ("search", "material/search")]
     # What the theme override's header box and Search page show: Pagefind's index exists only

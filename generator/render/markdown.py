@@ -48,6 +48,7 @@ from generator.graph.build import LinkGraph
 from generator.graph.resolve import Resolution, Resolver
 from generator.load.density import flatten_nesting
 from generator.load.markdown import LONE_BLOCK_ID_RE, make_parser, split_wikilink
+from generator.model import EMBED_SIZE_RE as SIZE_RE
 from generator.model import Link, Note
 from generator.slugs import heading_slug, relative_url, site_href
 
@@ -56,7 +57,6 @@ DENSE_CLOSE = "</pre>"
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"}
 AUDIO_EXTENSIONS = {".mp3", ".wav", ".m4a", ".ogg", ".flac", ".3gp"}
 VIDEO_EXTENSIONS = {".mp4", ".webm", ".ogv", ".mov", ".mkv"}
-SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
 MD_LINK_RE = re.compile(r"^(!?\[.*\]\()(\s*)(<[^>]*>|[^\s)]*)(.*)$", re.DOTALL)
 _ANCHOR_INSIDE = {"paragraph_open", "list_item_open", "blockquote_open", "callout_open"}
 """Blocks whose anchor goes just inside them (a ``<span>`` cannot stand between ``<li>``)."""
@@ -903,16 +903,7 @@ def _section_end(note: Note, index: int) -> int | None:
 
 
 def _label(link: Link) -> str:
-    if link.display and not (link.embed and SIZE_RE.match(link.display)):
-        return link.display
-    if link.style == "markdown":
-        match = re.match(r"!?\[(.*)\]\(", link.raw, re.DOTALL)
-        return match.group(1) if match else link.target
-    name = link.target[:-3] if link.target.lower().endswith(".md") else link.target
-    if link.subpath:
-        shown = link.subpath.replace("#", " › ")
-        return f"{name} › {shown}" if name else shown.lstrip("^")
-    return name
+    return link.label
 
 
 def _apply(text: str, changes: list[tuple[int, int, str]]) -> str:

@@ -26,6 +26,8 @@ from generator.load.kinds import amount_value
 from generator.model import Link, Note, NoteKind
 from generator.proof import Evidence
 from generator.render import changelog
+from generator.render.activity import FEED as ACTIVITY_FEED
+from generator.render.activity import activity_feed
 from generator.render.changelog import CHANGELOG, FEED
 from generator.render.explorer import explorer_files
 from generator.render.files import file_page, has_page
@@ -33,6 +35,7 @@ from generator.render.files import read as read_file
 from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text, html_block
+from generator.render.page_info import PageInfos
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.slugs import (
     PathAllocator,
@@ -42,6 +45,7 @@ from generator.slugs import (
     slug_path,
     slugify,
 )
+from generator.wording import plural
 
 # Hub folder and label per kind, in nav order.
 HUBS: dict[NoteKind, tuple[str, str]] = {
@@ -50,6 +54,14 @@ HUBS: dict[NoteKind, tuple[str, str]] = {
     "meta": ("runs", "Runs"),
     "rule": ("rules", "Rules"),
     "note": ("notes", "Notes"),
+}
+# What each hub lists, for its description: (one, the sentence after the count).
+HUB_WORDS: dict[NoteKind, tuple[str, str]] = {
+    "definitive": ("definitive article", "how each task gets done, with its status and runs."),
+    "agent": ("agent", "their jobs, skills and track records."),
+    "meta": ("documented run", "newest first, with outcome, agent and cost."),
+    "rule": ("rule", "what the nightly consolidation must follow."),
+    "note": ("note", "everything else the team wrote down."),
 }
 BROWSE = "browse"
 TAGS = "tags"
@@ -148,6 +160,7 @@ def plan_site(
     generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
     generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW, CHANGELOG, FEED}
+    generated.add(ACTIVITY_FEED)
     home = home_note(view, options)
     if options.home and home is None:  # a typo, or a private note: never silently ignored
         findings.add(
@@ -180,6 +193,15 @@ def plan_site(
         return site_href(source, target, directory_urls)
 
     proof = ProofPages(vault, evidence, plan.note_paths, options, env, directory_urls)
+    hub_homes = {kind: (HUBS[kind][1], pages[0]) for kind, pages in hub_pages.items()}
+    infos = PageInfos(
+        view,
+        evidence,
+        plan.note_paths,
+        hub_homes,
+        directory_urls,
+        personal=options.scan_personal_data,
+    )
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     features: set[str] = set()
@@ -208,6 +230,7 @@ def plan_site(
             before=before,
             after=after,
             filters=proof.filters(note),
+            info=infos.info(note, page),
             properties=properties,
             tags=[
                 (t, href(page, tag_pages[t.casefold()]))
@@ -255,6 +278,8 @@ def plan_site(
             chunk = ordered[number * options.hub_size : (number + 1) * options.hub_size]
             plan.pages[page] = hub_template.render(
                 label=HUBS[kind][1],
+                crumbs=_crumbs(page, pages[0], HUBS[kind][1], directory_urls) if number else [],
+                description=f"{plural(len(members), HUB_WORDS[kind][0])}: {HUB_WORDS[kind][1]}",
                 kind=kind,
                 number=number + 1,
                 total=len(pages),
@@ -288,6 +313,7 @@ def plan_site(
         page = tag_pages[key]
         plan.pages[page] = tag_template.render(
             name=names[key],
+            crumbs=_crumbs(page, tags_index, "Tags", directory_urls),
             all_tags=relative_url(page, tags_index),
             entries=[
                 _entry(n, href(page, plan.note_paths[n.path]))
@@ -308,15 +334,19 @@ def plan_site(
             dashboard=proof.dashboard("index.md") if has_proof else "",
         )
     plan.pages[CATALOGUE] = proof.catalogue()
-    plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(count=len(notes))
     plan.pages[SEARCH_PAGE] = env.get_template("find.md.j2").render()
     consolidations = changelog.runs(graph, plan.note_paths)
     plan.pages[CHANGELOG] = env.get_template("changelog.md.j2").render(
         entries=changelog.page_entries(consolidations, plan.note_paths, directory_urls),
         feed=site_href(CHANGELOG, FEED, directory_urls),
+        activity=site_href(CHANGELOG, ACTIVITY_FEED, directory_urls),
     )
     plan.pages[FEED] = changelog.feed(
         consolidations, plan.note_paths, site_name, site_url, directory_urls
+    )
+    titles = {path: vault.notes[path].title for path in plan.note_paths}
+    plan.pages[ACTIVITY_FEED] = activity_feed(
+        evidence, titles, plan.note_paths, site_name, site_url, directory_urls
     )
 
     css = site_templates_dir() / "assets" / "definitive.css"
@@ -331,6 +361,8 @@ def plan_site(
         for vendored in sorted((vendor / VENDORED[feature]).rglob("*")):
             if vendored.is_file():
                 plan.files[f"{ASSETS}/vendor/{vendored.relative_to(vendor).as_posix()}"] = vendored
+    for script in ("alternates.js", "previews.js"):
+        plan.files[f"{ASSETS}/{script}"] = site_templates_dir() / "assets" / script
     plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
     plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
     plan.nav += [{"Tags": tags_index}, {"Changelog": CHANGELOG}, {"Graph": GRAPH_PAGE}]
@@ -348,7 +380,20 @@ def plan_site(
     )
     plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
     plan.pages[GRAPH_VIEW] = global_view(plan.graph_json)
+    # The Graph page counts what it draws: the notes, and the attachments they link to.
+    files = sum(1 for node in plan.graph_json["nodes"] if node["kind"] == "attachment")
+    plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(
+        notes=len(plan.graph_json["nodes"]) - files, attachments=files
+    )
     return plan
+
+
+def _crumbs(page: str, parent: str, label: str, directory_urls: bool) -> list[list[str]]:
+    """Breadcrumbs of a generated page: Home, then the page it belongs under."""
+    return [
+        ["Home", site_href(page, "index.md", directory_urls)],
+        [label, site_href(page, parent, directory_urls)],
+    ]
 
 
 HOME_NAMES = ("index.md", "home.md", "readme.md")
@@ -374,7 +419,9 @@ def _hub_order(kind: NoteKind, members: list[Note]) -> list[Note]:
 def _entry(note: Note, href: str) -> dict[str, str]:
     meta = note.meta
     if note.kind == "meta":
-        parts = [str(meta.get("date", "")), _plain(meta.get("agent")), str(meta.get("outcome", ""))]
+        date = str(meta.get("date", ""))
+        date = "" if note.title.startswith(date) else date  # most run titles start with it
+        parts = [date, _plain(meta.get("agent")), str(meta.get("outcome", ""))]
         detail = " · ".join(p for p in parts if p and p != "None")
     elif note.kind == "definitive":
         detail = str(meta.get("description") or "")
