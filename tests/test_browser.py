@@ -5,21 +5,15 @@ Screenshots land in test-artifacts/ for a human to look at.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from generator.pipeline import build
-from tests.conftest import ROOT, Built, settings_for, write_vault
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
+from tests.browser_helpers import ARTIFACTS, CHROMIUM, serve
+from tests.conftest import Built, settings_for, write_vault
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,24 +23,9 @@ pytestmark = [
 ]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def _serve(site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-
-
 @pytest.fixture(scope="module")
 def site_url(demo: Built) -> Iterator[str]:
-    with _serve(demo.site) as url:
+    with serve(demo.site) as url:
         yield url
 
 
@@ -86,7 +65,7 @@ def sharded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     build(settings)
     bundles = json.loads((settings.site_dir / "pagefind-bundles.json").read_text("utf-8"))
     assert len(bundles["bundles"]) == 3
-    with _serve(settings.site_dir) as url:
+    with serve(settings.site_dir) as url:
         yield url
 
 

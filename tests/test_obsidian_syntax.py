@@ -20,8 +20,8 @@ import pytest
 
 from generator.config import load_settings
 from generator.pipeline import Analysis, BuildReport, analyse, build
+from tests.browser_helpers import CHROMIUM, serve
 from tests.conftest import Built, write_vault
-from tests.test_browser import CHROMIUM, _serve
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -299,7 +299,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     (base / "work").mkdir()  # no mkdocs.yml around: the built-in config, as for a new user
     settings = load_settings(vault=vault, site_dir=base / "site")
     report = build(settings)
-    with _serve(settings.site_dir) as url:
+    with serve(settings.site_dir) as url:
         yield Site(settings.site_dir, url, report, analyse(settings))
 
 
