@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -201,8 +202,7 @@ def consolidate_once(settings, vault: Path, totals: Totals, parts: Parts, *, dry
         http_client=anthropic.DefaultHttpxClient(transport=httpx2.MockTransport(api.handler)),
     )
     report = consolidate(settings, AnthropicConsolidator(client, MODEL, Limits()), dry_run=dry_run)
-    merged = [a for a in report.articles if a.rejected is None]
-    files = [vault / "meta" / f"{name}.md" for a in merged for name in a.sources]
+    files = [vault / "meta" / f"{name}.md" for a in report.articles for name in a.merged]
     totals.runs += 1
     totals.requests += api.requests
     totals.rejected += len(report.rejected)
@@ -242,12 +242,15 @@ def measure(vault: Path, label: str, nightly_from: str | None = None, every: int
                     path.rename(staged / path.name)
             days = sorted({p.name[:10] for p in staged.iterdir()})
             for night, day in enumerate(days, 1):
+                # The run's clock is that night's (batches wait by the meta articles' dates).
+                os.environ["DEFINITIVE_NOW"] = f"{day}T23:30:00+00:00"
                 for path in staged.glob(f"{day} *.md"):
                     path.rename(copy / "meta" / path.name)
                 if night % every == 0 or night == len(days):
                     consolidate_once(settings, copy, totals, parts, dry_run=False)
         seconds = time.perf_counter() - started
     finally:
+        os.environ.pop("DEFINITIVE_NOW", None)
         shutil.rmtree(work, ignore_errors=True)
     count = max(1, totals.merged)
     uncached = totals.input + totals.cache_write

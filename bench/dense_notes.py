@@ -43,6 +43,10 @@ def shapes(size: int) -> dict[str, Callable[[], str]]:
         "link-list": lambda: rep("- [[Fine]] #t ^b", "\n"),
         "tag-line": lambda: rep("#t"),
         "comment-line": lambda: rep("%%c%%"),
+        # A comment makes the loader look for code spans: unclosed runs of every length...
+        "backtick-runs": lambda: "%%c%% " + _runs(size),
+        # ...and runs whose closers lie past a blank line.
+        "backtick-paragraphs": lambda: "%%c%% " + rep("`a", "\n\n"),
         "block-ids": lambda: rep("text ^id", "\n\n"),
         "emphasis": lambda: rep("*a", ""),
         "entities": lambda: rep("&amp;", ""),
@@ -53,6 +57,16 @@ def shapes(size: int) -> dict[str, Callable[[], str]]:
         "small-paragraphs": lambda: rep("[ " * 50, "\n\n"),
         "prose": lambda: rep("Prose with a [[Fine]] link, *emphasis*, `code` and #tags.", "\n\n"),
     }
+
+
+def _runs(size: int) -> str:
+    """Backtick runs of lengths 1, 2, 3... none of them closed, ``size`` characters in all."""
+    out, total, length = [], 0, 1
+    while total + length + 2 <= size - 6:  # the "%%c%% " prefix
+        out.append("`" * length + "x ")
+        total += length + 2
+        length += 1
+    return "".join(out)
 
 
 def main() -> None:

@@ -37,8 +37,8 @@ sys.path.insert(0, str(HERE))
 import run_bench  # noqa: E402
 import synth_vault  # noqa: E402
 
-RENDERED_RE = re.compile(r"MkDocs rendered (\d+) page\(s\) in (\d+) process")
-BUNDLES_RE = re.compile(r"Pagefind index: (\d+) bundle\(s\), (\d+) indexed again")
+RENDERED_RE = re.compile(r"MkDocs rendered (\d+) pages? in (\d+) process")
+BUNDLES_RE = re.compile(r"Pagefind index: (\d+) bundles?, (\d+) indexed again")
 NOW = "2027-02-01T02:00:00+00:00"  # after every run's date
 
 # Consolidation's review thresholds, opened up: the synthetic runs' learnings are word salad,

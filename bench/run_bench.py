@@ -42,7 +42,7 @@ sys.path.insert(0, str(HERE))
 import synth_vault  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
-EMITTED_RE = re.compile(r"emitted (\d+) file\(s\), removed (\d+)")
+EMITTED_RE = re.compile(r"emitted (\d+) files?, removed (\d+)")
 SECONDS_RE = re.compile(r"\(([\d.]+)s\)\s*$", re.M)
 
 # The same theme, features and markdown extensions as Definitive's built-in default config

@@ -32,6 +32,7 @@ from generator.errors import DefinitiveError, UsageError
 from generator.findings import Finding, Findings
 from generator.pipeline import Advance
 from generator.secrets import redact
+from generator.wording import plural
 
 
 def _ignore(n: int) -> None:
@@ -67,6 +68,12 @@ class Output:
     def info(self, message: str) -> None:
         if not self.quiet:
             self.out.print(message)
+
+    def notes(self, settings: Settings) -> None:
+        """How the settings were chosen, when the user should know (stderr, not with -q)."""
+        if not self.quiet:
+            for note in settings.notes:
+                self.err.print(f"[yellow]note:[/yellow] {escape(note)}")
 
     def step(self, name: str, total: int | None = None) -> AbstractContextManager[Advance]:
         return self._step(name, total)
@@ -195,14 +202,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _settings(args: argparse.Namespace, **extra: object) -> Settings:
-    return load_settings(vault=args.vault, config=args.config, **extra)  # type: ignore[arg-type]
+def _settings(args: argparse.Namespace, output: Output, **extra: object) -> Settings:
+    settings = load_settings(vault=args.vault, config=args.config, **extra)  # type: ignore[arg-type]
+    output.notes(settings)
+    return settings
 
 
 def cmd_build(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import build
 
-    settings = _settings(args, site_dir=args.site_dir, strict=args.strict, force=args.force)
+    settings = _settings(args, output, site_dir=args.site_dir, strict=args.strict, force=args.force)
     report = build(settings, output.step, verbose=args.verbose, cold=args.cold)
     problems = [f for f in report.findings.sorted() if f.severity != "info" or args.verbose]
     output.findings(problems, None if args.verbose else 20)
@@ -210,21 +219,22 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
         output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
     if args.verbose and report.mkdocs_processes:
         pages, processes = report.mkdocs_pages, report.mkdocs_processes
-        output.info(f"[dim]MkDocs rendered {pages} page(s) in {processes} process(es)[/dim]")
+        processes_text = plural(processes, "process", "processes")
+        output.info(f"[dim]MkDocs rendered {plural(pages, 'page')} in {processes_text}[/dim]")
     if args.verbose and report.search is not None:
         bundles, early = len(report.search.bundles), report.search.streamed_pages
         indexed = report.search.indexed
         output.info(
-            f"[dim]Pagefind index: {bundles} bundle(s), {indexed} indexed again; {early} "
-            "page(s) indexed during the MkDocs step[/dim]"
+            f"[dim]Pagefind index: {plural(bundles, 'bundle')}, {indexed} indexed again; "
+            f"{plural(early, 'page')} indexed during the MkDocs step[/dim]"
         )
     s = report.summary()
     site = "built" if report.site_built else "up to date"
     output.info(
         f"{s['notes']} notes ({s['published']} published), {s['pages']} pages, {s['links']} links, "
-        f"{s['broken']} broken, {s['ambiguous']} ambiguous; emitted {s['written']} "
-        f"file(s), removed {s['deleted']}; site {site} in {escape(str(settings.site_dir))} "
-        f"({s['seconds']}s)"
+        f"{s['broken']} broken, {s['ambiguous']} ambiguous; emitted "
+        f"{plural(int(s['written']), 'file')}, removed {s['deleted']}; site {site} in "
+        f"{escape(str(settings.site_dir))} ({s['seconds']}s)"
     )
     return 0
 
@@ -232,7 +242,7 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
 def cmd_check(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import analyse
 
-    settings = _settings(args)
+    settings = _settings(args, output)
     analysis = analyse(settings)
     findings: Findings = analysis.findings
     items = findings.sorted()
@@ -249,7 +259,7 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
         output.findings(shown, None)
         if not output.quiet:
             counts = ", ".join(f"{n} {code}" for code, n in sorted(findings.by_code().items()))
-            verdict = "clean" if not failing else f"{len(failing)} finding(s)"
+            verdict = "clean" if not failing else plural(len(failing), "finding")
             output.info(
                 f"{len(analysis.vault.notes)} notes checked: {verdict}"
                 + (f" ({counts})" if counts else "")
@@ -261,7 +271,7 @@ def cmd_serve(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import analyse, render
     from generator.publish.mkdocs_site import check_port, serve_site
 
-    settings = _settings(args)
+    settings = _settings(args, output)
     reported: set[Finding] = set()
 
     def emit_docs() -> tuple[list[dict[str, str]], bool]:
@@ -272,7 +282,8 @@ def cmd_serve(args: argparse.Namespace, output: Output) -> int:
         reported.clear()
         reported.update(fresh)
         if emitted.changed:
-            output.info(f"re-emitted {len(emitted.written)} page(s) and file(s)")
+            written = plural(len(emitted.written), "page or file", "pages and files")
+            output.info(f"re-emitted {written}")
         return plan.nav, emitted.changed
 
     address = args.dev_addr or "127.0.0.1:8000"

@@ -40,6 +40,9 @@ class Options:
     private_folders: list[str] = field(default_factory=lambda: ["private"])
     exclude: list[str] = field(default_factory=list)
     """Extra glob patterns (vault-relative) to leave out entirely, e.g. ``drafts/**``."""
+    home: str | None = None
+    """The note the site opens on (vault path); else ``index.md``, ``Home.md`` or
+    ``README.md`` at the vault's top, else a generated home page."""
     templates_folder: str | None = None
     """Obsidian's templates folder; read from ``.obsidian/templates.json`` when unset."""
     embed_depth: int = 4
@@ -48,6 +51,9 @@ class Options:
     shown as links. Notes embedding each other many times over stay a few pages."""
     max_nesting: int = 20
     """Lists, quotes and callouts nested deeper than this are flattened to this depth."""
+    strict_line_breaks: bool = False
+    """Obsidian's "Strict line breaks": off (its default), a single line break in a paragraph
+    is kept as a break; on, it joins the lines, as CommonMark does."""
     hub_size: int = 200
     """Entries per generated index page; keeps every page small however big the vault grows."""
     max_note_bytes: int = 2_000_000
@@ -140,10 +146,10 @@ class Options:
         _check_csp(opts.csp, source)
         _check_prices(opts.model_prices, source)
         _check_projects(opts.claude_code_projects, source)
-        for name in ("strict", "review", "search", "scan_personal_data"):
+        for name in ("strict", "review", "search", "scan_personal_data", "strict_line_breaks"):
             if not isinstance(getattr(opts, name), bool):
                 raise UsageError(f"{source}: extra.definitive.{name} must be true or false")
-        for name in ("vault", "templates_folder"):
+        for name in ("vault", "templates_folder", "home"):
             if getattr(opts, name) is not None and not isinstance(getattr(opts, name), str):
                 raise UsageError(f"{source}: extra.definitive.{name} must be a folder path")
         if not isinstance(opts.model, str) or not opts.model.strip():
@@ -260,6 +266,9 @@ class Settings:
 
     force: bool = False
     """``--force``: build into a folder that holds something other than a Definitive site."""
+    notes: list[str] = field(default_factory=list)
+    """What the user should know about how these settings were chosen (the commands print
+    them), e.g. a ``./mkdocs.yml`` passed over because it belongs to another vault."""
 
     @property
     def docs_dir(self) -> Path:
@@ -335,9 +344,11 @@ def load_settings(
     """Resolve the command line against mkdocs.yml and the defaults.
 
     The site config is ``--config`` if given, else ``mkdocs.yml`` in the working directory if
-    there is one, else the built-in default. The vault is ``--vault``, else
-    ``extra.definitive.vault``, else ``vault/`` beside the config.
+    there is one and it is not another vault's (see `_config_vault`), else the built-in
+    default. The vault is ``--vault``, else ``extra.definitive.vault``, else ``vault/`` beside
+    the config.
     """
+    notes: list[str] = []
     config_file: Path | None
     if config is not None:
         config_file = Path(config).resolve()
@@ -347,19 +358,25 @@ def load_settings(
         default = Path("mkdocs.yml")
         config_file = default.resolve() if default.is_file() else None
 
-    raw: dict[str, Any] = {}
-    if config_file is not None:
-        try:
-            loaded = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_LenientLoader)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{config_file}: not valid YAML: {exc}") from None
-        raw = loaded if isinstance(loaded, dict) else {}
+    raw = _read_config(config_file) if config_file is not None else {}
     extra = raw["extra"] if isinstance(raw.get("extra"), dict) else {}
     options = Options.from_mapping(extra.get("definitive"), str(config_file))
     base = config_file.parent if config_file is not None else Path.cwd()
 
     if vault is not None:
         vault_path = Path(vault).expanduser().resolve()
+        # A mkdocs.yml found in the working directory (a project's, say this repository's
+        # demo) is for the vault it names: building another vault with it would publish that
+        # vault under the project's name and settings.
+        theirs = _config_vault(base, options) if config is None and config_file else None
+        if theirs is not None and theirs != vault_path:
+            notes.append(
+                f"not using {config_file}: it is the site config of the vault {theirs}; "
+                f"building {vault_path} with the built-in config (pass --config FILE to "
+                "choose one)"
+            )
+            config_file, raw, base = None, {}, Path.cwd()
+            options = Options()
     elif options.vault:
         vault_path = (base / options.vault).resolve()
     else:
@@ -384,4 +401,22 @@ def load_settings(
         site_name=str(raw.get("site_name") or vault_path.name),
         site_url=raw["site_url"] if isinstance(raw.get("site_url"), str) else None,
         force=force,
+        notes=notes,
     )
+
+
+def _read_config(config_file: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_LenientLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{config_file}: not valid YAML: {exc}") from None
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _config_vault(base: Path, options: Options) -> Path | None:
+    """The vault a site config is for: the one its ``extra.definitive.vault`` names, else a
+    ``vault/`` folder beside it; None when it names none (a site config for any vault)."""
+    if options.vault:
+        return (base / options.vault).resolve()
+    beside = base / "vault"
+    return beside.resolve() if beside.is_dir() else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -9,6 +10,11 @@ NoteKind = Literal["definitive", "meta", "agent", "rule", "note"]
 KINDS: tuple[NoteKind, ...] = ("definitive", "meta", "agent", "rule", "note")
 
 LinkStyle = Literal["wiki", "markdown"]
+
+EMBED_SIZE_RE = re.compile(r"^(\d+)(?:x(\d+))?$")
+"""What follows ``|`` in an image embed is its size, not a label: ``![[panel.png|300]]``
+(width) or ``|300x200`` (width and height), as in Obsidian."""
+_MARKDOWN_TEXT_RE = re.compile(r"!?\[(.*)\]\(", re.DOTALL)
 
 OUTCOMES = ("success", "partial", "failure", "unknown")
 """A meta article's ``outcome:``. ``unknown`` is a run nobody has judged yet (an imported
@@ -42,6 +48,29 @@ class Link:
     """1-based line in the file (frontmatter included), for findings."""
     span: Span | None = None
     """Where to rewrite it in the body; ``None`` for links that are not rewritten (frontmatter)."""
+
+    @property
+    def label(self) -> str:
+        """The words Obsidian shows for the link: its display text, else the target's name
+        (``Note › Heading``; an image size such as ``|300`` is no label)."""
+        if self.display and self.size is None:
+            return self.display
+        if self.style == "markdown":
+            match = _MARKDOWN_TEXT_RE.match(self.raw)
+            return match.group(1) if match else self.target
+        name = self.target[:-3] if self.target.lower().endswith(".md") else self.target
+        if self.subpath:
+            shown = self.subpath.replace("#", " › ")
+            return f"{name} › {shown}" if name else shown.lstrip("^")
+        return name
+
+    @property
+    def size(self) -> tuple[int, int | None] | None:
+        """(width, height or None) when this is an embed whose ``display`` is a size."""
+        found = EMBED_SIZE_RE.match(self.display or "") if self.embed else None
+        if found is None:
+            return None
+        return int(found.group(1)), int(found.group(2)) if found.group(2) else None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from generator.publish.site import publish
 from generator.publish.site_files import reserved_paths
 from generator.render import EmitResult, SitePlan, emit, plan_site
 from generator.render.incremental import RenderMemo, global_key
+from generator.wording import plural
 
 # Findings that make `build --strict` fail: a link is wrong on the published site, or a
 # note or file the vault meant to publish was withheld.
@@ -35,10 +36,13 @@ STRICT_CODES = (
 )
 
 
+_FAILING = ("broken link or withheld file", "broken links or withheld files")
+
+
 class StrictError(BuildError):
     def __init__(self, failing: list[Finding]) -> None:
         super().__init__(
-            f"--strict: {len(failing)} broken link(s) or withheld file(s); site not built",
+            f"--strict: {plural(len(failing), *_FAILING)}; site not built",
             failing,
         )
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import ahocorasick_rs
 
 from generator.errors import BuildError
+from generator.wording import plural
 
 if TYPE_CHECKING:
     from generator.findings import Findings
@@ -727,8 +728,9 @@ class SecretLeakError(BuildError):
     def __init__(self, leaks: list[Leak], removed: list[str]) -> None:
         listed = "\n".join(f"  {leak}" for leak in leaks)
         super().__init__(
-            f"secret scan: {len(leaks)} secret(s) found in the built site; the {len(removed)} "
-            f"file(s) holding them (and their page or markdown copy) were removed. Remove each "
+            f"secret scan: {plural(len(leaks), 'secret')} found in the built site; the "
+            f"{plural(len(removed), 'file')} holding them (and their page or markdown copy) "
+            "were removed. Remove each "
             f"from the vault (`definitive check` names the notes) and revoke it:\n{listed}"
         )
         self.leaks = leaks
@@ -744,11 +746,21 @@ def _theme_root() -> Path | None:
     return Path(material.__file__).resolve().parent / "templates"
 
 
+VENDORED_DIR = "assets/definitive/vendor/"
+"""Where the site's copies of KaTeX and mermaid go (render/pages.py): skipped, like the
+theme's bundles, only when each is byte for byte the file Definitive ships."""
+
+
 def _is_theme_file(path: Path, rel: str) -> bool:
-    root = _theme_root()
-    if root is None or not rel.startswith(THEME_DIRS):
-        return False
-    original = root / rel
+    if rel.startswith(VENDORED_DIR):
+        from generator.config import site_templates_dir
+
+        original = site_templates_dir() / "assets" / "vendor" / rel[len(VENDORED_DIR) :]
+    else:
+        root = _theme_root()
+        if root is None or not rel.startswith(THEME_DIRS):
+            return False
+        original = root / rel
     try:
         return original.stat().st_size == path.stat().st_size and (
             original.read_bytes() == path.read_bytes()

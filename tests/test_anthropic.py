@@ -602,7 +602,7 @@ def test_529_for_ever_stops_at_the_deadline_with_every_wait_and_attempt_inside_i
         for a in report.rejected
     )
     assert consolidator.cut_short == (
-        "consolidation_timeout_s (20 s) reached: 2 article(s) got no answer; their meta articles "
+        "consolidation_timeout_s (20 s) reached: 2 articles got no answer; their meta articles "
         "stay pending for the next run"
     )
     run_meta = next((vault / "meta").glob("* Consolidator run *.md")).read_text()
@@ -680,7 +680,7 @@ def test_a_batch_is_polled_until_the_deadline_then_canceled(kitchen):
     assert_nothing_merged(vault, report)
     assert (
         consolidator.cut_short is not None
-        and "2 article(s) got no answer" in consolidator.cut_short
+        and "2 articles got no answer" in consolidator.cut_short
     )
 
 
@@ -746,7 +746,7 @@ def test_cli_consolidation_timeout_bounds_a_run_against_a_stalled_api(make_vault
     elapsed = time.monotonic() - started
     assert elapsed < 3 + 30, elapsed  # Python start-up included; the fault took 36 s for 10
     assert result.returncode == 1, result.stderr
-    assert "stopped early: consolidation_timeout_s (3 s) reached: 2 article(s)" in result.stderr
+    assert "stopped early: consolidation_timeout_s (3 s) reached: 2 articles" in result.stderr
     assert "overall timeout" in result.stdout
     assert text_of(vault, ARTICLE) == ARTICLE_TEXT and text_of(vault, TEA) == TEA_TEXT
 
@@ -874,3 +874,114 @@ def test_a_batch_that_ends_without_results_fails_its_articles_cleanly(kitchen):
         "batch API error: No `results_url` for the given batch; Has it finished processing? ended"
     }
     assert_nothing_merged(vault, report)
+
+
+# -- batches: a paid consolidator waits for enough meta articles per article --------------------
+
+RYE_DAY = "2026-01-02"  # NEW's date: the bread article's one pending meta article
+
+
+def bread_only(make_vault, tmp_path, config: str = ""):
+    vault = make_vault(bread_vault())
+    as_machine_written(vault)
+    mkdocs = tmp_path / "mkdocs.yml"
+    mkdocs.write_text(
+        f"site_name: t\nextra:\n  definitive:\n{config}" if config else "site_name: t\n"
+    )
+    return vault, load_settings(vault=vault, config=mkdocs, site_dir=tmp_path / "site")
+
+
+def add_run(vault: Path, name: str) -> None:
+    (vault / "meta" / f"{name}.md").write_text(meta(name, [f"Lesson of {name}."]), encoding="utf-8")
+
+
+def test_a_paid_consolidator_waits_for_a_batch_then_asks_once_for_all_of_it(
+    make_vault, tmp_path, monkeypatch
+):
+    vault, settings = bread_only(make_vault, tmp_path)
+    before = text_of(vault, ARTICLE)
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-04T23:30:00+00:00")
+    add_run(vault, "2026-01-04 Ann bakes spelt")
+    idle = FakeAPI()
+    report = run(settings, idle)
+    # Two runs wait for the bread article: nothing is sent, paid for or changed...
+    assert idle.requests == [] and report.run_id is None
+    assert text_of(vault, ARTICLE) == before
+    # ...and the user is told which, why, and the day they go anyway.
+    assert sorted(report.skipped) == [
+        (
+            f"meta/{name}.md",
+            "waiting for a batch: 2 of 3 meta articles for its article, or until 2026-01-09",
+        )
+        for name in ("2026-01-02 Ann bakes rye", "2026-01-04 Ann bakes spelt")
+    ]
+    # The third run fills the batch: one request carries all three.
+    add_run(vault, "2026-01-04 Ann bakes rolls")
+    ops = {
+        "ops": [
+            {
+                "op": "add_learning",
+                "text": "Spelt needs less water.",
+                "sources": [NEW, "2026-01-04 Ann bakes spelt", "2026-01-04 Ann bakes rolls"],
+            }
+        ]
+    }
+    api = FakeAPI(message(ops))
+    report = run(settings, api)
+    assert len(api.bodies()) == 1
+    sent = json.dumps(api.bodies()[0])
+    for name in (NEW, "2026-01-04 Ann bakes spelt", "2026-01-04 Ann bakes rolls"):
+        assert name in sent
+    assert report.skipped == []
+    assert "Spelt needs less water." in text_of(vault, ARTICLE)
+
+
+def test_a_lone_meta_article_goes_after_the_longest_wait(make_vault, tmp_path, monkeypatch):
+    vault, settings = bread_only(make_vault, tmp_path)
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-08T23:30:00+00:00")  # waited 6 days
+    assert run(settings, FakeAPI()).skipped != []
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-09T00:10:00+00:00")  # 7 days: it goes
+    api = FakeAPI(message(BREAD_OPS))
+    report = run(settings, api)
+    assert len(api.bodies()) == 1 and report.skipped == []
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+
+
+def test_only_asks_about_its_article_now(make_vault, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-03T23:30:00+00:00")
+    vault, settings = bread_only(make_vault, tmp_path)
+    api = FakeAPI(message(BREAD_OPS))
+    consolidator = AnthropicConsolidator(api.client(), "claude-sonnet-5-5", Limits(poll_s=0))
+    report = consolidate(settings, consolidator, only=["Baking bread"])
+    assert len(api.bodies()) == 1 and "Rye is wetter." in text_of(vault, ARTICLE)
+    assert report.skipped == []
+
+
+def test_batch_size_one_asks_every_night(make_vault, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-03T23:30:00+00:00")
+    vault, settings = bread_only(make_vault, tmp_path, "    batch_min_meta_articles: 1\n")
+    api = FakeAPI(message(BREAD_OPS))
+    run(settings, api)
+    assert len(api.bodies()) == 1 and "Rye is wetter." in text_of(vault, ARTICLE)
+
+
+def test_the_free_offline_consolidator_never_waits(make_vault, tmp_path, monkeypatch):
+    from generator.consolidate.offline import OfflineConsolidator
+
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-03T23:30:00+00:00")
+    _, settings = bread_only(make_vault, tmp_path)
+    report = consolidate(settings, OfflineConsolidator())
+    assert report.skipped == [] and [a.merged for a in report.articles] == [[NEW]]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message_"),
+    [
+        ("batch_min_meta_articles: 0", "batch_min_meta_articles must be"),
+        ("batch_max_wait_days: -1", "batch_max_wait_days must be"),
+        ("batch_max_wait_days: soon", "batch_max_wait_days must be"),
+    ],
+)
+def test_bad_batch_settings_are_clear_errors(make_vault, tmp_path, setting, message_):
+    with pytest.raises(UsageError, match=message_):
+        bread_only(make_vault, tmp_path, f"    {setting}\n")

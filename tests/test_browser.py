@@ -5,21 +5,15 @@ Screenshots land in test-artifacts/ for a human to look at.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from generator.pipeline import build
-from tests.conftest import ROOT, Built, settings_for, write_vault
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
+from tests.browser_helpers import ARTIFACTS, CHROMIUM, serve
+from tests.conftest import Built, settings_for, write_vault
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,24 +23,9 @@ pytestmark = [
 ]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def _serve(site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-
-
 @pytest.fixture(scope="module")
 def site_url(demo: Built) -> Iterator[str]:
-    with _serve(demo.site) as url:
+    with serve(demo.site) as url:
         yield url
 
 
@@ -88,7 +67,7 @@ def sharded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     build(settings)
     bundles = json.loads((settings.site_dir / "pagefind-bundles.json").read_text("utf-8"))
     assert len(bundles["bundles"]) == 3
-    with _serve(settings.site_dir) as url:
+    with serve(settings.site_dir) as url:
         yield url
 
 
@@ -194,8 +173,8 @@ def test_search_finds_a_word_from_a_note_body(page, site_url: str) -> None:
 
 def test_header_search_opens_from_the_keyboard_in_the_dark_palette(page, site_url: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    page.emulate_media(color_scheme="dark")  # the visitor's system is dark: so is the site
     page.goto(site_url + "notes/rubric-v3/")
-    page.locator("label[for=__palette_1]").click()  # Material's toggle: to the dark palette
     assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
     page.keyboard.press("/")
     field = page.locator("pagefind-modal input.pf-input")
@@ -282,15 +261,16 @@ def test_search_page_takes_a_query_in_its_url(page, site_url: str) -> None:
 
 def _wait_for_pages(page, links: str, expected: set[str], exact: bool = False) -> set[str]:
     """Wait until the result links (``links``, a selector) lead to the ``expected`` pages
-    (and only those with ``exact``); return the pages they lead to, anchors dropped."""
+    (and only those with ``exact``); return the pages they lead to, anchors and the words to
+    highlight (?highlight=) dropped."""
     script = """([links, expected, exact]) => {
         const found = new Set([...document.querySelectorAll(links)]
-            .map(a => a.getAttribute('href').split('#')[0]));
+            .map(a => a.getAttribute('href').split('#')[0].split('?')[0]));
         return expected.every(e => found.has(e)) && (!exact || found.size === expected.length);
     }"""
     page.wait_for_function(script, arg=[links, sorted(expected), exact], timeout=15_000)
     hrefs = page.locator(links).evaluate_all("ls => ls.map(l => l.getAttribute('href'))")
-    return {href.split("#")[0] for href in hrefs}
+    return {href.split("#")[0].split("?")[0] for href in hrefs}
 
 
 def test_search_page_searches_every_bundle_and_filters_across_them(sharded_page, sharded_url):
@@ -302,10 +282,10 @@ def test_search_page_searches_every_bundle_and_filters_across_them(sharded_page,
     # Pages from the first bundle, the middle one and the last one.
     _wait_for_pages(page, links, {"/agents/ana/", "/articles/brewing-coffee/", "/notes/water/"})
     # The filters hold the values of every bundle; picking one narrows across all of them.
-    agents = page.locator('#dfn-search details.pf-filter-group[data-filter-name="agent"]')
-    values = agents.locator("input.pf-checkbox-input").evaluate_all("es => es.map(e => e.value)")
+    agents = page.locator('#dfn-search input.pf-checkbox-input[name="agent"]')
+    values = agents.evaluate_all("es => es.map(e => e.value)")
     assert {"Ana", "Bo"} <= set(values)
-    agents.locator("label", has_text="Bo").click()
+    page.locator('#dfn-search input.pf-checkbox-input[name="agent"][value="Bo"]').click()
     _wait_for_pages(page, links, {"/meta/2026-01-02-bo-brews/"}, exact=True)
 
 

@@ -41,7 +41,7 @@ def test_changelog_lists_each_consolidation_run_with_a_feed(tmp_path: Path) -> N
     ):
         assert f">{title}</a>" in changes
     assert "Verifying a review source" not in changes  # nothing new for it this run
-    assert "merged 4 meta article(s) into 3 definitive article(s)" in changes
+    assert "merged 4 meta articles into 3 definitive articles" in changes
 
     feed = ET.fromstring((tmp_path / "site" / "changelog.xml").read_text(encoding="utf-8"))
     (entry,) = feed.findall(f"{ATOM}entry")
@@ -60,7 +60,7 @@ def test_feed_links_are_absolute_with_site_url(make_vault, tmp_path: Path) -> No
             "meta/run.md": (
                 "---\ntype: meta\ndate: 2026-11-20\noutcome: success\n"
                 "consolidation_run: 20261120T010000Z\n---\n## What was done\n"
-                "Consolidation run merged 1 meta article(s) into [[A]].\n"
+                "Consolidation run merged 1 meta article into [[A]].\n"
             ),
             "meta/secret run.md": (
                 "---\ntype: meta\npublish: false\ndate: 2026-11-21\n"
@@ -76,4 +76,4 @@ def test_feed_links_are_absolute_with_site_url(make_vault, tmp_path: Path) -> No
     assert entry.find(f"{ATOM}link").get("href") == "https://proof.example.org/team/meta/run/"
     assert entry.find(f"{ATOM}updated").text == "2026-11-20T00:00:00Z"
     summary = entry.find(f"{ATOM}summary").text
-    assert summary == "Consolidation run merged 1 meta article(s) into A."
+    assert summary == "Consolidation run merged 1 meta article into A."

@@ -31,7 +31,7 @@ def test_check_demo_vault_reports_the_deliberate_broken_link(tmp_path: Path) -> 
         "notes/Planning for December.md:19: warning link-broken: unresolved link "
         "[[Quarterly client review]]" in result.stderr
     )
-    assert "43 notes checked: 1 finding(s)" in result.stdout
+    assert "43 notes checked: 1 finding" in result.stdout
 
 
 def test_check_json_is_machine_readable(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_build_bare_vault_with_no_config(tmp_path: Path) -> None:
     assert (out / "tags" / "people" / "index.html").is_file()
     assert (vault / ".definitive" / ".gitignore").read_text().strip().endswith("cache/")
     again = definitive("build", "--vault", str(vault), "--site-dir", str(out), cwd=work)
-    assert "emitted 0 file(s)" in again.stdout and "site up to date" in again.stdout
+    assert "emitted 0 files" in again.stdout and "site up to date" in again.stdout
 
 
 def test_build_strict_fails_on_broken_links(tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_build_strict_fails_on_broken_links(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 1
-    assert "--strict: 1 broken link(s) or withheld file(s); site not built" in result.stderr
+    assert "--strict: 1 broken link or withheld file; site not built" in result.stderr
     assert "Planning for December.md:19" in result.stderr
     assert not out.exists()
 
@@ -241,3 +241,27 @@ def test_editing_a_theme_override_rebuilds_the_site(tmp_path: Path) -> None:
     again = definitive("build", "--vault", str(vault), cwd=tmp_path)
     assert "site built" in again.stdout
     assert 'name="probe"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_another_projects_mkdocs_yml_is_not_used_for_your_vault(tmp_path: Path) -> None:
+    """`definitive build --vault ~/Notes` run inside a project (this checkout, say) builds
+    Notes with the built-in config and says why, instead of titling it after the project."""
+    project = tmp_path / "project"
+    write_vault(project / "vault", {"index.md": "# Project\n"})
+    (project / "mkdocs.yml").write_text("site_name: Project demo\n")
+    notes = write_vault(tmp_path / "Notes", {"a.md": "# A\n\nHello.\n"})
+    site = tmp_path / "out"
+    built = definitive("build", "--vault", str(notes), "--site-dir", str(site), cwd=project)
+    assert built.returncode == 0, built.stderr
+    assert "not using" in built.stderr and "site config of the vault" in built.stderr
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "Project demo" not in home and "<title>Home - Notes</title>" in home
+    # The project's own vault still gets the project's config, silently.
+    own = definitive("check", "--vault", "vault", cwd=project)
+    assert own.returncode == 0 and "not using" not in own.stderr
+    # A config that names no vault of its own is a site config for any vault: used as given.
+    (project / "vault" / "index.md").unlink()
+    (project / "vault").rmdir()
+    again = definitive("build", "--vault", str(notes), "--site-dir", str(site), cwd=project)
+    assert again.returncode == 0 and "not using" not in again.stderr
+    assert "Project demo" in (site / "index.html").read_text(encoding="utf-8")

@@ -559,7 +559,7 @@ def test_review_config_key_makes_review_the_default(bread, tmp_path):
         capture_output=True, text=True, cwd=tmp_path, env=offline_env(),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "proposed merging 1 meta article(s)" in result.stdout
+    assert "proposed merging 1 meta article" in result.stdout
     assert "definitive approve" in result.stdout
     assert article(vault) == ARTICLE_TEXT
     listed = subprocess.run(

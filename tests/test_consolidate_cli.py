@@ -44,7 +44,7 @@ def test_consolidate_prints_each_article_and_a_total(demo_vault):
     out = result.stdout
     assert "Grading an article: 3 add learning, 1 confirm learning from" in out
     assert "Collecting positive comments: 2 add pitfall from" in out
-    assert "merged 4 meta article(s) into 3 article(s), 0 with rejections" in out
+    assert "merged 4 meta articles into 3 articles, 0 with rejections" in out
     assert "run 20261123T020000Z" in out
     again = definitive("consolidate", "--vault", str(demo_vault), "--config", str(DEMO_CONFIG))
     assert "nothing pending" in again.stdout
@@ -58,7 +58,7 @@ def test_dry_run_shows_the_diff_and_writes_nothing(demo_vault):
     assert result.returncode == 0, result.stderr
     assert "+- Comparison tables need a source per column" in result.stdout
     assert "Building a knowledge panel" not in result.stdout
-    assert "would merge 2 meta article(s)" in result.stdout
+    assert "would merge 2 meta articles" in result.stdout
     assert tree(demo_vault) == before
 
 
@@ -75,7 +75,7 @@ def test_history_and_rollback_commands(demo_vault):
     assert "20261123T020000Z" in shown.stdout and "3 add learning" in shown.stdout
     back = definitive("rollback", "--vault", str(demo_vault), "20261123T020000Z")
     assert back.returncode == 0, back.stderr
-    assert "4 meta article(s) pending again" in back.stdout
+    assert "4 meta articles pending again" in back.stdout
     for name in ("Grading an article.md", "Building a knowledge panel.md"):
         assert (demo_vault / "articles" / name).read_bytes() == (
             DEMO_VAULT / "articles" / name
@@ -127,8 +127,8 @@ def test_nightly_consolidates_checks_and_builds(demo_vault, tmp_path):
         "--site-dir", str(site),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "merged 4 meta article(s)" in result.stdout
-    assert "check: 1 finding(s)" in result.stdout
+    assert "merged 4 meta articles" in result.stdout
+    assert "check: 1 finding" in result.stdout
     assert (site / "index.html").is_file()
     page = next(site.rglob("grading-an-article/index.html")).read_text(encoding="utf-8")
     assert "Comparison tables need a source per column" in page
@@ -169,7 +169,7 @@ def test_a_stale_lock_from_a_dead_process_is_taken_over(demo_vault):
     lock = write_lock(demo_vault, dead.pid)
     result = definitive("consolidate", "--vault", str(demo_vault))
     assert result.returncode == 0, result.stderr
-    assert "merged 4 meta article(s)" in result.stdout
+    assert "merged 4 meta articles" in result.stdout
     assert not lock.exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import sys
 
 import yaml
 
-from tests.conftest import DEMO_VAULT
+from tests.conftest import DEMO_VAULT, write_vault
 
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -27,7 +28,7 @@ def test_export_skills_writes_valid_skill_folders_for_proven_articles_only(tmp_p
     # the bar (the latest run failed), source checks have 1 success.
     folders = sorted(p.name for p in out.iterdir() if p.is_dir())
     assert folders == ["grading-an-article"]
-    assert "exported 1 proven skill(s)" in result.stdout
+    assert "exported 1 proven skill" in result.stdout
     for folder in (p for p in out.iterdir() if p.is_dir()):
         text = (folder / "SKILL.md").read_text(encoding="utf-8")
         assert text.startswith("---\n")
@@ -52,3 +53,40 @@ def test_export_skills_writes_valid_skill_folders_for_proven_articles_only(tmp_p
     learned = grading.split("## What we learned (strongest first)\n\n")[1].splitlines()
     assert learned[0].startswith("- Run the readability check before the fact check")
     assert learned[0].endswith("(2 runs)")
+
+
+def test_reference_has_its_title_once_and_names_an_embedded_image(tmp_path):
+    """references/<name>.md is the article as an agent outside the vault reads it: one H1
+    (the body's own), and an image embed sized `|300` named, not shown as the number."""
+    today = dt.date.today()
+    runs = {
+        f"meta/Run {n}.md": (
+            f'---\ntype: meta\narticle: "[[Brewing]]"\nagent: "[[Ana]]"\n'
+            f"date: {today - dt.timedelta(days=n)}\noutcome: success\n---\nBrewed.\n"
+        )
+        for n in range(1, 4)
+    }
+    vault = write_vault(
+        tmp_path / "vault",
+        {
+            "articles/Brewing.md": (
+                "---\ntype: definitive\ndescription: Brew a pot of coffee.\n---\n# Brewing\n\n"
+                "How we brew.\n\n![[kettle.png|300]]\n\n## Skill\n1. Boil water.\n\n"
+                "## Learnings\n- Warm the pot first. ([[Run 1]]) ^l-warm\n"
+            ),
+            "agents/Ana.md": "---\ntype: agent\n---\n# Ana\n",
+            "kettle.png": b"\x89PNG\r\n\x1a\n",
+            **runs,
+        },
+    )
+    out = tmp_path / "skills"
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "export-skills", str(out), "--vault", str(vault)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    reference = (out / "brewing" / "references" / "brewing.md").read_text(encoding="utf-8")
+    assert reference.startswith("# Brewing\n\nHow we brew.")
+    assert reference.count("# Brewing") == 1
+    assert "(image: kettle.png)" in reference
+    assert "\n300\n" not in reference and "|300" not in reference

@@ -373,8 +373,8 @@ def test_subagents_count_for_their_session_and_are_shown_apart(first, imported) 
     _name, text = _note(vault, f"claude-code:{S1}")
     # msg_E (a sidechain line in the session's file) and msg_F (its subagent file, two
     # snapshots): 2 calls, 70 + 1,000 + 1,000 in and 300 out, $0.0018 + $0.00112.
-    assert "Of which subagents: 2 call(s), 2,370 tokens, $0.0029." in text
-    assert "6 model call(s) (2 by subagents)" in text
+    assert "Of which subagents: 2 calls, 2,370 tokens, $0.0029." in text
+    assert "6 model calls (2 by subagents)" in text
     # No run of its own for the subagent file.
     assert sum("claude-code:" in t for t in meta_files(vault).values()) == 3
 
@@ -404,9 +404,9 @@ def test_nothing_raw_or_secret_from_the_transcript_reaches_the_vault(first, impo
 
 
 def test_unknown_record_types_and_bad_lines_are_skipped_and_counted(first) -> None:
-    assert "skipped 2 record(s) of unknown type: mystery-event (2)" in first.out
-    assert "skipped 1 unreadable line(s)" in first.out
-    assert "10 usage line(s) -> 6 call(s)" in first.out
+    assert "skipped 2 records of unknown type: mystery-event (2)" in first.out
+    assert "skipped 1 unreadable line or span" in first.out
+    assert "10 usage lines -> 6 calls" in first.out
 
 
 def test_the_project_mapping_and_a_resumed_session(first, imported) -> None:
@@ -486,7 +486,7 @@ def test_importing_again_changes_nothing_then_updates_only_the_figures(copy) -> 
     assert meta["duration_s"] == 1_200 and meta["ended"] == "2026-11-20T10:20:00Z"
     assert "# checked by Dana\n" in new  # the person's YAML comment is kept
     assert new.endswith("\n## Learnings\n- Quote the sentence at fault, always.\n")
-    assert "7 model call(s) (2 by subagents)" in new
+    assert "7 model calls (2 by subagents)" in new
     assert "Not judged yet" in new  # the text above the marker is the importer's
     assert len(meta_files(vault)) == 3
 

@@ -303,9 +303,9 @@ def test_what_is_not_a_run_is_passed_over_and_counted(imported) -> None:
     vault, _config, _agents, _cc, first, _second = imported
     assert "3 created, 0 updated, 0 unchanged" not in first.out  # two agent runs, not three
     assert "2 created, 0 updated, 0 unchanged" in first.out
-    assert "1 trace(s) without token usage passed over" in first.out
-    assert "1 document(s) without spans (logs or metrics) passed over" in first.out
-    assert "skipped 1 unreadable line(s) or span(s)" in first.out
+    assert "1 trace without token usage passed over" in first.out
+    assert "1 document without spans (logs or metrics) passed over" in first.out
+    assert "skipped 1 unreadable line or span" in first.out
     assert len(meta_files(vault)) == 3
 
 

@@ -90,6 +90,33 @@ def _meta(day: int, client: str, outcome: str = "success", extra: str = "") -> s
     )
 
 
+# Obsidian's files and syntax whose outputs are more than a page: the site's KaTeX and mermaid
+# copied only while a page uses them, canvas and base pages, the explorer's folder listings.
+OBSIDIAN = {
+    "notes/Formulas.md": (
+        "# Formulas\n\nThe band is $b = s/25$, see [[Rubric v3]] and [[Notes.base]].\n\n"
+        "```mermaid\ngraph TD\n  A --> B\n```\n\n![[Board.canvas]]\n"
+    ),
+    "notes/Board.canvas": (
+        '{"nodes":[{"id":"a","type":"text","text":"See [[How we grade]]","x":0,"y":0,'
+        '"width":200,"height":100},{"id":"b","type":"file","file":"notes/Rubric v3.md",'
+        '"x":300,"y":0,"width":200,"height":100}],"edges":[]}'
+    ),
+    "notes/Notes.base": (
+        'filters:\n  and:\n    - file.inFolder("notes")\nviews:\n'
+        "  - type: table\n    name: Team notes\n    order: [file.name]\n"
+    ),
+}
+
+
+def _obsidian(vault: Path) -> None:
+    formulas = vault / "notes" / "Formulas.md"  # its mermaid goes, its math stays
+    text = OBSIDIAN["notes/Formulas.md"]
+    formulas.write_text(text.split("```")[0] + text.rsplit("```", 1)[1], "utf-8")
+    board = vault / "notes" / "Board.canvas"
+    board.write_text(board.read_text("utf-8").replace("See [[How", "Read [[How"), "utf-8")
+
+
 def _add(vault: Path) -> None:
     for day, client in ((17, "Atlas Movers"), (18, "Granite Gym"), (19, "Maple Yoga")):
         (vault / "meta" / f"2026-11-{day} Jennifer grades {client} page.md").write_text(
@@ -122,6 +149,7 @@ def _rename(vault: Path) -> None:
 
 def _delete(vault: Path) -> None:
     (vault / "meta" / "2026-11-19 Jennifer grades Maple Yoga page.md").unlink()
+    (vault / "notes" / "Board.canvas").unlink()  # embedded: the embed breaks, its page goes
     (vault / "notes" / "Voice and tone checklist.md").unlink()
 
 
@@ -159,6 +187,7 @@ def _consolidate(vault: Path) -> None:
 STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("addition", _add),
     ("edit", _edit),
+    ("obsidian files", _obsidian),
     ("rename", _rename),
     ("deletion", _delete),
     ("made private", _set_publish("false")),
@@ -175,6 +204,8 @@ class Step:
     cold_bundles: int
     pages: set[str]
     """The incremental site's HTML pages after the step."""
+    files: set[str]
+    """All its files."""
 
 
 @pytest.fixture(scope="module")
@@ -183,9 +214,13 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Step]:
     config = _config(base)
     vault = base / "vault"
     shutil.copytree(DEMO_VAULT, vault, ignore=shutil.ignore_patterns(".definitive"))
+    for name, text in OBSIDIAN.items():
+        (vault / name).write_text(text, encoding="utf-8")
     site = base / "site"
     first = build(settings_for(vault, site, config=config))
     assert first.site_built and first.search is not None and len(first.search.bundles) >= 3
+    vendored = sorted(p.name for p in (site / "assets" / "definitive" / "vendor").iterdir())
+    assert vendored == ["katex", "mermaid"], vendored
     steps: dict[str, Step] = {}
     for number, (name, change) in enumerate(STEPS, 1):
         change(vault)
@@ -202,6 +237,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Step]:
             cold.mkdocs_pages,
             len(cold.search.bundles),
             {p.relative_to(site).as_posix() for p in site.rglob("*.html")},
+            {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()},
         )
         shutil.rmtree(cold_vault.parent)
     return steps
@@ -230,3 +266,8 @@ def test_each_step_changed_what_it_should(night: dict[str, Step]) -> None:
     assert rubric in night["deletion"].pages and rubric not in night["made private"].pages
     assert rubric in night["made public"].pages
     assert any(p.startswith("articles/") for p in night["consolidation"].report.emitted.written)
+    assert "assets/definitive/vendor/mermaid/mermaid.min.js" in night["edit"].files
+    assert "assets/definitive/vendor/mermaid/mermaid.min.js" not in night["obsidian files"].files
+    assert "assets/definitive/vendor/katex/katex.min.js" in night["consolidation"].files
+    assert {"notes/board.canvas/index.html", "notes/notes.base/index.html"} <= night["edit"].pages
+    assert "notes/board.canvas/index.html" not in night["deletion"].pages

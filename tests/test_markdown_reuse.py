@@ -153,19 +153,11 @@ def test_the_driver_renders_every_page_as_mkdocs_own_build(
     assert sorted(ours) == sorted(theirs) and len(ours) > 5
     assert [path for path in ours if ours[path] != theirs[path]] == []
     grading = ours["notes/grading/index.html"].decode("utf-8")
-    assert "<title>How we grade" in grading and 'title="Hyper Text Markup Language"' in grading
+    # Note bodies are markdown-it's (render/markdown.py); Python-Markdown renders the rest.
+    assert "<title>How we grade" in grading and 'id="user-content-fn:2"' in grading
     panels = ours["notes/panels/index.html"].decode("utf-8")
-    assert "<abbr" not in panels  # defined on another page only
     assert 'id="user-content-fn:1"' in panels  # numbering restarts
     assert 'id="user-content-fn:2"' not in panels
-    assert (
-        '<p class="wide">Big picture</p>' in panels
-        and 'id="user-content-__codelineno-0-1"' in panels
-    )
-    plain_page = ours["notes/plain/index.html"].decode("utf-8")
-    assert (
-        'id="user-content-__codelineno-1-3"' in plain_page
-    )  # code blocks counted from 0 on each page
 
 
 # Page by page: MkDocs' Page.render against the reused instance, for every extension that

@@ -273,3 +273,42 @@ def test_check_reports_unclear_publish_values(corpus: Built) -> None:
     assert result.returncode == 1
     assert "notes/p12.md:2: warning publish-unclear: withheld from the site" in result.stderr
     assert "notes/p15.md:2: error note-withheld" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "hidden"),
+    [
+        # A closed code span keeps its %% literally; the comment after it still goes.
+        ("a `x %%lit%% y` b %%gone%% c", ["%%lit%%"], ["gone"]),
+        # Runs of another length do not close it; the next run of the same length does.
+        ("a ``x ` %%lit%% `` b %%gone%%", ["%%lit%%"], ["gone"]),
+        # A closer past a blank line: no code span, so the comment is a comment.
+        ("a `x %%gone%%\n\n` b", [], ["gone"]),
+        ("a `x %%gone%%\n \t\n` b", [], ["gone"]),
+        # Thousands of unclosed runs of every length, then a comment: found, and quickly
+        # (each run is a lookup, not a scan of the rest of the note).
+        (" ".join("`" * i + "x" for i in range(1, 1500)) + " %%gone%%", [], ["gone"]),
+        # Runs whose closers are paragraphs away, thousands of them.
+        ("`a\n\n" * 5000 + "%%gone%% `", [], ["gone"]),
+    ],
+)
+def test_comments_around_code_spans(text: str, kept: list[str], hidden: list[str]) -> None:
+    from generator.load.comments import strip_comments
+
+    out = strip_comments(text)
+    assert all(word in out for word in kept)
+    assert not any(word in out for word in hidden)
+    assert out.count("\n") == text.count("\n")  # line numbers in findings stay right
+
+
+def test_a_note_of_too_many_blocks_withholds_comments_even_in_code() -> None:
+    """Past the blocks the renderer reads (published as plain text), code is not searched
+    for: a %% pair in it goes too. Withholding more is the safe side."""
+    from generator.load.comments import strip_comments
+    from generator.load.density import MAX_BLOCKS
+
+    small = "`%%code%%` and %%gone%%\n\n" + "para\n\n" * 10
+    assert strip_comments(small).startswith("`%%code%%` and \n")
+    huge = "`%%code%%` and %%gone%%\n\n" + "para\n\n" * MAX_BLOCKS
+    out = strip_comments(huge)
+    assert "code" not in out and "gone" not in out and out.count("\n") == huge.count("\n")

@@ -114,9 +114,9 @@ def test_article_page_shows_its_track_record(demo: Built) -> None:
     evidence = record.split('id="user-content-dfn-evidence"', 1)[1]
     assert evidence.index("2026-11-16") < evidence.index("2026-09-29")
     assert 'href="../../meta/2026-10-06-jennifer-grades-lumen-dental-faq/"' in evidence
-    # Learnings with the number of runs behind each, in a table and on the bullet itself.
-    table = record.split('id="user-content-dfn-learning-evidence"', 1)[1]
-    assert 'href="#^l-readability-first"' in table
+    # Learnings with the number of runs behind each on the bullet itself, listed once.
+    assert "dfn-learning-evidence" not in page
+    assert page.count("Run the readability check before the fact check") == 1
     bullet = page.split('id="user-content-^l-readability-first"', 1)[0].rsplit("<li>", 1)[1]
     assert 'class="dfn-support"' in bullet
     assert ">2 runs support · last confirmed 2026-10-14</span>" in bullet

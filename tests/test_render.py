@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from generator.render.markdown import convert_callouts
-
 
 def test_callouts_become_admonitions(build_vault) -> None:
     built = build_vault(
@@ -28,10 +26,11 @@ def test_callouts_become_admonitions(build_vault) -> None:
     assert "<blockquote>" in page and "A plain quote stays a quote." in page
 
 
-def test_convert_callouts_keeps_titles_safe() -> None:
-    text = convert_callouts('> [!note] Say "hi"\n> body')
-    assert text.splitlines()[0] == "!!! note \"Say 'hi'\""
-    assert text.splitlines()[1] == "    body"
+def test_callout_titles_are_text_not_html(build_vault) -> None:
+    built = build_vault({"a.md": '> [!note] Say "hi" <img src=x onerror=alert(1)>\n> body\n'})
+    page = built.html("a/")
+    assert 'class="admonition-title">Say "hi"' in page and "onerror" not in page
+    assert "<p>body</p>" in page
 
 
 def test_headings_get_stable_unique_ids(build_vault) -> None:
@@ -118,17 +117,19 @@ def test_embed_cycle_and_depth_stop_with_findings(build_vault) -> None:
     codes = sorted(f.code for f in built.report.findings)
     assert codes.count("embed-cycle") == 1
     assert "embed-depth" in codes
-    x = built.html("x/")
+    x = built.html("x/").split("<article", 1)[1]  # the page's content, not its description
     assert x.count("Y says hi.") == 1 and x.count("X says hi.") == 1
     assert 'class="dfn-embed-stub"' in x
     d1 = built.html("d1/")
     assert "five" in d1 and "six" not in d1  # depth 4: d2..d5 inlined, d6 linked
 
 
-def test_embed_inside_a_sentence_is_a_link(build_vault) -> None:
+def test_embed_inside_a_sentence_is_embedded_between_its_words(build_vault) -> None:
+    # Obsidian embeds a note wherever ![[it]] stands; the sentence's words stay around it.
     built = build_vault({"a.md": "Before ![[b]] after.\n", "b.md": "B text.\n"})
-    page = built.html("a/")
-    assert 'href="../b/"' in page and "B text." not in page
+    page = built.html("a/").split("<article", 1)[1]  # the content, not its description
+    before, embed, after = page.index("Before"), page.index("B text."), page.index("after.")
+    assert before < embed < after and 'class="dfn-embed"' in page
 
 
 def test_link_to_private_note_is_plain_text(build_vault) -> None:
@@ -211,3 +212,32 @@ def test_the_built_in_config_keeps_its_own_extensions(build_vault) -> None:
     note = "# T\n\n- [x] done\n\n```python\nx = 1\n```\n"
     page = build_vault({"notes/T.md": note}).html("notes/t/")
     assert "task-list-item" in page and 'class="highlight"' in page
+
+
+def test_strict_line_breaks_and_a_configured_home_note(make_vault, tmp_path) -> None:
+    """Obsidian's "Strict line breaks" joins a paragraph's lines (a hard break still breaks);
+    ``home`` names the note the site opens on, over a README.md at the top."""
+    from dataclasses import replace
+
+    from generator.pipeline import build
+    from tests.conftest import settings_for
+
+    vault = make_vault(
+        {
+            "README.md": "# Readme\n\nNot the home page.\n",
+            "Start/Welcome.md": "# Welcome\n\nLine one\nline two\n\nHard  \nbreak\n",
+        }
+    )
+    settings = settings_for(vault, tmp_path / "site")
+    options = replace(settings.options, strict_line_breaks=True, home="start/welcome")
+    report = build(replace(settings, options=options))
+    assert not [f for f in report.findings if f.code == "home-missing"]
+    home = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert "<p>Line one\nline two</p>" in home
+    assert "<p>Hard<br>\nbreak</p>" in home or "<p>Hard<br />\nbreak</p>" in home
+    assert "Not the home page" not in home
+    assert (tmp_path / "site" / "readme" / "index.html").is_file()
+    # A home that names no published note is said, not silently replaced.
+    typo = replace(settings.options, home="Start/Welcom")
+    report = build(replace(settings, options=typo))
+    assert [f.path for f in report.findings if f.code == "home-missing"] == ["Start/Welcom"]

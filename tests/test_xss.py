@@ -18,12 +18,9 @@ anchor landing on its target, the policy on the demo's key pages with zero viola
 from __future__ import annotations
 
 import base64
-import functools
 import gzip
-import http.server
 import json
 import re
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,9 +33,9 @@ import pytest
 from generator.pipeline import build
 from generator.publish.csp import add_policy, policy
 from generator.publish.sanitize import sanitize, sanitize_svg
+from tests.browser_helpers import CHROMIUM, serve
 from tests.conftest import Built, settings_for, write_vault
 
-CHROMIUM = Path("/usr/bin/chromium")
 browser_only = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
@@ -287,15 +284,14 @@ ANCHORS = (
     """\
 # Anchors
 
-[to the skill](#skill) · [to the raw div](#raw-div) · [to the custom id](#custom-id) ·
+[to the skill](#skill) · [to the raw div](#raw-div) ·
 [to the block](#^anchor-block) · [[Other#Far heading|to the other page]]
 
 Some text with a footnote[^1].
 
 <div id="raw-div">A raw div with an id.</div>
 
-A paragraph with its own id.
-{#custom-id}
+A paragraph.
 
 """
     + "\n\n".join(f"Filler paragraph {n} to make the page scroll." for n in range(60))
@@ -425,23 +421,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def _serve(site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-
-
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
@@ -499,7 +478,7 @@ def _watched(browser, url: str) -> Iterator[Watched]:
 
 @pytest.fixture(scope="module")
 def xss_url(xss_site: XssSite) -> Iterator[str]:
-    with _serve(xss_site.built.site) as url:
+    with serve(xss_site.built.site) as url:
         yield url
 
 
@@ -573,7 +552,7 @@ def test_search_page_and_modal_show_payloads_as_text(
         results = page.locator("#dfn-search a.pf-result-link")  # type: ignore[attr-defined]
         results.first.wait_for(timeout=15_000)
         agents = page.locator(  # type: ignore[attr-defined]
-            '#dfn-search details.pf-filter-group[data-filter-name="agent"] label'
+            '#dfn-search label.pf-filter-checkbox:has(input[name="agent"])'
         )
         agents.first.wait_for(timeout=15_000)
         labels = agents.all_inner_texts()
@@ -667,7 +646,8 @@ def test_note_ids_and_names_cannot_take_the_pages_own(
             "drawer": "INPUT",
         }
         # The page still works: the palette toggles, the search modal opens.
-        page.locator("label[for=__palette_1]").click()  # type: ignore[attr-defined]
+        for toggle in ("__palette_1", "__palette_2"):  # the system's palette, light, then dark
+            page.locator(f"label[for={toggle}]").click()  # type: ignore[attr-defined]
         scheme = page.locator("body").get_attribute("data-md-color-scheme")  # type: ignore[attr-defined]
         assert scheme == "slate"
         page.locator("[data-dfn-search]").click()  # type: ignore[attr-defined]
@@ -709,7 +689,6 @@ def test_every_kind_of_anchor_lands_on_its_target(browser, xss_url: str) -> None
         for href, target in (
             ("#skill", "#user-content-skill"),
             ("#raw-div", "#user-content-raw-div"),
-            ("#custom-id", "#user-content-custom-id"),
             ("#^anchor-block", '[id="user-content-^anchor-block"]'),
         ):
             page.goto(anchors)
@@ -848,7 +827,7 @@ def test_policy_stops_a_script_that_got_into_a_page(
     (tmp_path / "index.html").write_text(broken, encoding="utf-8")
     for folder in ("assets", "pagefind"):
         (tmp_path / folder).symlink_to(site / folder)
-    with _serve(tmp_path) as url, _watched(browser, url) as watched:
+    with serve(tmp_path) as url, _watched(browser, url) as watched:
         watched.page.goto(url)  # type: ignore[attr-defined]
         _settle(watched)
         assert watched.fired() == []
@@ -864,10 +843,11 @@ def test_demo_works_under_its_policy_with_no_violation(browser, demo: Built) -> 
     on the demo site, with the policy in place and not one violation reported."""
     home = demo.html("")
     assert '<meta http-equiv="Content-Security-Policy"' in home.split("<script", 1)[0]
-    with _serve(demo.site) as url, _watched(browser, url) as watched:
+    with serve(demo.site) as url, _watched(browser, url) as watched:
         page = watched.page
         page.goto(url + "notes/rubric-v3/")  # type: ignore[attr-defined]
-        page.locator("label[for=__palette_1]").click()  # type: ignore[attr-defined]
+        for toggle in ("__palette_1", "__palette_2"):  # the system's palette, light, then dark
+            page.locator(f"label[for={toggle}]").click()  # type: ignore[attr-defined]
         assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"  # type: ignore[attr-defined]
         page.keyboard.press("/")  # type: ignore[attr-defined]
         page.locator("pagefind-modal input.pf-input").press_sequentially("rubric", delay=10)  # type: ignore[attr-defined]
@@ -1144,7 +1124,7 @@ def test_sanitised_svgs_draw_the_same_and_run_nothing(browser, tmp_path: Path) -
     (tmp_path / "show.html").write_text(
         "<!doctype html><body style='margin:0;background:#fff'><img id=i>", encoding="utf-8"
     )
-    with _serve(tmp_path) as url, _watched(browser, url) as watched:
+    with serve(tmp_path) as url, _watched(browser, url) as watched:
         page = watched.page
         for number in range(len(payloads)):
             page.goto(f"{url}p{number}.svg")  # type: ignore[attr-defined]

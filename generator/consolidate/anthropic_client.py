@@ -41,6 +41,7 @@ from generator.consolidate.prices import (
 )
 from generator.consolidate.prompt import estimate_tokens, request_params
 from generator.consolidate.proposal import ArticleInput, Proposal, Usage
+from generator.wording import plural
 
 Step = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
 T = TypeVar("T")
@@ -200,7 +201,7 @@ class AnthropicConsolidator:
             yield item.path, proposal
         if unanswered:
             self.cut_short = (
-                f"{self._limit} reached: {unanswered} article(s) got no answer; their meta "
+                f"{self._limit} reached: {plural(unanswered, 'article')} got no answer; their meta "
                 "articles stay pending for the next run"
             )
 
@@ -298,8 +299,8 @@ class AnthropicConsolidator:
         except DeadlineReached as exc:
             failure = str(exc)
             self.cut_short = (
-                f"{failure}: {len(by_id) - len(answered)} article(s) got no answer; their meta "
-                "articles stay pending for the next run"
+                f"{failure}: {plural(len(by_id) - len(answered), 'article')} got no answer; "
+                "their meta articles stay pending for the next run"
             )
         except anthropic.AnthropicError as exc:
             failure = f"batch {_describe(exc)}"

@@ -23,6 +23,7 @@ from generator.consolidate.offline import OfflineConsolidator
 from generator.consolidate.proposal import Consolidator
 from generator.consolidate.runmeta import describe_ops
 from generator.errors import UsageError
+from generator.wording import plural
 
 if TYPE_CHECKING:
     from generator.cli import Output
@@ -121,6 +122,7 @@ def run_command(args: argparse.Namespace, output: Output) -> int:
         strict=getattr(args, "strict", False),
         force=getattr(args, "force", False),
     )
+    output.notes(settings)
     writes = args.command in WRITERS and not getattr(args, "dry_run", False)
     with vault_lock(settings.vault, args.command) if writes else nullcontext():
         return _dispatch(args, settings, output)
@@ -196,7 +198,7 @@ def describe(outcome: ArticleOutcome) -> str:
     if outcome.rejected is not None:
         return (
             f"[bold]{name}[/bold]: [red]rejected[/red]: {escape(outcome.rejected)} "
-            f"({len(outcome.sources)} meta article(s) stay pending; {cost})"
+            f"({plural(len(outcome.sources), 'meta article')} stay pending; {cost})"
         )
     ops = describe_ops(outcome.op_counts())
     sources = ", ".join(escape(s) for s in outcome.merged) or "none"
@@ -218,8 +220,8 @@ def summary(report: RunReport, mode: str) -> str:
     if report.review and not report.dry_run:
         done = "proposed merging"
     text = (
-        f"{done} {report.merged} meta article(s) into "
-        f"{sum(1 for a in report.articles if a.merged)} article(s), "
+        f"{done} {plural(report.merged, 'meta article')} into "
+        f"{plural(sum(1 for a in report.articles if a.merged), 'article')}, "
         f"{len(report.rejected)} with rejections; "
         f"{usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens}"
         " tokens in "
@@ -229,7 +231,7 @@ def summary(report: RunReport, mode: str) -> str:
     if not report.articles:
         text = "nothing pending: every meta article is merged"
     if report.adopted:
-        text += f"; {report.adopted} already-cited meta article(s) recorded as merged"
+        text += f"; {plural(report.adopted, 'already-cited meta article')} recorded as merged"
     if report.run_id:
         text += f"; run {report.run_id}" + (" (resumed)" if report.resumed else "")
     return text
@@ -246,7 +248,7 @@ def cmd_nightly(args: argparse.Namespace, settings: Settings, output: Output) ->
     analysis = analyse(settings)
     problems = [f for f in analysis.findings.sorted() if f.severity != "info"]
     output.findings(problems, None if args.verbose else 20)
-    output.info(f"check: {len(problems)} finding(s)")
+    output.info(f"check: {plural(len(problems), 'finding')}")
     built = build(settings, output.step, verbose=args.verbose)
     for message in built.mkdocs_warnings:
         output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
@@ -265,8 +267,9 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings, output: Output) -
     for rel, why in result.kept:
         output.err.print(f"[yellow]kept[/yellow] {escape(rel)}: {escape(why)}")
     output.info(
-        f"rolled back run {args.run_id}: {len(result.restored)} file(s) restored, "
-        f"{len(result.removed)} removed, {len(result.pending_again)} meta article(s) pending again"
+        f"rolled back run {args.run_id}: {plural(len(result.restored), 'file')} restored, "
+        f"{len(result.removed)} removed, {plural(len(result.pending_again), 'meta article')} "
+        "pending again"
     )
     return 0
 
@@ -307,7 +310,8 @@ def cmd_review(args: argparse.Namespace, settings: Settings, output: Output) -> 
         )
         output.out.print(escape(proposal.diff(vault)), end="")
     output.info(
-        f"{len(proposals)} proposal(s), {len(flags)} flag(s), {len(held)} held meta article(s): "
+        f"{plural(len(proposals), 'proposal')}, {plural(len(flags), 'flag')}, "
+        f"{plural(len(held), 'held meta article')}: "
         "`definitive approve ID` or `definitive reject ID`"
     )
     return 0
@@ -353,7 +357,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings, output: Output) -> 
             f"of {escape(str(out))} untouched: {shown}{more}"
         )
     output.info(
-        f"exported {len(report.exported)} proven skill(s) to {escape(str(out))}; what "
+        f"exported {plural(len(report.exported), 'proven skill')} to {escape(str(out))}; what "
         f"export-skills owns there is listed in {MANIFEST}"
     )
     return 0

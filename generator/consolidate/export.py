@@ -32,7 +32,7 @@ from generator.consolidate.edits import is_deprecated
 from generator.consolidate.prompt import clean
 from generator.consolidate.validate import TextRules, ValidationError, check_text
 from generator.filter import PublicView
-from generator.model import Note
+from generator.model import EMBED_SIZE_RE, Note
 from generator.proof import Evidence, Record
 from generator.proof.citations import ANY_GROUP_RE, LINK_NAME_RE
 from generator.render.emit import atomic_write
@@ -71,6 +71,12 @@ class ExportReport:
     """Entries of DIR export-skills does not own, left untouched."""
 
 
+def reference_md(note: Note) -> str:
+    """``references/<name>.md``: the full article as plain markdown, its title once."""
+    body = plain(note.body).strip()
+    return f"{body}\n" if note.h1 else f"# {note.title}\n\n{body}\n"
+
+
 def skill_name(title: str) -> str:
     words = [w for w in re.findall(r"[a-z0-9]+", title.lower()) if w not in RESERVED]
     name = "-".join(words)[:64].strip("-")
@@ -78,10 +84,18 @@ def skill_name(title: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Markdown for an agent outside the vault: citations dropped, wikilinks made plain text."""
+    """Markdown for an agent outside the vault: citations dropped, wikilinks made plain text
+    (an embedded image, which is not exported, is named: ``(image: panel.svg)``)."""
     text = ANY_GROUP_RE.sub("", text)
-    text = LINK_RE.sub(lambda m: (m.group(2) or m.group(1)).strip(), text)
+    text = LINK_RE.sub(_link_text, text)
     return re.sub(r"\s\^[A-Za-z0-9-]+\s*$", "", clean(text), flags=re.MULTILINE)
+
+
+def _link_text(match: re.Match[str]) -> str:
+    target, display = match.group(1).strip(), (match.group(2) or "").strip()
+    if match.group(0).startswith("!") and EMBED_SIZE_RE.match(display):
+        return f"(image: {target.rsplit('/', 1)[-1]})"  # |300 is the image's size, no label
+    return display or target
 
 
 def export_skills(
@@ -113,7 +127,7 @@ def export_skills(
         skill = skill_md(note, text, name, record, revision, url_hosts=url_hosts, left_out=left_out)
         contents = {
             f"{name}/SKILL.md": skill,
-            f"{name}/references/{name}.md": f"# {note.title}\n\n{plain(note.body).strip()}\n",
+            f"{name}/references/{name}.md": reference_md(note),
         }
         for rel, content in contents.items():
             atomic_write(out / rel, content.encode("utf-8"))

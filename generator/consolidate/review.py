@@ -22,6 +22,7 @@ from generator.consolidate.ledger import Ledger, Pending
 from generator.consolidate.runlog import audit, file_sha, sha
 from generator.consolidate.state import atomic_write_json, now, state_dir
 from generator.errors import DefinitiveError
+from generator.wording import plural
 
 PROPOSALS = "proposals"
 
@@ -254,4 +255,4 @@ def decide(vault: Path, item_id: str, *, accept: bool, limit: int) -> str:
     if accept:
         return f"approved {item_id}: applied as run {approve(vault, item_id)}"
     metas = reject(vault, item_id)
-    return f"rejected {item_id}: {len(metas)} meta article(s) recorded as reviewed"
+    return f"rejected {item_id}: {plural(len(metas), 'meta article')} recorded as reviewed"

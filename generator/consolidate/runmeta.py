@@ -14,6 +14,7 @@ from pathlib import Path
 from generator.consolidate.runlog import Run
 from generator.consolidate.state import now
 from generator.render.emit import atomic_write
+from generator.wording import plural
 
 AGENT = "Consolidator"
 ARTICLE = "Consolidating meta articles"
@@ -114,8 +115,8 @@ def run_meta_article(run: Run) -> tuple[str, str]:
         "tags: [consolidation]",
         "---",
         "## What was done",
-        f"Consolidation run `{run.id}` ({run.mode} consolidator) merged {count} meta "
-        f"article(s) into {len(merged)} definitive article(s).",
+        f"Consolidation run `{run.id}` ({run.mode} consolidator) merged "
+        f"{plural(count, 'meta article')} into {plural(len(merged), 'definitive article')}.",
         "",
     ]
     for path, record in sorted(merged.items()):
@@ -126,8 +127,8 @@ def run_meta_article(run: Run) -> tuple[str, str]:
     lines += ["", "## Result"]
     if rejected:
         lines.append(
-            f"{len(rejected)} article(s) had edits rejected; meta articles no applied edit "
-            "cites stay pending, and the reasons go with the next request:"
+            f"{plural(len(rejected), 'article')} had edits rejected; meta articles no applied "
+            "edit cites stay pending, and the reasons go with the next request:"
         )
         for path, record in sorted(rejected.items()):
             reasons = [record["rejected"]] if record.get("rejected") else []

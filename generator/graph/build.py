@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from generator.graph.resolve import Resolution, Resolver
-from generator.model import Link, Vault
+from generator.model import Link, Note, Vault
 
 
 @dataclass
@@ -69,13 +69,30 @@ def build_graph(vault: Vault) -> LinkGraph:
                     data["count"] += 1
                     data["embed"] = data["embed"] or item.link.embed
                 incoming[target].add(note.path)
-            if item.link.embed and target in vault.notes:
+            if item.link.embed and target in vault.notes and not _part_elsewhere(note, item):
                 embeds.add_edge(note.path, target)
     backlinks = {
         path: sorted(sources, key=lambda p: (vault.notes[p].title.casefold(), p))
         for path, sources in incoming.items()
     }
     return LinkGraph(vault, graph, links, backlinks, _embed_cycles(embeds))
+
+
+def _part_elsewhere(note: Note, item: ResolvedLink) -> bool:
+    """Whether an embed of the note's own section or block (``![[#Part]]``) leaves out the
+    line the embed is on: then it shows that part once, as Obsidian does, and is no cycle."""
+    res, span = item.resolution, item.link.span
+    if res.target != note.path or span is None:
+        return False
+    if res.block and res.block in note.blocks:
+        block = note.blocks[res.block]
+        return not block.start <= span.line < block.end
+    if res.heading is not None:
+        start = note.headings[res.heading].line
+        level = note.headings[res.heading].level
+        end = next((h.line for h in note.headings[res.heading + 1 :] if h.level <= level), None)
+        return not (start <= span.line and (end is None or span.line < end))
+    return False
 
 
 def _embed_cycles(embeds: nx.DiGraph[str]) -> list[list[str]]:

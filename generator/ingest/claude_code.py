@@ -46,6 +46,7 @@ from generator.errors import UsageError
 from generator.ingest.figures import PriceBook, Tokens
 from generator.ingest.runs import Observed, SkillUse
 from generator.ingest.text import code, inert, model_name, printable
+from generator.wording import plural
 
 KNOWN_TYPES = frozenset(
     {"user", "assistant", "summary", "system", "progress", "file-history-snapshot"}
@@ -443,7 +444,7 @@ def describe(session: Session, calls: int, side_calls: int) -> list[str]:
         span = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
     lines += [
         "",
-        f"Claude Code session {code(safe_id(session.id))}{where}: {calls} model call(s)"
+        f"Claude Code session {code(safe_id(session.id))}{where}: {plural(calls, 'model call')}"
         f"{subagents}, {span}.",
     ]
     tools = session.tools

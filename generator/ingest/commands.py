@@ -30,6 +30,7 @@ from generator.ingest.names import Catalog
 from generator.ingest.runs import Choice, Observed, Skipped, assemble
 from generator.ingest.writer import RunDraft, Writer, Written
 from generator.model import OUTCOMES
+from generator.wording import plural
 
 if TYPE_CHECKING:
     from generator.cli import Output
@@ -97,6 +98,7 @@ def add_parsers(
 
 def run_command(args: argparse.Namespace, output: Output) -> int:
     settings = load_settings(vault=args.vault, config=args.config)
+    output.notes(settings)
     if args.command == "record":
         return cmd_record(args, settings, output)
     return cmd_import(args, settings, output)
@@ -231,8 +233,8 @@ def _claude_code(
             report.old += 1
             continue
         report.detail(
-            f"{escape(str(path))}: {session.usage_lines} usage line(s) -> {len(session.calls)} "
-            f"call(s)"
+            f"{escape(str(path))}: {plural(session.usage_lines, 'usage line')} -> "
+            f"{plural(len(session.calls), 'call')}"
             + (f", {len(session.copied)} copied from another session" if session.copied else "")
         )
         report.pending.append((seen, str(path)))
@@ -249,11 +251,12 @@ def _otel(args: argparse.Namespace, since: dt.datetime | None, report: Report) -
     report.bad_lines += reading.bad_lines + reading.bad_spans
     if reading.other_documents:
         report.detail(
-            f"{reading.other_documents} document(s) without spans (logs or metrics) passed over"
+            f"{plural(reading.other_documents, 'document')} without spans (logs or metrics) "
+            "passed over"
         )
     found, empty = runs(reading)
     if empty:
-        report.detail(f"{empty} trace(s) without token usage passed over")
+        report.detail(f"{plural(empty, 'trace')} without token usage passed over")
     for seen in found:
         if since is not None and seen.ended < since:
             report.old += 1
@@ -310,7 +313,10 @@ class Report:
         text = "runs: " + ", ".join(parts)
         if self.unknown:
             kinds = ", ".join(f"{escape(k)} ({n})" for k, n in sorted(self.unknown.items()))
-            text += f"; skipped {sum(self.unknown.values())} record(s) of unknown type: {kinds}"
+            skipped = plural(sum(self.unknown.values()), "record")
+            text += f"; skipped {skipped} of unknown type: {kinds}"
         if self.bad_lines:
-            text += f"; skipped {self.bad_lines} unreadable line(s) or span(s)"
+            text += "; skipped " + plural(
+                self.bad_lines, "unreadable line or span", "unreadable lines or spans"
+            )
         self.output.info(text)

@@ -47,6 +47,7 @@ from typing import Any
 from generator.ingest.figures import Tokens
 from generator.ingest.runs import Observed
 from generator.ingest.text import code, model_name, printable
+from generator.wording import plural
 
 AGENT_OPERATION = "invoke_agent"
 INPUT = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")
@@ -403,8 +404,8 @@ def _describe(
     start = _moment(min(s.start for s in spans))
     end = _moment(max(s.end for s in spans))
     lines = [
-        f"OpenTelemetry trace {code(trace)}{where}: {len(counted)} model call(s), "
-        f"{len(spans)} span(s), {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC."
+        f"OpenTelemetry trace {code(trace)}{where}: {plural(len(counted), 'model call')}, "
+        f"{plural(len(spans), 'span')}, {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC."
     ]
     if isinstance(service, str) and service.strip():
         lines += ["", f"Service: {code(service)}."]

@@ -19,6 +19,7 @@ from generator.ingest.mapping import ProjectRule, match_project
 from generator.ingest.names import Catalog, Target
 from generator.ingest.text import code, file_title
 from generator.ingest.writer import RunDraft
+from generator.wording import plural
 
 
 class Skipped(Exception):
@@ -194,7 +195,7 @@ def assemble(
     if seen.sidechain is not None and not seen.sidechain.empty:
         body += [
             "",
-            f"Of which subagents: {seen.sidechain_calls} call(s), "
+            f"Of which subagents: {plural(seen.sidechain_calls, 'call')}, "
             f"{seen.sidechain.total_in + seen.sidechain.output:,} tokens, "
             f"${seen.sidechain_cost:.4f}.",
         ]

@@ -8,7 +8,9 @@ inline HTML, an HTML block or a heading.
 
 As in Obsidian, ``%%`` inside code (fenced, indented or an inline code span) is literal text,
 and a comment runs from one ``%%`` to the next, across lines and blocks. A ``%%`` that is
-never closed hides the rest of the note: when in doubt, withhold.
+never closed hides the rest of the note: when in doubt, withhold. A note of more blocks than
+the renderer reads (``density.MAX_BLOCKS``, published as plain text past it) is not searched
+for code: every ``%%`` pair in it is a comment.
 
 Line breaks inside a comment are kept, so every line after it keeps its number in findings.
 """
@@ -20,9 +22,12 @@ import re
 
 from markdown_it import MarkdownIt
 
+from generator.load.density import MAX_BLOCKS
+
 MARK = "%%"
 _TICKS_OR_MARK = re.compile(r"%%|`+")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# A line break followed by a blank line (lookahead: overlapping blank lines all count).
+_BLANK_LINE_AT = re.compile(r"\n(?=[ \t]*\n)")
 
 _blocks: MarkdownIt | None = None
 
@@ -42,6 +47,11 @@ def strip_comments(text: str) -> str:
     """``text`` without its Obsidian comments (their line breaks kept)."""
     if MARK not in text:
         return text  # nearly every note: no parse at all
+    if len(_BLANK_LINE_AT.findall(text)) > MAX_BLOCKS:
+        # Finding its code would take a parse of every block (seconds and hundreds of MB for
+        # a 2 MB note of tiny paragraphs), and past MAX_BLOCKS the note is published as plain
+        # text anyway: every pair is a comment, code or not. Withholding more is the safe way.
+        return _strip_once(text, respect_code=False)
     # Code is found on the text as written, and a comment can hide a fence's opening line:
     # then what looked like code was not, so strip again until nothing changes. Should a
     # note keep changing, every remaining pair goes, code or not.
@@ -57,6 +67,7 @@ def _strip_once(text: str, *, respect_code: bool = True) -> str:
     if MARK not in text:
         return text
     code_lines, html_lines = _block_lines(text) if respect_code else (set(), set())
+    spans = _CodeSpans(text)
     starts = [0]
     starts += [m.end() for m in re.finditer("\n", text)]
     out: list[str] = []
@@ -71,7 +82,7 @@ def _strip_once(text: str, *, respect_code: bool = True) -> str:
             continue
         if match.group() != MARK:
             in_html = line in html_lines or not respect_code
-            pos = _after_code_span(text, match, in_html=in_html)
+            pos = spans.after(match, in_html=in_html)
             continue
         close = text.find(MARK, match.end())
         end = len(text) if close < 0 else close + len(MARK)
@@ -82,21 +93,38 @@ def _strip_once(text: str, *, respect_code: bool = True) -> str:
     return "".join(out)
 
 
-def _after_code_span(text: str, ticks: re.Match[str], *, in_html: bool) -> int:
-    """Where scanning resumes after a run of backticks: past its code span if it opens one
-    (CommonMark: the next run of exactly as many backticks, within the paragraph), else
-    right after the run. In an HTML block backticks are plain text, so a comment between
-    them is still a comment."""
-    if in_html:
-        return ticks.end()
-    run = len(ticks.group())
-    closer = re.compile(rf"(?<!`)`{{{run}}}(?!`)")
-    found = closer.search(text, ticks.end())
-    if found is None:
-        return ticks.end()
-    if _BLANK_LINE.search(text, ticks.end(), found.start()):
-        return ticks.end()  # a paragraph ends first: no code span
-    return found.end()
+class _CodeSpans:
+    """Where code spans end, found in time linear in the note: every backtick run and blank
+    line is indexed once, so a note of thousands of unclosed runs (or of runs whose closer
+    lies paragraphs away) costs a lookup per run, not a scan of the rest of the note."""
+
+    def __init__(self, text: str) -> None:
+        self.runs: dict[int, list[tuple[int, int]]] = {}
+        for run in re.finditer("`+", text):
+            self.runs.setdefault(run.end() - run.start(), []).append((run.start(), run.end()))
+        # Each blank line as (where its preceding line break starts, where it ends).
+        self.blank_starts: list[int] = []
+        self.blank_ends: list[int] = []
+        for blank in _BLANK_LINE_AT.finditer(text):
+            self.blank_starts.append(blank.start())
+            self.blank_ends.append(text.index("\n", blank.start() + 1) + 1)
+
+    def after(self, ticks: re.Match[str], *, in_html: bool) -> int:
+        """Where scanning resumes after a run of backticks: past its code span if it opens
+        one (CommonMark: the next run of exactly as many backticks, within the paragraph),
+        else right after the run. In an HTML block backticks are plain text, so a comment
+        between them is still a comment."""
+        if in_html:
+            return ticks.end()
+        same = self.runs.get(len(ticks.group()), [])
+        index = bisect.bisect_left(same, (ticks.end(), 0))
+        if index == len(same):
+            return ticks.end()
+        closer_start, closer_end = same[index]
+        blank = bisect.bisect_left(self.blank_starts, ticks.end())
+        if blank < len(self.blank_starts) and self.blank_ends[blank] <= closer_start:
+            return ticks.end()  # a paragraph ends first: no code span
+        return closer_end
 
 
 def _block_lines(text: str) -> tuple[set[int], set[int]]:

@@ -47,6 +47,22 @@ def amount_value(value: Any) -> float | None:
     return number if math.isfinite(number) and 0 <= number <= MAX_AMOUNT else None
 
 
+def date_value(value: Any) -> dt.date | None:
+    """A frontmatter date (``date``, ``updated``) as a date, or None: YAML's own dates and
+    datetimes, and text starting with an ISO date (``"2026-11-14"``, ``2026-11-14T09:30``).
+    The one definition of a valid date: `validate` reports the rest."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
 def detect_kind(path: str, meta: dict[str, Any]) -> tuple[NoteKind, str | None]:
     """Kind from ``type:`` first, the top folder second. Returns (kind, problem or None)."""
     declared = meta.get("type")
@@ -84,7 +100,7 @@ def validate(note: Note, frontmatter_text: str, findings: Findings) -> None:
                 report(key, f'`{key}:` must be a wikilink like "[[Name]]", got {_shown(value)}')
         if "date" not in meta:
             report("date", "meta article needs `date:` (YYYY-MM-DD)")
-        elif not _is_date(meta["date"]):
+        elif date_value(meta["date"]) is None:
             report(
                 "date",
                 f"`date:` must be a real date like 2026-10-06, got {_shown(meta['date'])}",
@@ -147,18 +163,6 @@ def validate(note: Note, frontmatter_text: str, findings: Findings) -> None:
         for key in ("job", "owner"):
             if not isinstance(meta.get(key), str):
                 report(key, f"agent note should say its `{key}:`")
-
-
-def _is_date(value: Any) -> bool:
-    if isinstance(value, dt.date):
-        return True
-    if isinstance(value, str):
-        try:
-            dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return False
-        return True
-    return False
 
 
 def _shown(value: Any) -> str:

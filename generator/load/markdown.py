@@ -9,8 +9,17 @@ Rules (each a few lines, in the style of markdown-it's own):
 
 - ``wikilink``: ``[[target#subpath|display]]`` and the embed form ``![[...]]``
 - ``hashtag``: ``#tag`` and ``#nested/tag`` (not ``#123``, not inside words or URLs)
-- ``block_id``: `` ^block-id`` at the end of a paragraph or list item
+- ``block_id``: `` ^block-id`` at the end of a paragraph or list item, or on the line after
+  it (then it names the list, quote or callout the line continues); a table's last row that is
+  only ``^block-id`` names the table (`_table_block_ids`)
 - the built-in ``link`` and ``image`` rules, wrapped to record the span of ``[x](y)``
+- footnotes (``[^1]``, ``^[inline]``) and ``$math$``, which are not links however they look:
+  ``[^1]: Source`` is a footnote, not a link reference to a note named "Source"
+
+`make_parser(render=True)` is the same parser with what only a reader sees added:
+emphasis, ``~~strike~~``, ``==highlight==`` (`_mark`), bare URLs, ``> [!type] Title``
+callouts (`_callouts`) and task markers ``- [x]``, ``- [?]`` (`_tasks`). render/markdown.py
+renders notes with it, so every Obsidian syntax has its one definition here.
 
 The core ``inline`` rule is replaced by one that leaves out inline tokens which cannot hold any
 of these (about half of a vault's text): see `_may_record`.
@@ -36,7 +45,11 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt, helpers
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.state_inline import Delimiter
 from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from generator.model import Block, Heading, Link, Span, Tag
 
@@ -45,6 +58,10 @@ from generator.model import Block, Heading, Link, Span, Tag
 TAG_RE = re.compile(r"[^\u2000-\u206F\u2E00-\u2E7F'!\"#$%&()*+,.:;<=>?@^`{|}~\[\]\\\s]+")
 BLOCK_ID_RE = re.compile(r"\^([A-Za-z0-9-]+)[ \t]*$")
 LONE_BLOCK_ID_RE = re.compile(r"^\^([A-Za-z0-9-]+)$")
+CALLOUT_RE = re.compile(r"^\[!([\w-]+)\]([+-]?)[ \t]*(.*)$")
+"""``[!type]``, ``[!type]-`` (folded) or ``[!type]+`` (foldable, open), then the title."""
+TASK_RE = re.compile(r"^\[([^\]\n])\](?:[ \t]+|$)")
+"""A task item's marker: Obsidian takes any one character, ``[ ]`` unchecked, others done."""
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 
 
@@ -167,18 +184,86 @@ def _hashtag(state: StateInline, silent: bool) -> bool:
 
 
 def _block_id(state: StateInline, silent: bool) -> bool:
+    """`` ^id`` ending the inline content; on a line of its own (``own_line``) it is the
+    lazy continuation of a list item, quote or callout, and names that whole block."""
     src, pos = state.src, state.pos
-    if src[pos] != "^" or (pos > 0 and src[pos - 1] not in " \t"):
+    if src[pos] != "^" or (pos > 0 and src[pos - 1] not in " \t\n"):
         return False
     match = BLOCK_ID_RE.match(src, pos)
     if not match or match.end() != state.posMax:
         return False
     if not silent:
+        own_line = pos > 0 and src[pos - 1] == "\n"
+        # The line break before an own-line id is not shown: drop it from the text.
+        if own_line and state.tokens and state.tokens[-1].type in ("softbreak", "hardbreak"):
+            state.tokens.pop()
         token = state.push("block_id", "", 0)
         token.content = match.group(1)
-        token.meta = {"start": pos, "end": match.end()}
+        token.meta = {"start": pos, "end": match.end(), "own_line": own_line}
     state.pos = match.end()
     return True
+
+
+def _mark(state: StateInline, silent: bool) -> bool:
+    """``==highlight==``: markdown-it-mark's rule (delimiters paired like ``~~``)."""
+    start = state.pos
+    if silent or state.src[start] != "=":
+        return False
+    scanned = state.scanDelims(start, True)
+    length = scanned.length
+    if length < 2:
+        return False
+    if length % 2:
+        token = state.push("text", "", 0)
+        token.content = "="
+        length -= 1
+    for _ in range(0, length, 2):
+        token = state.push("text", "", 0)
+        token.content = "=="
+        state.delimiters.append(
+            Delimiter(
+                marker=0x3D,
+                length=0,
+                token=len(state.tokens) - 1,
+                end=-1,
+                open=scanned.can_open,
+                close=scanned.can_close,
+            )
+        )
+    state.pos += scanned.length
+    return True
+
+
+def _mark_pairs(state: StateInline) -> None:
+    """Turn paired ``==`` delimiters into ``mark_open``/``mark_close`` (markdown-it-mark)."""
+    _pair_marks(state, state.delimiters)
+    for meta in state.tokens_meta:
+        if meta and "delimiters" in meta:
+            _pair_marks(state, meta["delimiters"])
+
+
+def _pair_marks(state: StateInline, delimiters: list[Delimiter]) -> None:
+    lone: list[int] = []
+    for start in delimiters:
+        if start.marker != 0x3D or start.end == -1:
+            continue
+        end = delimiters[start.end]
+        opening, closing = state.tokens[start.token], state.tokens[end.token]
+        opening.type, opening.tag, opening.nesting = "mark_open", "mark", 1
+        opening.markup, opening.content = "==", ""
+        closing.type, closing.tag, closing.nesting = "mark_close", "mark", -1
+        closing.markup, closing.content = "==", ""
+        before = state.tokens[end.token - 1]
+        if before.type == "text" and before.content == "=":
+            lone.append(end.token - 1)
+    # A lone "=" left before a closing marker moves after it (as markdown-it-mark does).
+    for index in reversed(lone):
+        j = index + 1
+        while j < len(state.tokens) and state.tokens[j].type == "mark_close":
+            j += 1
+        j -= 1
+        if index != j:
+            state.tokens[index], state.tokens[j] = state.tokens[j], state.tokens[index]
 
 
 def _with_span(rule: Callable[[StateInline, bool], bool], opener: str, marker: str):
@@ -233,32 +318,174 @@ def _inline_where_needed(state: StateCore) -> None:
                     state.env.setdefault("dfn_dense_lines", []).append(token.map[0])
 
 
-def make_parser(skip_plain_inline: bool = True) -> MarkdownIt:
-    """The body parser. ``skip_plain_inline=False`` tokenizes every inline token (for tests)."""
-    # Only structure matters here (code, links, headings, blocks): emphasis, strikethrough and
-    # entities never hide a link, and skipping them makes parsing a third faster.
-    md = MarkdownIt("commonmark", {"html": True}).enable("table").disable(["emphasis", "entity"])
+def _rule(md: MarkdownIt, name: str) -> Callable[[StateInline, bool], bool]:
+    return md.inline.ruler.__rules__[md.inline.ruler.__find__(name)].fn
+
+
+def _math_inline(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
+    """dollarmath's inline rule with pandoc's digit rule: no ``$`` just after a digit opens
+    math, none just before one closes it ("$5 and 6$10" is text). The plugin's own
+    ``allow_digits=False`` looks at ``src[-1]`` for a ``$`` opening a paragraph."""
+
+    def math_inline(state: StateInline, silent: bool) -> bool:
+        src, pos = state.src, state.pos
+        if src[pos] != "$" or (pos > 0 and src[pos - 1].isdigit()):
+            return False
+        if not rule(state, True):
+            return False
+        end, state.pos = state.pos, pos
+        if end < len(src) and src[end].isdigit():
+            return False
+        return silent or rule(state, False)
+
+    return math_inline
+
+
+def _table_block_ids(state: StateCore) -> None:
+    """A table's last row holding only ``^id`` (the id written on the line after the table,
+    which GFM reads as one more row) is the table's block id, not a row."""
+    tokens = state.tokens
+    index = 0
+    while index < len(tokens):
+        if tokens[index].type != "tbody_close":
+            index += 1
+            continue
+        row_end = index - 1  # tr_close
+        row_start = row_end
+        while row_start >= 0 and tokens[row_start].type != "tr_open":
+            row_start -= 1
+        cells = [t for t in tokens[row_start:row_end] if t.type == "inline"]
+        lone = LONE_BLOCK_ID_RE.match(cells[0].content.strip()) if cells else None
+        if lone and row_start >= 0 and not any(c.content.strip() for c in cells[1:]):
+            table = _opening(tokens, index, "table_open")
+            if table is not None:
+                row_map = tokens[row_start].map
+                line = row_map[0] if row_map else None
+                table.meta = {**(table.meta or {}), "block_id": lone.group(1), "id_line": line}
+                del tokens[row_start : row_end + 1]
+                index = row_start
+                if tokens[index - 1].type == "tbody_open":  # the only body row: no tbody
+                    del tokens[index - 1 : index + 1]
+                    index -= 1
+                continue
+        index += 1
+
+
+def _opening(tokens: list[Token], index: int, kind: str) -> Token | None:
+    for back in range(index, -1, -1):
+        if tokens[back].type == kind:
+            return tokens[back]
+    return None
+
+
+def _callouts(state: StateCore) -> None:
+    """``> [!type]± Title`` quotes become ``callout_open``/``callout_close`` tokens whose
+    meta holds (kind, fold); the title is an inline token of its own (``callout_title``),
+    so ``[[links]]`` in it are read like any other."""
+    tokens = state.tokens
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if token.type != "blockquote_open" or index + 1 >= len(tokens):
+            continue
+        para, inline = tokens[index], tokens[index + 1]
+        if para.type != "paragraph_open" or inline.type != "inline":
+            continue
+        first, _, rest = inline.content.partition("\n")
+        match = CALLOUT_RE.match(first.strip())
+        if match is None:
+            continue
+        kind, fold, title = match.groups()
+        close = _closing(tokens, index - 1)
+        token.type, token.meta = "callout_open", {"kind": kind.lower(), "fold": fold}
+        close.type = "callout_close"
+        line = inline.map[0] if inline.map else 0
+        title_token = Token("inline", "", 0, content=title.strip(), children=[])
+        title_token.map = [line, line + 1]
+        title_token.meta = {"callout_title": kind}
+        title_token.level = token.level + 2
+        opening = Token("callout_title_open", "p", 1, meta={"fold": fold}, block=True)
+        closing = Token("callout_title_close", "p", -1, meta={"fold": fold}, block=True)
+        opening.level = closing.level = token.level + 1
+        tokens[index:index] = [opening, title_token, closing]
+        index += 3
+        if rest.strip():
+            inline.content = rest
+            if inline.map:
+                inline.map = [inline.map[0] + 1, inline.map[1]]
+            if para.map:
+                para.map = [para.map[0] + 1, para.map[1]]
+        else:  # the title was the whole paragraph
+            del tokens[index : index + 3]
+
+
+def _closing(tokens: list[Token], index: int) -> Token:
+    level = tokens[index].level
+    for token in tokens[index + 1 :]:
+        if token.type == "blockquote_close" and token.level == level:
+            return token
+    raise AssertionError("unbalanced blockquote tokens")
+
+
+def _tasks(state: StateCore) -> None:
+    """``- [x] done``: the item's meta gets ``task`` (the character between the brackets) and
+    the marker leaves its text. Obsidian takes any character: ``[?]``, ``[-]``, ``[/]``..."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "list_item_open" or index + 2 >= len(tokens):
+            continue
+        inline = tokens[index + 2]
+        if tokens[index + 1].type != "paragraph_open" or inline.type != "inline":
+            continue
+        if inline.map is None or token.map is None or inline.map[0] != token.map[0]:
+            continue
+        match = TASK_RE.match(inline.content)
+        if match is None:
+            continue
+        token.meta = {**(token.meta or {}), "task": match.group(1)}
+        inline.content = inline.content[match.end() :]
+
+
+def make_parser(
+    skip_plain_inline: bool = True, *, render: bool = False, max_nesting: int = 20
+) -> MarkdownIt:
+    """The body parser. ``skip_plain_inline=False`` tokenizes every inline token (for tests);
+    ``render=True`` adds what a reader sees (see the module's doc). ``max_nesting`` is the
+    vault's limit (load/density.py flattens deeper lines): markdown-it counts a list and its
+    item as two levels, and drops what lies deeper than its own limit."""
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 6 * max_nesting + 10})
+    md.enable("table")
+    md.use(footnote_plugin)
+    # Obsidian's (pandoc's) dollar rules: "$ 5 $" and "costs $5 and $10" are not math.
+    md.use(dollarmath_plugin, allow_space=False, allow_blank_lines=False)
+    md.inline.ruler.at("math_inline", _math_inline(_rule(md, "math_inline")))
     md.helpers = _BudgetedHelpers  # type: ignore[assignment]  # this instance only
-    # The text rule stops only where an enabled rule could start (markdown-it's default set
-    # also stops at emphasis, entity and extension characters), so runs of "*", "_", "~"...
-    # are one text token instead of one trip through every rule per character. "]" stays:
-    # link labels are scanned token by token.
-    md.inline.terminator_re = re.compile(r"[\n!#%<\[\\\]^`]")
-    if skip_plain_inline:
-        md.core.ruler.at("inline", _inline_where_needed)
+    md.core.ruler.after("block", "table_block_ids", _table_block_ids)
+    if render:
+        md.enable("strikethrough")
+        md.use(gfm_autolink_plugin)
+        md.inline.ruler.before("emphasis", "mark", _mark)
+        md.inline.ruler2.before("emphasis", "mark", _mark_pairs)
+        md.inline.add_terminator_char("=")
+        md.core.ruler.after("table_block_ids", "callouts", _callouts)
+        md.core.ruler.after("callouts", "tasks", _tasks)
+    else:
+        # Only structure matters here (code, math, links, headings, blocks): emphasis and
+        # entities never hide a link, and skipping them makes parsing a third faster.
+        md.disable(["emphasis", "entity"])
+        # The text rule stops only where an enabled rule could start (markdown-it's default
+        # set also stops at emphasis, entity and extension characters), so runs of "*", "_",
+        # "~"... are one text token instead of one trip through every rule per character.
+        # "]" stays: link labels are scanned token by token.
+        md.inline.terminator_re = re.compile(r"[\n!#$%<\[\\\]^`]")
+        if skip_plain_inline:
+            md.core.ruler.at("inline", _inline_where_needed)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("newline", "hashtag", _hashtag)
     md.inline.ruler.before("newline", "block_id", _block_id)
-    md.inline.ruler.at(
-        "link",
-        _with_span(
-            md.inline.ruler.__rules__[md.inline.ruler.__find__("link")].fn, "link_open", "["
-        ),
-    )
-    md.inline.ruler.at(
-        "image",
-        _with_span(md.inline.ruler.__rules__[md.inline.ruler.__find__("image")].fn, "image", "!"),
-    )
+    md.inline.ruler.at("link", _with_span(_rule(md, "link"), "link_open", "["))
+    md.inline.ruler.at("image", _with_span(_rule(md, "image"), "image", "!"))
     return md
 
 
@@ -337,8 +564,16 @@ def heading_text(text: str) -> str:
     return " ".join(text.split())
 
 
+_HEADING_PUNCTUATION = re.compile(r"""[!"#$%&()*+,./:;<=>?@\[\\\]^`{|}~]""")
+"""What Obsidian drops from a heading when it writes or matches a link to it: its suggester
+writes ``[[Note#Part 1 Basics]]`` for ``## Part 1: Basics`` (a link cannot hold ``:``, ``|``,
+``#``, ``^`` or brackets), and its matching ignores punctuation, repeated spaces and case."""
+
+
 def normalise_heading(text: str) -> str:
-    return unicodedata.normalize("NFC", heading_text(text)).casefold()
+    """The form in which a heading and a ``#subpath`` written for it compare equal."""
+    text = _HEADING_PUNCTUATION.sub(" ", heading_text(text))
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def _markdown_target(href: str) -> tuple[str, str] | None:
@@ -370,25 +605,35 @@ def parse_body(
     depth = 0  # blockquote nesting
     previous_block: tuple[int, int] | None = None  # map of the last finished block
     open_items: list[Token] = []
+    containers: list[Token] = []  # open lists and quotes, innermost last
 
     for index, token in enumerate(tokens):
         if token.type == "blockquote_open":
             if depth == 0 and token.map and _is_callout(tokens, index):
                 result.callouts.append((token.map[0], token.map[1]))
             depth += 1
-        elif token.type == "blockquote_close":
-            depth -= 1
+            containers.append(token)
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            containers.append(token)
+        elif token.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
+            depth -= token.type == "blockquote_close"
+            container = containers.pop()
+            if container.map:  # a lone ^id after a list or quote names all of it
+                previous_block = (container.map[0], container.map[1])
         elif token.type == "list_item_open":
             open_items.append(token)
         elif token.type == "list_item_close":
             item = open_items.pop()
             if item.map:
                 previous_block = (item.map[0], item.map[1])
-        elif token.type in ("fence", "code_block", "table_close", "html_block", "hr"):
+        elif token.type in ("fence", "code_block", "math_block", "table_close", "html_block", "hr"):
             if token.map:
                 previous_block = (token.map[0], token.map[1])
             elif token.type == "table_close":
-                previous_block = _last_table_map(tokens, index) or previous_block
+                table = _opening(tokens, index, "table_open")
+                if table is not None and table.map:
+                    previous_block = (table.map[0], table.map[1])
+                    _table_id(result, table, lines, body_offset)
         elif token.type == "inline" and token.map:
             parent = tokens[index - 1] if index else None
             if parent is not None and parent.type == "heading_open":
@@ -405,24 +650,25 @@ def parse_body(
                 line = token.map[0]
                 result.block_markers.append(Span(line, 0, len(lines[line])))
                 continue
-            _walk_inline(result, lines, token, open_items, body_offset)
+            _walk_inline(result, lines, token, open_items, containers, body_offset)
             if parent is not None and parent.type == "paragraph_open":
                 previous_block = (token.map[0], token.map[1])
     return result
 
 
-def _last_table_map(tokens: list[Token], index: int) -> tuple[int, int] | None:
-    for back in range(index, -1, -1):
-        found = tokens[back].map
-        if tokens[back].type == "table_open" and found:
-            return (found[0], found[1])
-    return None
+def _table_id(result: ParsedBody, table: Token, lines: list[str], offset: int) -> None:
+    """The block id `_table_block_ids` found on the row after a table."""
+    meta = table.meta or {}
+    line = meta.get("id_line")
+    if "block_id" in meta and table.map and isinstance(line, int):
+        _add_block(result, meta["block_id"], (table.map[0], table.map[1]), line, offset)
+        result.block_markers.append(Span(line, 0, len(lines[line])))
 
 
 def _is_callout(tokens: list[Token], index: int) -> bool:
     for token in tokens[index + 1 : index + 4]:
         if token.type == "inline":
-            return bool(re.match(r"\[![\w-]+\][+-]?", token.content))
+            return CALLOUT_RE.match(token.content.partition("\n")[0].strip()) is not None
     return False
 
 
@@ -440,6 +686,7 @@ def _walk_inline(
     lines: list[str],
     token: Token,
     open_items: list[Token],
+    containers: list[Token],
     offset: int,
 ) -> None:
     recorded = [child for child in token.children or () if child.meta and "start" in child.meta]
@@ -477,7 +724,10 @@ def _walk_inline(
         elif child.type == "block_id":
             assert token.map is not None
             where = (token.map[0], token.map[1])
-            if open_items and open_items[-1].map:
+            if meta.get("own_line") and containers and containers[-1].map:
+                # "- item\n^id" or "> quote\n^id": the id line continues the list or quote
+                where = (containers[-1].map[0], token.map[1])
+            elif open_items and open_items[-1].map:
                 where = (open_items[-1].map[0], token.map[1])
             _add_block(result, child.content, where, token.map[1] - 1, offset)
             if span is not None:

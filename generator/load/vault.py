@@ -28,6 +28,7 @@ from generator.load.markdown import parse_body, split_wikilink
 from generator.load.parse_worker import ParseShare
 from generator.model import Attachment, Heading, Link, Note, Tag, Vault
 from generator.secrets import report as report_secrets
+from generator.wording import plural
 
 NOTE_SUFFIX = ".md"
 
@@ -384,7 +385,7 @@ def note_from_bytes(
             "nesting-too-deep",
             rel,
             split.body_offset + limits.deep[0] + 1,
-            f"{len(limits.deep)} line(s) nested deeper than {options.max_nesting} levels "
+            f"{plural(len(limits.deep), 'line')} nested deeper than {options.max_nesting} levels "
             "(extra.definitive.max_nesting); flattened to that depth",
         )
     parsed = parse_body(body, split.body_offset, limits.dense)
@@ -507,7 +508,12 @@ def _aliases(meta: dict[str, Any]) -> list[str]:
         value = [value]
     if not isinstance(value, list):
         return []
-    return [unicodedata.normalize("NFC", str(v).strip()) for v in value if str(v).strip()]
+    # An empty YAML list item is None: no alias, not one named "None".
+    return [
+        unicodedata.normalize("NFC", str(v).strip())
+        for v in value
+        if v is not None and str(v).strip()
+    ]
 
 
 def _frontmatter_tags(meta: dict[str, Any]) -> list[str]:
@@ -516,7 +522,12 @@ def _frontmatter_tags(meta: dict[str, Any]) -> list[str]:
         value = value.replace(",", " ").split()
     if not isinstance(value, list):
         return []
-    return [str(v).strip().lstrip("#") for v in value if str(v).strip().lstrip("#")]
+    # An empty YAML list item ("tags:\n  -\n") is None: no tag, as in Obsidian.
+    return [
+        str(v).strip().lstrip("#")
+        for v in value
+        if v is not None and not isinstance(v, dict | list) and str(v).strip().lstrip("#")
+    ]
 
 
 def _frontmatter_links(meta: dict[str, Any], fm_text: str) -> list[Link]:

@@ -20,7 +20,7 @@ from typing import Any
 from generator.config import Options
 from generator.filter import PublicView
 from generator.graph.build import LinkGraph
-from generator.load.kinds import amount_value, count_value
+from generator.load.kinds import amount_value, count_value, date_value
 from generator.model import OUTCOMES, Note
 from generator.proof.citations import AGAINST_RE, ANY_GROUP_RE
 from generator.proof.model import (
@@ -115,7 +115,7 @@ def compute_evidence(view: PublicView, options: Options, today: dt.date | None =
 
 def _run(note: Note, targets: dict[str, str | None], public: dict[str, Note]) -> Run | None:
     meta = note.meta
-    date = _date(meta.get("date"))
+    date = date_value(meta.get("date"))
     outcome = meta.get("outcome")
     outcome = outcome.strip().lower() if isinstance(outcome, str) else None
     if date is None or outcome not in OUTCOMES:
@@ -177,19 +177,6 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1")
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        return None
 
 
 # -- learnings -------------------------------------------------------------------------------

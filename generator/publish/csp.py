@@ -5,7 +5,8 @@ run only from the site itself (``'self'``) or, inline, when their SHA-256 is lis
 has a few inline scripts (its storage helpers, the palette restored before the first paint),
 so each page lists the hashes of the inline scripts its *template* wrote, never one found in
 the page's content. Nothing is loaded from another host (no fonts, images, styles or
-requests elsewhere), frames only from ``extra.definitive.iframe_hosts``, no plugins
+requests elsewhere), frames only from ``extra.definitive.iframe_hosts`` (and, on a page that
+embeds a PDF, from the site itself), no plugins
 (``object-src 'none'``), and ``<base>`` cannot move the page's links elsewhere. Pagefind's
 search runs WebAssembly, which needs ``'wasm-unsafe-eval'`` (not ``'unsafe-eval'``).
 
@@ -45,6 +46,9 @@ BASE_POLICY: dict[str, list[str]] = {
     "form-action": ["'self'"],
 }
 META = '<meta http-equiv="Content-Security-Policy" content="{policy}">'
+PDF_FRAME = '<iframe class="dfn-pdf"'
+"""How render/markdown.py embeds a PDF; the sanitiser lets such a frame show only a PDF of
+the site itself."""
 _HEAD = re.compile(r"<head(?:\s[^>]*)?>\s*(?:<meta\s+charset=[^>]*>)?", re.I)
 # Inline scripts as templates write them; one written otherwise is not hashed, so not run.
 _SCRIPT = re.compile(r"<script((?:\s[^>]*)?)>(.*?)</script>", re.S)
@@ -113,10 +117,13 @@ def add_policy(
     if head is None:
         return page_html
     hashes = inline_script_hashes(page_html, content)
+    directives = dict(extra or {})
+    if PDF_FRAME in content:  # an embedded PDF: frames from the site itself, on this page only
+        directives["frame-src"] = [*directives.get("frame-src", ()), "'self'"]
     text = _meta_text(
         tuple(hashes),
         tuple(iframe_hosts),
-        tuple((name, tuple(sources)) for name, sources in (extra or {}).items()),
+        tuple((name, tuple(sources)) for name, sources in directives.items()),
     )
     at = head.end()
     return page_html[:at] + "\n    " + META.format(policy=text) + page_html[at:]

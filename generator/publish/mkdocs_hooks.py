@@ -6,8 +6,10 @@
   parser to hand it back unchanged, and on a vault with big hubs that was a quarter of MkDocs'
   time. Other renderers of the docs tree just see an HTML comment and an HTML block.
 - Then each page's content is sanitised (the generated HTML included). Its ids get the
-  sanitiser's ``user-content-`` prefix, and so do the entries of the page's table of contents
-  (``page.toc``, which Material renders outside the content and tracks while scrolling by id).
+  sanitiser's ``user-content-`` prefix. The page's table of contents (``page.toc``, which
+  Material renders outside the content and tracks while scrolling by id) is then read from
+  the sanitised headings themselves: a note's text is HTML that Python-Markdown never saw,
+  and the ids are the prefixed ones the page holds.
 - After a page is rendered, its Content-Security-Policy goes first in its ``<head>``, with the
   hashes of the inline scripts its template wrote (publish/csp.py); the 404 page gets one too.
   Not under ``definitive serve``: MkDocs' live-reload server adds an inline script of its own,
@@ -33,7 +35,7 @@ from typing import Any
 
 from generator.publish import renderer_versions
 from generator.publish.csp import add_policy
-from generator.publish.sanitize import prefixed_id, sanitize
+from generator.publish.sanitize import sanitize
 
 GENERATED = re.compile(r"^<!-- dfn:html -->\n(.*?)\n<!-- /dfn:html -->$", re.M | re.S)
 # A placeholder nobody writes: random per process, letters and digits only, so Python-Markdown
@@ -72,8 +74,8 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     for number, block in enumerate(blocks):
         placeholder = f"{TOKEN}{number}x"
         html = html.replace(f"<p>{placeholder}</p>", block).replace(placeholder, block)
-    _prefix_toc(getattr(page, "toc", None) or [])
     html = sanitize(html, _iframe_hosts(config))
+    page.toc = _toc(html)
     _note_sanitised(page.file.dest_uri)
     return html
 
@@ -121,10 +123,24 @@ def _with_policy(output: str, content: str, config: Any) -> str:
     return add_policy(output, content, iframe_hosts=_iframe_hosts(config), extra=extra)
 
 
-def _prefix_toc(items: Any) -> None:
-    for item in items:
-        item.id = prefixed_id(item.id)
-        _prefix_toc(item.children)
+_HEADING = re.compile(r'<h([1-6])\s[^>]*?\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _toc(content: str) -> Any:
+    """The page's table of contents: its headings that have an id, nested by level."""
+    import html as html_module
+
+    from markdown.extensions.toc import nest_toc_tokens
+    from mkdocs.structure.toc import get_toc
+
+    flat: list[Any] = []
+    for match in _HEADING.finditer(content):
+        text = html_module.unescape(_TAG.sub("", _PERMALINK.sub("", match.group(3)))).strip()
+        name = html_module.escape(" ".join(text.split()), quote=False)
+        flat.append({"level": int(match.group(1)), "id": match.group(2), "name": name})
+    return get_toc(nest_toc_tokens(flat))
 
 
 class _RenderedOnce:

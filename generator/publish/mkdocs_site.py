@@ -45,7 +45,14 @@ REQUIRED_EXTENSIONS: list[Any] = [
 ]
 STAMP = "site-stamp.json"
 HOOKS = str(Path(__file__).with_name("mkdocs_hooks.py"))
-SCRIPTS = ["assets/definitive/graph.js", "assets/definitive/search.js"]
+SCRIPTS = [
+    "assets/definitive/graph.js",
+    "assets/definitive/search.js",
+    "assets/definitive/render.js",  # math and diagrams in notes (render/markdown.py)
+    "assets/definitive/explorer.js",  # the sidebar's folders (render/explorer.py)
+    "assets/definitive/alternates.js",  # no sitemap.xml lookups beside page copies
+    "assets/definitive/previews.js",  # link previews
+]
 
 
 def _name(entry: Any) -> str:
@@ -103,6 +110,10 @@ def overrides(settings: Settings, nav: list[dict[str, str]], serve: bool = False
         "hooks": hooks,
         # Pages outside the nav are the point (hubs list them); don't log each one.
         "validation": {"nav": {"omitted_files": "ignore"}, "links": {"anchors": "warn"}},
+        # Definitive decided what is published (generator/filter): MkDocs drops nothing from
+        # the docs tree (its default leaves out /templates/ and dotfiles, and drafts).
+        "exclude_docs": "!*",
+        "draft_docs": "",
     }
     # The graph and search pages, search filters and page kinds come from our theme override;
     # a Material config without a custom_dir of its own gets it (one with its own must extend
@@ -113,6 +124,8 @@ def overrides(settings: Settings, nav: list[dict[str, str]], serve: bool = False
         theme["custom_dir"] = str(site_templates_dir() / "overrides")
         result["theme"] = theme
     plugins = raw.get("plugins")
+    if plugins is None:  # a config naming none gets MkDocs' default: its search
+        plugins = ["search"]
     if plugins and _drop_material_search(settings):
         result["plugins"] = [p for p in plugins if _name(p) not in ("search", "material/search")]
     # What the theme override's header box and Search page show: Pagefind's index exists only

@@ -4,8 +4,8 @@
 in the Material template, so the theme's own scripts are untouched while everything a note
 brings is held to an allow-list: what Python-Markdown, its extensions and our generator
 produce. Scripts, event handlers, ``javascript:`` and other unknown URL schemes, styles (except
-table cell alignment) and iframes (unless their host is allow-listed in ``iframe_hosts``) are
-dropped.
+table cell alignment) and iframes (unless their host is allow-listed in ``iframe_hosts``, or
+they show a PDF of the site itself) are dropped.
 
 Ids and names from notes live in their own namespace, as on GitHub: every ``id`` becomes
 ``user-content-<id>`` (and ``for``, ``aria-labelledby``/``-describedby`` and the ``name`` of
@@ -34,6 +34,10 @@ TAGS = set(nh3.ALLOWED_TAGS) | {
     "label",
     "section",
     "main",
+    "audio",  # ![[talk.mp3]]
+    "video",  # ![[clip.mp4]]
+    "iframe",  # ![[paper.pdf]] (a PDF of the site only) or an allow-listed host
+    "source",
     "svg",
     "g",
     "title",
@@ -66,7 +70,11 @@ ATTRIBUTES: dict[str, set[str]] = {
     "td": {"style", "colspan", "rowspan", "align", "data-label"},
     "th": {"style", "colspan", "rowspan", "align", "scope"},
     "ol": {"start", "type"},
-    "li": {"value"},
+    "li": {"value", "data-task"},  # data-task: the task's mark, [?] or [-], as Obsidian
+    "audio": {"src", "controls", "preload"},
+    "video": {"src", "controls", "preload", "width", "height", "poster"},
+    "source": {"src", "type"},
+    "iframe": {"src", "width", "height", "loading"},
     "span": {"tabindex"},
     "details": {"open"},
     "input": {"type", "checked", "disabled"},
@@ -94,7 +102,10 @@ _ID_REFERENCES = {"for", "aria-labelledby", "aria-describedby"}
 def sanitize(html: str, iframe_hosts: list[str] | tuple[str, ...] = ()) -> str:
     """The HTML with everything outside the allow-list removed (text content is kept), its ids
     and names prefixed with `PREFIX`, each id's anchor kept clean (see the module's doc)."""
-    return _anchor_names(_cleaner(frozenset(h.lower() for h in iframe_hosts))(html))
+    clean = _cleaner(frozenset(h.lower() for h in iframe_hosts))(html)
+    if "<iframe" in clean:  # a frame whose src was refused goes whole, not as an empty box
+        clean = _FRAME_WITHOUT_SRC.sub("", clean)
+    return _anchor_names(clean)
 
 
 def prefixed_id(anchor: str) -> str:
@@ -116,7 +127,7 @@ def _cleaner(hosts: frozenset[str]) -> Callable[[str], str]:
         if tag == "iframe" and attribute == "src":
             parts = urlsplit(value)
             allowed = parts.scheme == "https" and (parts.hostname or "").lower() in hosts
-            return value if allowed else None
+            return value if allowed or _site_pdf(parts) else None
         return value
 
     options: dict[str, Any] = {
@@ -130,14 +141,23 @@ def _cleaner(hosts: frozenset[str]) -> Callable[[str], str]:
         "attribute_filter": keep,
     }
     if hosts:
-        options["tags"] = TAGS | {"iframe"}
         options["attributes"] = {
             **ATTRIBUTES,
-            "iframe": {"src", "width", "height", "allowfullscreen"},
+            "iframe": {"src", "width", "height", "loading", "allowfullscreen"},
         }
     return nh3.Cleaner(**options).clean
 
 
+def _site_pdf(parts: Any) -> bool:
+    """A relative URL of a PDF: an embedded ``![[paper.pdf]]`` shown in the browser's viewer
+    (the page's policy then allows frames from the site itself, publish/csp.py)."""
+    return not parts.scheme and not parts.netloc and parts.path.lower().endswith(".pdf")
+
+
+# A frame left without its src (refused by `_cleaner`), with whatever it held.
+_FRAME_WITHOUT_SRC = re.compile(
+    r'<iframe(?:\s+(?!src=)[^\s/>"\'=]+="[^"]*")*\s*>.*?</iframe>', re.S
+)
 # A start or end tag as nh3 (html5ever) writes it: every attribute value double-quoted, with
 # `"`, `<` and `>` escaped inside, and text never holding a raw `<`; so this finds every tag,
 # and only tags.

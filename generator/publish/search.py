@@ -70,8 +70,13 @@ BUNDLES = "pagefind-bundles.json"
 _BUNDLE_NAME = re.compile(rf"{BUNDLE}(?:-\d+)?")
 # Generated around a note, not written in it: the ¶ permalinks, the backlinks section, the tag
 # bar and embedded notes (found under their own page, as in Obsidian's search). Indexed, they
-# made every note that links to "Rubric v3" a hit for "rubric", above the rubric itself.
-NOT_CONTENT = (".headerlink", ".dfn-backlinks", ".dfn-backlink-list", ".dfn-tags", ".dfn-embed")
+# made every note that links to "Rubric v3" a hit for "rubric", above the rubric itself. The
+# proof header's figures and outcome strip are numbers without words ("Price per task$4.00"
+# was an agent's excerpt); its status and reason stay searchable.
+NOT_CONTENT = (
+    ".headerlink", ".dfn-backlinks", ".dfn-backlink-list", ".dfn-tags", ".dfn-embed",
+    ".dfn-proof-figures", ".dfn-strip",
+)  # fmt: skip
 # The marker in a tag, not in text: in a page's text `<` is always escaped.
 _BODY = re.compile(rb"<[A-Za-z][^<>]*\sdata-pagefind-body[\s=/>]")
 # What `index_digest` leaves out: elements Pagefind skips (NOT_CONTENT) that change when other

@@ -34,6 +34,7 @@ from generator.publish.mkdocs_site import Stamp, build_site, mark_built
 from generator.publish.outputs import write_markdown
 from generator.publish.search import SearchIndex, page_keys, scan_pages
 from generator.publish.site_state import snapshot, unchanged
+from generator.render.incremental import COPIES
 from generator.render.pages import SitePlan
 from generator.secrets import check_site, companions
 
@@ -82,7 +83,8 @@ def publish(
             if search is not None:
                 search.flush()  # the last shards index while the rest of the site is checked
             with step("Writing markdown beside pages", None):
-                write_markdown(plan, settings.site_dir, settings.docs_dir)
+                copies = settings.cache_dir / COPIES
+                write_markdown(plan, settings.site_dir, settings.docs_dir, copies)
             now = snapshot(settings.site_dir)
             same = unchanged(now, previous.files if previous else {})
             written = sorted(p for p in now if p not in same)

@@ -9,17 +9,15 @@ whose note is private or deleted simply is not listed.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from generator.graph.build import LinkGraph
 from generator.model import Note
-from generator.slugs import page_url, site_href, slugify
+from generator.render import atom
+from generator.slugs import site_href
 
 CHANGELOG = "changelog/index.md"
 FEED = "changelog.xml"
-ATOM = "http://www.w3.org/2005/Atom"
 _WIKILINK = re.compile(r"!?\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 
 
@@ -74,38 +72,19 @@ def feed(
     site_url: str | None,
     directory_urls: bool,
 ) -> str:
-    """An Atom feed of the runs. Links are absolute when mkdocs.yml sets ``site_url``."""
-
-    def link(docs_path: str) -> str:
-        url = page_url(docs_path, directory_urls)
-        return (
-            urljoin(site_url if site_url.endswith("/") else site_url + "/", url)
-            if site_url
-            else url
+    """An Atom feed of the runs (render/atom.py writes it)."""
+    items = [
+        atom.Entry(
+            title=f"Run {run.run_id}: {', '.join(n.title for n in run.changed) or 'no article'}",
+            id=f"urn:definitive:run:{run.run_id}",
+            date=run.date,
+            docs_path=note_paths[run.note.path],
+            summary=run.summary,
         )
-
-    root = ET.Element("feed", xmlns=ATOM)
-    ET.SubElement(root, "title").text = f"{site_name}: consolidation changelog"
-    own_id = link(CHANGELOG) if site_url else f"urn:definitive:{slugify(site_name)}:changelog"
-    ET.SubElement(root, "id").text = own_id
-    ET.SubElement(root, "updated").text = _stamp(entries[0].date if entries else "1970-01-01")
-    ET.SubElement(root, "link", rel="alternate", href=link(CHANGELOG))
-    author = ET.SubElement(root, "author")
-    ET.SubElement(author, "name").text = "Consolidator"
-    for run in entries:
-        entry = ET.SubElement(root, "entry")
-        changed = ", ".join(n.title for n in run.changed) or "no article"
-        ET.SubElement(entry, "title").text = f"Run {run.run_id}: {changed}"
-        ET.SubElement(entry, "id").text = f"urn:definitive:run:{run.run_id}"
-        ET.SubElement(entry, "updated").text = _stamp(run.date)
-        ET.SubElement(entry, "link", rel="alternate", href=link(note_paths[run.note.path]))
-        ET.SubElement(entry, "summary").text = run.summary
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def _stamp(date: str) -> str:
-    return f"{date[:10]}T00:00:00Z"
+        for run in entries
+    ]
+    document = atom.Feed("consolidation changelog", "changelog", CHANGELOG, "Consolidator", items)
+    return atom.render(document, site_name, site_url, directory_urls)
 
 
 def page_entries(

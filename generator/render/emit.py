@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import BuildError
-from generator.render.incremental import RenderMemo
+from generator.render.incremental import COPIES, RenderMemo
 from generator.render.pages import SitePlan
 
 MANIFEST = "manifest.json"
@@ -110,6 +110,7 @@ def emit(
         (docs_dir / rel).unlink(missing_ok=True)
         result.deleted.append(rel)
         _prune_empty_dirs(docs_dir, (docs_dir / rel).parent)
+    _write_copies(plan, cache_dir / COPIES)
     atomic_write(manifest_path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
     if memo is not None:
         memo.save(plan.inputs, current)
@@ -117,6 +118,28 @@ def emit(
     if not gitignore.exists():
         atomic_write(gitignore, b"# Build cache: rebuilt from the vault at any time.\ncache/\n")
     return result
+
+
+def _write_copies(plan: SitePlan, folder: Path) -> None:
+    """The markdown copies of note pages (`SitePlan.markdown`), beside the docs tree: written
+    when they differ from the file there, removed when their page has none any more. Those
+    of kept pages stay (`SitePlan.kept_copies`). Written after the pages: the memo, which
+    vouches for a kept page's copy, was forgotten before either changed."""
+    for rel, text in plan.markdown.items():
+        data = text.encode("utf-8")
+        path = folder / rel
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            atomic_write(path, data)
+    wanted = plan.markdown.keys() | plan.kept_copies
+    if folder.is_dir():
+        for path in folder.rglob("*.md"):
+            if path.relative_to(folder).as_posix() not in wanted:
+                path.unlink(missing_ok=True)
+                _prune_empty_dirs(folder, path.parent)
 
 
 def _prune_empty_dirs(root: Path, folder: Path) -> None:

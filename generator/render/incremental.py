@@ -36,6 +36,9 @@ from generator.proof import Evidence
 from generator.render.markdown import RenderContext
 
 MEMO = "render.json"
+COPIES = "markdown"
+"""The markdown copies put beside note pages (`SitePlan.markdown`), kept with the docs tree so
+that a page not rendered again keeps its copy too."""
 Attempt = tuple[str, str, int | None, str]
 """A finding a page's rendering reported: (code, path, line, message)."""
 
@@ -88,11 +91,13 @@ class PageInputs:
     def __post_init__(self) -> None:
         self._runs = {run.path: run for run in self.evidence.runs}
 
-    def fingerprint(self, note: Note, page: str) -> str | None:
-        """The page's fingerprint, or None when the page is always rendered."""
+    def fingerprint(self, note: Note, page: str, about: str = "") -> str | None:
+        """The page's fingerprint, or None when the page is always rendered. ``about``: what
+        the page says about itself (render/page_info.py: its date, breadcrumbs, neighbouring
+        runs...), as text."""
         if note.kind == "agent" or page == "index.md":
             return None  # they read the whole evidence model: agents' skills, the dashboard
-        parts: list[str] = [self.key, page]
+        parts: list[str] = [self.key, page, about]
         self._content(note, parts, set())
         for source in self.view.backlinks.get(note.path, ()):
             parts.append(self._fact(source))
@@ -153,12 +158,27 @@ class PageInputs:
 
 
 @dataclass
+class PageRecord:
+    """What the next build needs to keep a note page without rendering it."""
+
+    fingerprint: str
+    attempts: list[Attempt]
+    """The findings its rendering reported."""
+    features: frozenset[str] | set[str]
+    """What it needs from the site's vendored assets (math, mermaid...)."""
+    copy: bool
+    """Whether a markdown copy of its own (`SitePlan.markdown`) goes beside it."""
+
+
+@dataclass
 class Kept:
     """A page the last build wrote with the same inputs: not rendered again."""
 
     fingerprint: str
     digest: str
     attempts: list[Attempt]
+    features: frozenset[str]
+    copy: bool
 
 
 class RenderMemo:
@@ -167,6 +187,7 @@ class RenderMemo:
     def __init__(self, cache_dir: Path, docs_dir: Path, key: str) -> None:
         self.path = cache_dir / MEMO
         self.docs_dir = docs_dir
+        self.copies_dir = cache_dir / COPIES
         self.key = key
         self.entries: dict[str, list[Any]] = {}
         self.manifest: dict[str, str] = {}
@@ -183,20 +204,24 @@ class RenderMemo:
         """The kept page, when ``fingerprint`` is the last build's and the docs tree still
         holds that build's bytes for the page."""
         entry = self.entries.get(page)
-        if fingerprint is None or not entry or entry[0] != fingerprint:
+        if fingerprint is None or not entry or len(entry) != 5 or entry[0] != fingerprint:
             return None
         if self.manifest.get(page) != entry[1] or not os.path.isfile(self.docs_dir / page):
             return None
-        return Kept(entry[0], entry[1], [(a[0], a[1], a[2], a[3]) for a in entry[2]])
+        copy = bool(entry[4])
+        if copy and not os.path.isfile(self.copies_dir / page):
+            return None
+        attempts = [(a[0], a[1], a[2], a[3]) for a in entry[2]]
+        return Kept(entry[0], entry[1], attempts, frozenset(entry[3]), copy)
 
-    def save(self, pages: dict[str, tuple[str, list[Attempt]]], manifest: dict[str, str]) -> None:
-        """Record this build's fingerprints (``pages``: docs path -> (fingerprint, findings))
-        with the digests emit wrote (``manifest``)."""
+    def save(self, pages: dict[str, PageRecord], manifest: dict[str, str]) -> None:
+        """Record this build's fingerprints (``pages``: docs path -> its record) with the
+        digests emit wrote (``manifest``)."""
         from generator.render.emit import atomic_write
 
         entries = {
-            page: [fingerprint, manifest[page], attempts]
-            for page, (fingerprint, attempts) in pages.items()
+            page: [r.fingerprint, manifest[page], r.attempts, sorted(r.features), r.copy]
+            for page, r in pages.items()
             if page in manifest
         }
         document = {"key": self.key, "pages": entries}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,20 +23,26 @@ from generator.filter import PublicView
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
 from generator.load.kinds import amount_value
-from generator.model import Note, NoteKind
+from generator.model import Link, Note, NoteKind
 from generator.proof import Evidence
 from generator.render import changelog
+from generator.render.activity import FEED as ACTIVITY_FEED
+from generator.render.activity import activity_feed
 from generator.render.changelog import CHANGELOG, FEED
+from generator.render.explorer import explorer_files
+from generator.render.files import file_page, has_page
+from generator.render.files import read as read_file
 from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.incremental import (
-    Attempt,
     PageInputs,
+    PageRecord,
     RecordingContext,
     RenderMemo,
     replay,
 )
 from generator.render.llms import LLMS_TXT, llms_txt
-from generator.render.markdown import NoteRenderer, RenderContext, escape_text
+from generator.render.markdown import NoteRenderer, RenderContext, escape_text, html_block
+from generator.render.page_info import PageInfos
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.slugs import (
     PathAllocator,
@@ -45,6 +52,7 @@ from generator.slugs import (
     slug_path,
     slugify,
 )
+from generator.wording import plural
 
 # Hub folder and label per kind, in nav order.
 HUBS: dict[NoteKind, tuple[str, str]] = {
@@ -54,11 +62,22 @@ HUBS: dict[NoteKind, tuple[str, str]] = {
     "rule": ("rules", "Rules"),
     "note": ("notes", "Notes"),
 }
+# What each hub lists, for its description: (one, the sentence after the count).
+HUB_WORDS: dict[NoteKind, tuple[str, str]] = {
+    "definitive": ("definitive article", "how each task gets done, with its status and runs."),
+    "agent": ("agent", "their jobs, skills and track records."),
+    "meta": ("documented run", "newest first, with outcome, agent and cost."),
+    "rule": ("rule", "what the nightly consolidation must follow."),
+    "note": ("note", "everything else the team wrote down."),
+}
 BROWSE = "browse"
 TAGS = "tags"
 GRAPH_PAGE = "graph/index.md"
 SEARCH_PAGE = "find/index.md"
 ASSETS = "assets/definitive"
+VENDORED = {"math": "katex", "mermaid": "mermaid"}
+"""What a page feature needs from site_templates/assets/vendor/ (dev.py vendor fetches it;
+assets/render.js loads it, on the pages that use it)."""
 HIDDEN_PROPERTIES = {"title", "aliases", "alias", "tags", "tag", "publish", "type", "cssclasses"}
 
 
@@ -81,12 +100,17 @@ class SitePlan:
     nav: list[dict[str, str]] = field(default_factory=list)
     note_paths: dict[str, str] = field(default_factory=dict)
     """Published vault note path -> docs path."""
+    markdown: dict[str, str] = field(default_factory=dict)
+    """Docs path -> the markdown copy put beside the page, where it differs from the docs
+    tree's page: a note's, whose text is its published markdown rather than its HTML."""
     graph_json: dict[str, Any] = field(default_factory=dict)
     kept: dict[str, str] = field(default_factory=dict)
     """Docs path -> SHA-256 of pages not rendered again: the docs tree holds them as the
     last build wrote them (render/incremental.py). Not in `pages`."""
-    inputs: dict[str, tuple[str, list[Attempt]]] = field(default_factory=dict)
-    """Docs path -> (fingerprint of its inputs, findings its rendering reported), for the
+    kept_copies: set[str] = field(default_factory=set)
+    """Kept pages whose markdown copy is kept too (render/incremental.py ``COPIES``)."""
+    inputs: dict[str, PageRecord] = field(default_factory=dict)
+    """Docs path -> the fingerprint of its inputs and what it reported and needs, for the
     next build's `RenderMemo`."""
 
     def docs_pages(self) -> list[str]:
@@ -166,55 +190,91 @@ def plan_site(
     generated |= {page.path for lists in tag_lists.values() for page in lists}
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
     generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW, CHANGELOG, FEED}
-    has_home = any(n.path.lower() == "index.md" for n in notes)
-    if not has_home:
-        generated.add("index.md")
+    generated.add(ACTIVITY_FEED)
+    home = home_note(view, options)
+    if options.home and home is None:  # a typo, or a private note: never silently ignored
+        findings.add(
+            "home-missing",
+            options.home,
+            None,
+            f"extra.definitive.home names {options.home!r}, which is no published note: "
+            "the site opens on the generated home page",
+        )
+    generated.add("index.md")  # the home note's, or the generated home page's
 
     allocator = PathAllocator(generated)
     for note in notes:
-        plan.note_paths[note.path] = allocator.allocate(slug_path(note.path, note=True))
+        wanted = "index.md" if note is home else slug_path(note.path, note=True)
+        plan.note_paths[note.path] = "index.md" if note is home else allocator.allocate(wanted)
     docs_paths = dict(plan.note_paths)
+    file_pages: dict[str, str] = {}  # a .canvas or .base -> the page that shows it
     for path, attachment in view.attachments.items():
         docs_paths[path] = allocator.allocate(attachment.docs_path)
+        if has_page(path):
+            file_pages[path] = allocator.allocate(attachment.docs_path + ".md")
+    raw_paths = dict(docs_paths)  # where each attachment's file lands
+    docs_paths.update(file_pages)  # a link to a canvas or a base opens its page
 
     ctx = RecordingContext(graph, docs_paths, tag_pages, options, findings, directory_urls)
     inputs = None if memo is None else PageInputs(view, evidence, docs_paths, tag_pages, memo.key)
+    # The dashboard only where it has something to show: agents or definitive articles.
+    has_proof = bool(evidence.agents or evidence.articles)
 
     def href(source: str, target: str) -> str:
         return site_href(source, target, directory_urls)
 
     proof = ProofPages(vault, evidence, plan.note_paths, options, env, directory_urls)
+    hub_homes = {kind: (HUBS[kind][1], pages[0]) for kind, pages in hub_pages.items()}
+    infos = PageInfos(
+        view,
+        evidence,
+        plan.note_paths,
+        hub_homes,
+        directory_urls,
+        personal=options.scan_personal_data,
+    )
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
+    features: set[str] = set()
     for note in notes:
         page = plan.note_paths[note.path]
-        fingerprint = inputs.fingerprint(note, page) if inputs is not None else None
+        info = infos.info(note, page)
+        fingerprint = inputs.fingerprint(note, page, repr(info)) if inputs is not None else None
         kept = memo.reusable(page, fingerprint) if memo is not None else None
         if advance is not None:
             advance(1)
-        if kept is not None:
+        if kept is not None:  # its page and markdown copy stay as the last build wrote them
             replay(ctx, kept.attempts)
             plan.kept[page] = kept.digest
-            plan.inputs[page] = (kept.fingerprint, kept.attempts)
+            features |= kept.features
+            if kept.copy:
+                plan.kept_copies.add(page)
+            record = PageRecord(kept.fingerprint, kept.attempts, kept.features, kept.copy)
+            plan.inputs[page] = record
             continue
         ctx.attempts = []
-        heading, body = renderer.render(note, page)
+        rendered = renderer.render(note, page)
+        features |= rendered.features
+        body = rendered.body
         before, after = proof.sections(note, page)
         if note.kind == "definitive":
             body = proof.annotate(note, body)
-        if page == "index.md":  # the vault's own home page gets the dashboard appended
+        if page == "index.md" and has_proof:  # the home note, and the agency's dashboard
             after += proof.dashboard(page)
         properties = _properties(note, page, ctx, renderer)
         if before and note.kind == "meta":  # the run card shows these
             properties = [(k, v) for k, v in properties if k not in CARD_KEYS]
+        heading = html_block(rendered.title) if rendered.title else None
+        body_block = html_block(body) if body.strip() else ""
         plan.pages[page] = note_template.render(
             note=note,
             heading=heading,
             header=proof.header(note, page),
-            body=body,
+            body=body_block,
             before=before,
             after=after,
             filters=proof.filters(note),
+            info=info,
             properties=properties,
             tags=[
                 (t, href(page, tag_pages[t.casefold()]))
@@ -225,12 +285,38 @@ def plan_site(
                 for src in (vault.notes[p] for p in view.backlinks.get(note.path, ()))
             ],
         )
+        # The copy beside the page holds the note's own markdown instead of its HTML.
+        own = renderer.markdown(note, page)
+        text = plan.pages[page]
+        if heading:
+            lines = own.split("\n")
+            line = note.headings[0].line
+            text = text.replace(heading, lines[line], 1)
+            own = "\n".join(lines[line + 1 :])
+        plan.markdown[page] = text.replace(body_block, own.strip("\n"), 1) if body_block else text
         if fingerprint is not None:
-            plan.inputs[page] = (fingerprint, ctx.attempts)
+            copy = page in plan.markdown
+            plan.inputs[page] = PageRecord(fingerprint, ctx.attempts, rendered.features, copy)
     ctx.attempts = []
     for path, attachment in sorted(view.attachments.items()):
         source = attachment.data if attachment.data is not None else Path(vault.root) / path
-        plan.files[docs_paths[path]] = source
+        plan.files[raw_paths[path]] = source
+    file_template = env.get_template("file.md.j2")
+    for path, page in sorted(file_pages.items()):
+        attachment = view.attachments[path]
+        try:
+            data = read_file(vault.root, path, attachment.data)
+        except OSError:
+            data = b""
+        shown = file_page(path, data, page, renderer, view.notes, plan.note_paths)
+        features |= renderer.features
+        plan.pages[page] = file_template.render(
+            title=shown.title,
+            kind=shown.kind,
+            path=path,
+            body=html_block(shown.body),
+            raw=site_href(page, raw_paths[path], directory_urls),
+        )
 
     hub_template = env.get_template("hub.md.j2")
     for kind, lists in hub_lists.items():
@@ -248,13 +334,24 @@ def plan_site(
                 for other in reversed(lists[1:])
                 if kind == "meta" and item.number == 0
             ]
-            shown = reversed(item.notes) if kind == "meta" else item.notes  # newest runs first
+            listed = reversed(item.notes) if kind == "meta" else item.notes  # newest runs first
             plan.pages[page] = hub_template.render(
                 title=label if item.number <= 1 else f"{label}, page {item.number}",
+                crumbs=(
+                    _crumbs(page, lists[0].path, label, directory_urls)
+                    if page != lists[0].path
+                    else []
+                ),
+                # The count only where the page shows it: one new run must not change them all.
+                description=(
+                    f"{plural(len(by_kind[kind]), HUB_WORDS[kind][0])}: {HUB_WORDS[kind][1]}"
+                    if item.number <= 1
+                    else f"{label}, page {item.number}: {HUB_WORDS[kind][1]}"
+                ),
                 kind=kind,
                 count=len(by_kind[kind]) if item.number <= 1 else None,
                 entries=[
-                    proof.entry(n, _entry(n, href(page, plan.note_paths[n.path]))) for n in shown
+                    proof.entry(n, _entry(n, href(page, plan.note_paths[n.path]))) for n in listed
                 ],
                 archive=archive,
                 previous=href(page, item.previous) if item.previous else None,
@@ -289,13 +386,14 @@ def plan_site(
                 name=names[key],
                 number=item.number,
                 count=len(tagged[key]) if item.number == 1 else None,
+                crumbs=_crumbs(page, tags_index, "Tags", directory_urls),
                 all_tags=relative_url(page, tags_index),
                 entries=[_entry(n, href(page, plan.note_paths[n.path])) for n in item.notes],
                 previous=href(page, item.previous) if item.previous else None,
                 next=href(page, item.next) if item.next else None,
             )
 
-    if not has_home:
+    if home is None:
         plan.pages["index.md"] = env.get_template("home.md.j2").render(
             title=Path(vault.root).name,
             hubs=[
@@ -305,29 +403,42 @@ def plan_site(
             ],
             tags=relative_url("index.md", tags_index),
             note_count=len(notes),
-            dashboard=proof.dashboard("index.md"),
+            dashboard=proof.dashboard("index.md") if has_proof else "",
         )
     plan.pages[CATALOGUE] = proof.catalogue()
-    plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(count=len(notes))
     plan.pages[SEARCH_PAGE] = env.get_template("find.md.j2").render()
     consolidations = changelog.runs(graph, plan.note_paths)
     plan.pages[CHANGELOG] = env.get_template("changelog.md.j2").render(
         entries=changelog.page_entries(consolidations, plan.note_paths, directory_urls),
         feed=site_href(CHANGELOG, FEED, directory_urls),
+        activity=site_href(CHANGELOG, ACTIVITY_FEED, directory_urls),
     )
     plan.pages[FEED] = changelog.feed(
         consolidations, plan.note_paths, site_name, site_url, directory_urls
+    )
+    titles = {path: vault.notes[path].title for path in plan.note_paths}
+    plan.pages[ACTIVITY_FEED] = activity_feed(
+        evidence, titles, plan.note_paths, site_name, site_url, directory_urls
     )
 
     css = site_templates_dir() / "assets" / "definitive.css"
     plan.files[f"{ASSETS}/definitive.css"] = css
     plan.files[f"{ASSETS}/graph.js"] = site_templates_dir() / "assets" / "graph.js"
     plan.files[f"{ASSETS}/search.js"] = site_templates_dir() / "assets" / "search.js"
+    plan.files[f"{ASSETS}/render.js"] = site_templates_dir() / "assets" / "render.js"
+    plan.files[f"{ASSETS}/explorer.js"] = site_templates_dir() / "assets" / "explorer.js"
+    plan.files.update(explorer_files(notes, plan.note_paths, directory_urls))
+    for feature in sorted(features & set(VENDORED)):  # KaTeX, mermaid: only when used
+        vendor = site_templates_dir() / "assets" / "vendor"
+        for vendored in sorted((vendor / VENDORED[feature]).rglob("*")):
+            if vendored.is_file():
+                plan.files[f"{ASSETS}/vendor/{vendored.relative_to(vendor).as_posix()}"] = vendored
+    for script in ("alternates.js", "previews.js"):
+        plan.files[f"{ASSETS}/{script}"] = site_templates_dir() / "assets" / script
     plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
     plan.nav += [{HUBS[k][1]: hub_pages[k][0]} for k in HUBS if k in by_kind]
     plan.nav += [{"Tags": tags_index}, {"Changelog": CHANGELOG}, {"Graph": GRAPH_PAGE}]
     plan.nav += [{"Search": SEARCH_PAGE}]
-    home = next((n for n in notes if n.path.lower() == "index.md"), None)
     plan.pages[LLMS_TXT] = llms_txt(
         env,
         vault,
@@ -341,6 +452,11 @@ def plan_site(
     )
     plan.pages["graph.json"] = graph_text(plan.graph_json)
     plan.pages[GRAPH_VIEW] = global_view(plan.graph_json)
+    # The Graph page counts what it draws: the notes, and the attachments they link to.
+    files = sum(1 for node in plan.graph_json["nodes"] if node["kind"] == "attachment")
+    plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(
+        notes=len(plan.graph_json["nodes"]) - files, attachments=files
+    )
     return plan
 
 
@@ -399,10 +515,34 @@ def _tag_order(note: Note) -> tuple[bool, str, str, str]:
     return (False, note.title.casefold(), note.title, note.path)
 
 
+def _crumbs(page: str, parent: str, label: str, directory_urls: bool) -> list[list[str]]:
+    """Breadcrumbs of a generated page: Home, then the page it belongs under."""
+    return [
+        ["Home", site_href(page, "index.md", directory_urls)],
+        [label, site_href(page, parent, directory_urls)],
+    ]
+
+
+HOME_NAMES = ("index.md", "home.md", "readme.md")
+
+
+def home_note(view: PublicView, options: Options) -> Note | None:
+    """The note the site opens on: ``extra.definitive.home``, else the first of `HOME_NAMES`
+    at the vault's top (any case), if published."""
+    if options.home:
+        wanted = options.home.strip("/")
+        wanted = wanted if wanted.lower().endswith(".md") else f"{wanted}.md"
+        return next((n for n in view.notes.values() if n.path.lower() == wanted.lower()), None)
+    top = {n.path.lower(): n for n in view.notes.values() if "/" not in n.path}
+    return next((top[name] for name in HOME_NAMES if name in top), None)
+
+
 def _entry(note: Note, href: str) -> dict[str, str]:
     meta = note.meta
     if note.kind == "meta":
-        parts = [str(meta.get("date", "")), _plain(meta.get("agent")), str(meta.get("outcome", ""))]
+        date = str(meta.get("date", ""))
+        date = "" if note.title.startswith(date) else date  # most run titles start with it
+        parts = [date, _plain(meta.get("agent")), str(meta.get("outcome", ""))]
         detail = " · ".join(p for p in parts if p and p != "None")
     elif note.kind == "definitive":
         detail = str(meta.get("description") or "")
@@ -423,25 +563,51 @@ def _plain(value: Any) -> str:
 def _properties(
     note: Note, page: str, ctx: RenderContext, renderer: NoteRenderer
 ) -> list[tuple[str, str]]:
-    """Frontmatter shown as the page's property list; wikilinks in values become links."""
-    by_raw = {link.raw: link for link in note.links if link.span is None}
+    """Frontmatter as Obsidian's properties show it: empty values and list items left out,
+    booleans as checkboxes, ``[[wikilinks]]`` in values as links."""
+    links: dict[str, Link] = {link.raw: link for link in note.links if link.span is None}
     rows: list[tuple[str, str]] = []
     for key, value in note.meta.items():
-        if key in HIDDEN_PROPERTIES or value is None or value == "" or value == []:
+        if key in HIDDEN_PROPERTIES:
             continue
         values = value if isinstance(value, list) else [value]
-        shown = []
-        for item in values:
-            text = str(item)
-            link = by_raw.get(text.strip())
-            if link is not None:
-                shown.append(renderer.link_html(link, page))
-            elif key.endswith("_usd") and (amount := amount_value(item)) is not None:
-                shown.append(format_usd(amount))  # a 400-digit number stays text
-            else:
-                shown.append(html.escape(text).replace("\n", " "))
-        rows.append((key, ", ".join(shown)))
+        shown = [
+            _property_value(key, item, page, links, renderer, note)
+            for item in values
+            if item is not None and item != "" and item != []
+        ]
+        if shown:
+            rows.append((key, ", ".join(shown)))
     return rows
+
+
+_WIKILINK = re.compile(r"\[\[[^\]\n]+\]\]")
+
+
+def _property_value(
+    key: str, item: Any, page: str, links: dict[str, Link], renderer: NoteRenderer, note: Note
+) -> str:
+    if isinstance(item, bool):
+        checked = " checked" if item else ""
+        state = "yes" if item else "no"
+        return (
+            f'<input class="dfn-checkbox" type="checkbox" disabled{checked} '
+            f'aria-label="{state}" title="{state}">'
+        )
+    if key.endswith("_usd") and (amount := amount_value(item)) is not None:
+        return format_usd(amount)  # a 400-digit number stays text
+    text = str(item)
+    parts: list[str] = []
+    done = 0
+    for match in _WIKILINK.finditer(text):
+        link = links.get(match.group(0))
+        if link is None:
+            continue
+        parts.append(html.escape(text[done : match.start()]))
+        parts.append(renderer.link_html(link, page, note))
+        done = match.end()
+    parts.append(html.escape(text[done:]))
+    return "".join(parts).replace("\n", " ")
 
 
 def format_usd(value: float) -> str:

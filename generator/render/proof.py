@@ -23,6 +23,7 @@ from generator.proof import STATUSES, Evidence, Learning, Record, Run
 from generator.proof import regression as revision_regression
 from generator.render.charts import cost_chart, revision_chart
 from generator.slugs import relative_url, site_href
+from generator.wording import plural
 
 CATALOGUE = "catalogue/index.md"
 RECENT_RUNS = 10
@@ -63,11 +64,6 @@ def interval(record: Record) -> str:
 
 def number(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 run``, ``3 runs``."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def cell(text: Any) -> str:
@@ -216,20 +212,13 @@ class ProofPages:
         return body
 
     def _article(self, note: Note, page: str) -> str:
+        # Each learning's runs are shown on its own bullet (`annotate`), not listed again here.
         record = self.evidence.articles[note.path]
-        learnings = [
-            {
-                "item": item,
-                "href": relative_url(page, page, f"^{item.block_id}") if item.block_id else None,
-            }
-            for item in self.evidence.learnings.get(note.path, [])
-        ]
         revisions = self.evidence.revisions.get(note.path, [])
         return self.env.get_template("track_record.md.j2").render(
             record=record,
             chart=cost_chart(record.runs, note.title),
             runs=[self._run_row(page, r) for r in reversed(record.runs)],
-            learnings=learnings,
             revisions=revisions if len(revisions) > 1 or any(r.since for r in revisions) else [],
             revision_chart=revision_chart(revisions, note.title) if len(revisions) > 1 else "",
             regression=revision_regression(revisions),

@@ -2,7 +2,8 @@
  * Self-contained (no library, nothing loaded from other hosts). The global graph page draws
  * every note (fetching graph-view.json); each note's "Local graph" draws its neighbourhood, cut
  * out of the same file (fetched once, then cached), when opened. Repulsion uses a grid of cells so a layout step stays near-linear at 5,000 nodes.
- * Drawn canvases expose data-nodes / data-links for tools and tests. */
+ * Drawn canvases expose data-nodes, data-notes, data-links and data-labels (and the labels
+ * themselves as the canvas's dfnLabels property) for tools and tests. */
 (function () {
   "use strict";
   var COLOURS = {
@@ -94,6 +95,12 @@
     window.requestAnimationFrame(step);
   }
 
+  // Labels: the most linked notes (hubs) carry their names at the fitted zoom, more of them as
+  // the view zooms in; a label that would overlap one already drawn is left out, and every
+  // label stays inside the canvas. The note under the pointer and a local graph's own note
+  // are always named.
+  var LABEL_PX = 12, MAX_LABELS = 250, TITLE_CHARS = 32;
+
   function draw(canvas, data, focus, status) {
     var graph = subgraph(data, focus);
     var byId = {};
@@ -106,24 +113,74 @@
       var a = byId[l.source], b = byId[l.target];
       if (a && b && a !== b) { edges.push({ a: a, b: b }); a.degree++; b.degree++; }
     });
+    var ranked = nodes.slice().sort(function (a, b) {
+      return b.degree - a.degree || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0);
+    });
     var ctx = canvas.getContext("2d"), ratio = window.devicePixelRatio || 1;
-    var view = { x: 0, y: 0, scale: 1 }, hover = null;
+    var view = { x: 0, y: 0, scale: 1 }, fitted = 1, hover = null, moved = false;
     // Dot sizes shrink with the graph, so 5,000 notes stay dots rather than one blob.
     var small = nodes.length > 1000 ? 1 : 2.5, grow = nodes.length > 1000 ? 0.08 : 0.25;
+    function radius(p) {
+      var r = (small + Math.min(p.degree, 30) * grow) * ratio;
+      return p.id === focus ? r * 1.8 : r;
+    }
     function resize() {
       canvas.width = canvas.clientWidth * ratio; canvas.height = canvas.clientHeight * ratio;
     }
-    function fit() {
-      var xs = nodes.map(function (p) { return p.x; }), ys = nodes.map(function (p) { return p.y; });
-      var w = Math.max.apply(null, xs) - Math.min.apply(null, xs) + 40;
-      var h = Math.max.apply(null, ys) - Math.min.apply(null, ys) + 40;
-      view.scale = Math.min(canvas.width / w, canvas.height / h, 3 * ratio);
-      view.x = (Math.max.apply(null, xs) + Math.min.apply(null, xs)) / 2;
-      view.y = (Math.max.apply(null, ys) + Math.min.apply(null, ys)) / 2;
+    function fit() {  // every node inside the canvas, a margin around them
+      var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+      nodes.forEach(function (p) {
+        x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x); y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y);
+      });
+      var margin = 28 * ratio;
+      var w = Math.max(x1 - x0, 1), h = Math.max(y1 - y0, 1);
+      view.scale = Math.min((canvas.width - 2 * margin) / w, (canvas.height - 2 * margin) / h, 3 * ratio);
+      view.scale = Math.max(view.scale, 1e-3);
+      view.x = (x0 + x1) / 2; view.y = (y0 + y1) / 2;
+      fitted = view.scale;
     }
     function toScreen(p) {
       return [(p.x - view.x) * view.scale + canvas.width / 2,
               (p.y - view.y) * view.scale + canvas.height / 2];
+    }
+    function labels() {
+      var style = getComputedStyle(canvas), size = LABEL_PX * ratio, pad = 3 * ratio;
+      var halo = getComputedStyle(document.body).getPropertyValue("--md-default-bg-color") || "#fff";
+      ctx.font = size + "px " + style.fontFamily;
+      ctx.textBaseline = "middle";
+      ctx.lineJoin = "round";
+      var zoom = view.scale / fitted;
+      var tries = Math.min(ranked.length, Math.max(10, 2 * Math.sqrt(nodes.length)) * zoom * zoom);
+      var order = [];
+      if (hover) order.push(hover);
+      if (focus !== null && byId[focus] && byId[focus] !== hover) order.push(byId[focus]);
+      for (var i = 0; i < tries; i++) order.push(ranked[i]);
+      var placed = [], drawn = {}, label = [];
+      for (var j = 0; j < order.length && placed.length < MAX_LABELS; j++) {
+        var p = order[j];
+        if (drawn[p.id]) continue;
+        var s = toScreen(p);
+        if (s[0] < 0 || s[1] < 0 || s[0] > canvas.width || s[1] > canvas.height) continue;
+        var text = p === hover || p.title.length <= TITLE_CHARS ? p.title : p.title.slice(0, TITLE_CHARS - 1) + "…";
+        var w = ctx.measureText(text).width, r = radius(p) + pad;
+        var x = s[0] + r;
+        if (x + w > canvas.width - pad) x = s[0] - r - w;  // no room on the right: on the left
+        x = Math.max(pad, Math.min(x, canvas.width - w - pad));
+        var y = Math.max(size / 2 + pad, Math.min(s[1], canvas.height - size / 2 - pad));
+        var box = [x - pad, y - size / 2 - pad, x + w + pad, y + size / 2 + pad];
+        var clash = placed.some(function (b) {
+          return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+        });
+        if (clash && p !== hover) continue;
+        placed.push(box); drawn[p.id] = 1; label.push([text, x, y, box]);
+      }
+      ctx.lineWidth = 3 * ratio; ctx.strokeStyle = halo; ctx.fillStyle = style.color;
+      label.reverse().forEach(function (l) {  // the pointer's own label last, on top
+        ctx.strokeText(l[0], l[1], l[2]); ctx.fillText(l[0], l[1], l[2]);
+      });
+      canvas.dataset.labels = String(label.length);
+      // For tools and tests: each label drawn and its box, in canvas pixels.
+      canvas.dfnLabels = label.map(function (l) { return { text: l[0], box: l[3] }; });
     }
     function render() {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -136,18 +193,11 @@
       });
       ctx.stroke();
       nodes.forEach(function (p) {
-        var s = toScreen(p), r = (small + Math.min(p.degree, 30) * grow) * ratio;
-        if (p.id === focus) r *= 1.8;
+        var s = toScreen(p);
         ctx.fillStyle = COLOURS[p.kind] || "#999";
-        ctx.beginPath(); ctx.arc(s[0], s[1], r, 0, 6.2832); ctx.fill();
+        ctx.beginPath(); ctx.arc(s[0], s[1], radius(p), 0, 6.2832); ctx.fill();
       });
-      var label = hover || (focus !== null && byId[focus]);
-      if (label && (nodes.length < 60 || hover)) {
-        ctx.fillStyle = getComputedStyle(canvas).color; ctx.font = 12 * ratio + "px sans-serif";
-        (nodes.length < 60 ? nodes : [label]).forEach(function (p) {
-          var s = toScreen(p); ctx.fillText(p.title, s[0] + 6 * ratio, s[1] - 6 * ratio);
-        });
-      }
+      labels();
     }
     function nearest(event) {
       var rect = canvas.getBoundingClientRect(), best = null, bestD = 100 * ratio * ratio;
@@ -166,28 +216,48 @@
         view.x -= (e.clientX - drag.x) * ratio / view.scale;
         view.y -= (e.clientY - drag.y) * ratio / view.scale;
         drag.moved = drag.moved || Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 2;
+        moved = moved || drag.moved;
         drag.x = e.clientX; drag.y = e.clientY;
       } else {
         hover = nearest(e); canvas.title = hover ? hover.title : "";
       }
       render();
     });
-    canvas.addEventListener("wheel", function (e) {
-      e.preventDefault(); view.scale *= e.deltaY < 0 ? 1.15 : 1 / 1.15; render();
+    canvas.addEventListener("mouseleave", function () { hover = null; render(); });
+    canvas.addEventListener("wheel", function (e) {  // zoom around the pointer
+      e.preventDefault();
+      var rect = canvas.getBoundingClientRect();
+      var mx = (e.clientX - rect.left) * ratio - canvas.width / 2;
+      var my = (e.clientY - rect.top) * ratio - canvas.height / 2;
+      var wx = view.x + mx / view.scale, wy = view.y + my / view.scale;
+      view.scale *= e.deltaY < 0 ? 1.15 : 1 / 1.15;
+      view.x = wx - mx / view.scale; view.y = wy - my / view.scale;
+      moved = true; render();
     }, { passive: false });
     canvas.addEventListener("click", function (e) {
       if (drag && drag.moved) return;
       var p = nearest(e);
       if (p && p.id !== focus) window.location.href = canvas.dataset.base + p.url;
     });
+    window.addEventListener("resize", function () {
+      if (!canvas.clientWidth) return;
+      resize(); if (!moved) fit(); render();
+    });
     resize();
     var iterations = nodes.length > 2000 ? 80 : 200;
-    layout(nodes, edges, iterations, function () { fit(); render(); }, function () {
+    layout(nodes, edges, iterations, function () { if (!moved) fit(); render(); }, function () {
+      var files = nodes.filter(function (p) { return p.kind === "attachment"; }).length;
       canvas.dataset.nodes = String(nodes.length);
+      canvas.dataset.notes = String(nodes.length - files);
       canvas.dataset.links = String(edges.length);
-      if (status) status.textContent = nodes.length + " notes and " + edges.length + " links drawn.";
+      if (status) {
+        status.textContent = count(nodes.length - files, "note") +
+          (files ? ", " + count(files, "attachment") : "") + " and " + count(edges.length, "link") + " drawn.";
+      }
     });
   }
+
+  function count(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
   function legend(element) {
     if (!element) return;
@@ -203,6 +273,9 @@
     var global = document.getElementById("dfn-graph");
     if (global) {
       legend(document.getElementById("dfn-graph-legend"));
+      // The Graph page's canvas fills the window below it (at least 320 px).
+      var top = global.getBoundingClientRect().top + window.scrollY;
+      global.style.height = Math.max(320, window.innerHeight - top - 16) + "px";
       var status = document.getElementById("dfn-graph-status");
       load(global.dataset.graph).then(function (view) {
         draw(global, expand(view), null, status);

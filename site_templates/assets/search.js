@@ -9,6 +9,10 @@
  * so every query searches every page. If anything fails to load, the box falls back to its
  * link.
  *
+ * A result opened from either one carries the words searched (?highlight=word, Pagefind's
+ * highlightParam): on that page they are marked, with Pagefind's own highlighter
+ * (pagefind-highlight.js, loaded only then), and the first one is scrolled into view.
+ *
  * Not Pagefind's Default UI: it writes filter values into the page as HTML, and those come
  * from notes (an agent's title, a file name), so a title like <img src=x onerror=...> ran on
  * the Search page. The Component UI writes titles and filter values as text. Nothing here
@@ -19,17 +23,13 @@
 
   var modal = null; // promise of the <pagefind-modal>, once set up
   var components = null; // promise of the Component UI's bundle paths, once loaded
+  var HIGHLIGHT = "highlight"; // the query parameter results carry the searched words in
 
-  // Pagefind's default modal, plus the Search page's filters (kind, agent, outcome).
-  var MODAL =
-    "<pagefind-modal-header><pagefind-input></pagefind-input></pagefind-modal-header>" +
-    "<pagefind-modal-body><div class=\"dfn-search-filters\">" +
+  // The Search page's filters (kind, agent, outcome), as drop-downs over the modal's results.
+  var FILTERS =
     "<pagefind-filter-dropdown filter=\"kind\" label=\"Kind\" hide-clear></pagefind-filter-dropdown>" +
     "<pagefind-filter-dropdown filter=\"agent\" label=\"Agent\" hide-clear></pagefind-filter-dropdown>" +
-    "<pagefind-filter-dropdown filter=\"outcome\" label=\"Outcome\" hide-clear></pagefind-filter-dropdown>" +
-    "</div><pagefind-summary></pagefind-summary><pagefind-results></pagefind-results>" +
-    "</pagefind-modal-body>" +
-    "<pagefind-modal-footer><pagefind-keyboard-hints></pagefind-keyboard-hints></pagefind-modal-footer>";
+    "<pagefind-filter-dropdown filter=\"outcome\" label=\"Outcome\" hide-clear></pagefind-filter-dropdown>";
 
   function load(tag, attributes) {
     return new Promise(function (resolve, reject) {
@@ -74,6 +74,7 @@
     window.PagefindComponents.configureInstance(name, {
       bundlePath: paths[0],
       mergeIndex: merged(paths),
+      highlightParam: HIGHLIGHT,
     });
   }
 
@@ -81,10 +82,18 @@
     var root = new URL(trigger.getAttribute("data-dfn-search"), document.baseURI);
     return loadComponents(root).then(function (paths) {
       configure("default", paths);
+      // Pagefind's own modal (header and input, body with summary and results, footer),
+      // built by the element itself: one given children of our own moved them into its
+      // dialog after they had connected, so its header set itself up twice (two close
+      // buttons). The filters go into its body once it stands.
       var element = document.createElement("pagefind-modal");
       element.className = "dfn-search-modal";
-      element.innerHTML = MODAL;
       document.body.appendChild(element);
+      var filters = document.createElement("div");
+      filters.className = "dfn-search-filters";
+      filters.innerHTML = FILTERS;
+      var body = element.querySelector("pagefind-modal-body");
+      if (body) body.insertBefore(filters, body.firstChild);
       return element;
     });
   }
@@ -141,11 +150,12 @@
     open(trigger);
   });
 
-  // The Search page: input, summary, filter pane and results of an instance of its own.
+  // The Search page: input, summary, filter pane and results of an instance of its own. The
+  // pane is expanded (every filter shown, none to open first) and filled as the page loads.
   var PAGE =
     "<pagefind-input instance=\"page\"></pagefind-input>" +
     "<div class=\"dfn-search-page\">" +
-    "<pagefind-filter-pane instance=\"page\" open=\"kind,agent,outcome\"></pagefind-filter-pane>" +
+    "<pagefind-filter-pane instance=\"page\" expanded></pagefind-filter-pane>" +
     "<div class=\"dfn-search-page__results\"><pagefind-summary instance=\"page\"></pagefind-summary>" +
     "<pagefind-results instance=\"page\"></pagefind-results></div></div>";
 
@@ -156,9 +166,11 @@
       element.innerHTML = PAGE;
       var field = element.querySelector("pagefind-input input");
       var query = new URLSearchParams(window.location.search).get("q");
+      var instance = window.PagefindComponents.getInstanceManager().getInstance("page");
+      instance.triggerLoad(); // the filters, before anything is typed
       if (query) { // find/?q=word links straight to results
         if (field) field.value = query;
-        window.PagefindComponents.getInstanceManager().getInstance("page").triggerSearch(query);
+        instance.triggerSearch(query);
       }
       if (field) field.focus();
     }, function () {
@@ -168,4 +180,24 @@
 
   var page = document.getElementById("dfn-search");
   if (page) searchPage(page);
+
+  // A page opened from a result: mark the words searched, with Pagefind's highlighter.
+  var script = document.currentScript;
+  var words = new URLSearchParams(window.location.search).getAll(HIGHLIGHT);
+  if (words.length && script) { // only Pagefind's results link here with it: an index exists
+    var highlighter = new URL("../../pagefind/pagefind-highlight.js", script.src).href;
+    import(highlighter).then(function (module) {
+      var Highlight = module.default || window.PagefindHighlight;
+      new Highlight({
+        highlightParam: HIGHLIGHT,
+        addStyles: false, // definitive.css styles .dfn-highlight in both palettes
+        markOptions: {
+          className: "dfn-highlight",
+          exclude: ["[data-pagefind-ignore]", "[data-pagefind-ignore] *", ".headerlink"],
+        },
+      });
+      var first = document.querySelector("mark.dfn-highlight");
+      if (first && !window.location.hash) first.scrollIntoView({ block: "center" });
+    }, function () { /* no index on this site (definitive serve): nothing to mark */ });
+  }
 })();

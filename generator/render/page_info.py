@@ -1,0 +1,246 @@
+"""What each note's page says about itself besides its content: a description (for search
+engines, link previews in chat apps and the page's ``<meta>`` tags), breadcrumbs, the date it
+last changed and its reading time, and, on a run, the previous and next run of its article.
+
+Everything here is a pure function of the vault: the page's frontmatter carries it, the theme
+override (``partials/definitive-*.html``) shows it, and a page changes only when what it says
+changes. A new run changes its own page and the one run page before it (its "next run").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.filter import PublicView
+from generator.load.dates import last_updated
+from generator.load.kinds import FOLDER_KINDS
+from generator.model import Note, NoteKind
+from generator.proof import Evidence, Run
+from generator.secrets import scan
+from generator.slugs import site_href
+
+DESCRIPTION_CHARS = 200
+"""Longest description: search engines show about 155-160 characters, chat apps a bit more."""
+WORDS_PER_MINUTE = 220
+MIN_READING_MINUTES = 2
+"""A page shorter than this gets no reading time: "1 min read" says nothing."""
+
+_FENCE = ("```", "~~~")
+_NOT_PROSE = (">", "|", "<", "$$", "%%")
+_RULE_RE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
+_LIST_RE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(?:\[.\]\s+)?")
+_MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_TAG_RE = re.compile(r"<[^>]*>")
+_EMPHASIS_RE = re.compile(r"\*\*|__|==|~~|`|\*")
+_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
+
+
+@dataclass
+class PageInfo:
+    description: str = ""
+    """Plain text, at most `DESCRIPTION_CHARS` characters; empty: the site's description."""
+    crumbs: list[tuple[str, str | None]] = field(default_factory=list)
+    """(label, final relative URL or None for a folder without a page), Home first; the
+    page itself is not one of them."""
+    updated: str | None = None
+    """ISO date the note last changed (load/dates.py)."""
+    reading_minutes: int | None = None
+    pager: dict[str, Any] | None = None
+    """On a run: ``{"label", "previous", "next"}``, each neighbour ``{"title", "date",
+    "href"}`` or None: the runs of the same article, by date."""
+
+
+class PageInfos:
+    """Page information for every published note of a site plan."""
+
+    def __init__(
+        self,
+        view: PublicView,
+        evidence: Evidence,
+        note_paths: dict[str, str],
+        hubs: dict[NoteKind, tuple[str, str]],
+        directory_urls: bool = True,
+        *,
+        personal: bool = False,
+    ) -> None:
+        """``hubs``: kind -> (label, docs path of its hub's first page). ``personal``: the
+        site's secret scan counts emails and phone numbers too (``scan_personal_data``)."""
+        self.view, self.evidence, self.note_paths = view, evidence, note_paths
+        self.hubs, self.directory_urls, self.personal = hubs, directory_urls, personal
+        self.updated = last_updated(Path(view.vault.root), view.notes.values())
+        self.runs = {run.path: run for run in evidence.runs}
+
+    def _href(self, page: str, path: str) -> str:
+        return site_href(page, self.note_paths[path], self.directory_urls)
+
+    def info(self, note: Note, page: str) -> PageInfo:
+        run = self.runs.get(note.path)
+        updated = self.updated.get(note.path)
+        return PageInfo(
+            description=self.description(note, run),
+            crumbs=self.crumbs(note, page, run),
+            updated=updated.isoformat() if updated else None,
+            reading_minutes=reading_minutes(note),
+            pager=self.pager(page, run),
+        )
+
+    def description(self, note: Note, run: Run | None) -> str:
+        """The note's ``description:``; an agent's ``job:``; a run's outcome, article, agent
+        and date before its first paragraph; otherwise its first paragraph.
+
+        None at all (the site's) when it reads as a secret: lines joined and markup dropped
+        can turn harmless text into one (``password:`` then ``********`` on the next line
+        becomes ``password: password:``), which would fail the site's secret scan over a
+        note that holds none; and a real secret is better in one place than copied into
+        three more tags (the note's own text still fails the build)."""
+        text = self._description(note, run)
+        return "" if text and scan(text, personal=self.personal) else text
+
+    def _description(self, note: Note, run: Run | None) -> str:
+        for key in ("description", "job") if note.kind == "agent" else ("description",):
+            value = note.meta.get(key)
+            if isinstance(value, str) and value.strip():
+                return shorten(" ".join(value.split()))
+        text = first_paragraph(note)
+        if run is not None:
+            notes = self.view.vault.notes
+            what = f"{run.outcome.capitalize()} run"
+            if run.article in self.note_paths:
+                what += f" of {notes[run.article].title}"
+            if run.agent in self.note_paths:
+                what += f" by {notes[run.agent].title}"
+            text = f"{what} on {run.date.isoformat()}. {text}".strip()
+        return shorten(text)
+
+    def crumbs(self, note: Note, page: str, run: Run | None) -> list[tuple[str, str | None]]:
+        """Home, the note's hub, then the folders of a note; a run sits under its article
+        (Home › Articles › the article), as its evidence."""
+        if page == "index.md":
+            return []
+        home = ("Home", site_href(page, "index.md", self.directory_urls))
+        if run is not None and run.article in self.note_paths and "definitive" in self.hubs:
+            label, hub = self.hubs["definitive"]
+            article = self.view.vault.notes[run.article].title
+            return [
+                home,
+                (label, site_href(page, hub, self.directory_urls)),
+                (article, self._href(page, run.article)),
+            ]
+        label, hub = self.hubs[note.kind]
+        crumbs: list[tuple[str, str | None]] = [
+            home,
+            (label, site_href(page, hub, self.directory_urls)),
+        ]
+        if run is not None:
+            return crumbs
+        folders = note.folder.split("/") if note.folder else []
+        if folders and (
+            FOLDER_KINDS.get(folders[0].lower()) == note.kind
+            or folders[0].casefold() == label.casefold()
+        ):
+            folders = folders[1:]  # articles/, agents/, notes/: the hub already says it
+        return crumbs + [(folder, None) for folder in folders]
+
+    def pager(self, page: str, run: Run | None) -> dict[str, Any] | None:
+        if run is None or run.article not in self.evidence.articles:
+            return None
+        runs = [r for r in self.evidence.articles[run.article].runs if r.path in self.note_paths]
+        if run not in runs or len(runs) < 2:
+            return None
+        at = runs.index(run)
+
+        def neighbour(other: Run) -> dict[str, str]:
+            return {
+                "title": run_label(other),
+                "date": other.date.isoformat(),
+                "href": self._href(page, other.path),
+            }
+
+        return {
+            "label": f"Runs of {self.view.vault.notes[run.article].title}",
+            "previous": neighbour(runs[at - 1]) if at > 0 else None,
+            "next": neighbour(runs[at + 1]) if at + 1 < len(runs) else None,
+        }
+
+
+def run_label(run: Run) -> str:
+    """A run's title without the date most run titles start with."""
+    return run.title.removeprefix(run.date.isoformat()).strip(" -–·") or run.title
+
+
+def reading_minutes(note: Note) -> int | None:
+    """Minutes to read the note at `WORDS_PER_MINUTE`, or None under `MIN_READING_MINUTES`."""
+    minutes = round(len(note.body.split()) / WORDS_PER_MINUTE)
+    return minutes if minutes >= MIN_READING_MINUTES else None
+
+
+def shorten(text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, "…" marking a cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–") + "…"
+
+
+def first_paragraph(note: Note) -> str:
+    """The note's first paragraph of prose as plain text: no heading, quote, callout, table,
+    code, HTML block or embed; links shown as their words, block ids and markup dropped."""
+    lines = note.body.split("\n")
+    skipped = {h.line for h in note.headings}
+    for start, end in [*note.callouts, *note.dense]:
+        skipped.update(range(start, end))
+    fence: str | None = None
+    first: int | None = None
+    last = 0
+    for number, line in enumerate(lines):
+        text = line.strip()
+        if fence is not None:
+            fence = None if text.startswith(fence) else fence
+            continue
+        if text.startswith(_FENCE):
+            fence = text[:3]
+        elif number not in skipped and text and _prose(text):
+            first = number if first is None else first
+            last = number + 1
+            continue
+        if first is not None:
+            break
+    if first is None:
+        return ""
+    return _plain(note, lines, first, last)
+
+
+def _prose(text: str) -> bool:
+    if text.startswith(_NOT_PROSE) or _RULE_RE.match(text):
+        return False
+    words = text.split()
+    if all(w.startswith("#") for w in words):  # a line of tags
+        return False
+    return not (text.startswith("![[") and text.endswith("]]"))  # an embed alone
+
+
+def _plain(note: Note, lines: list[str], first: int, last: int) -> str:
+    edits: dict[int, list[tuple[int, int, str]]] = {}
+    for link in note.links:
+        if link.span is not None and first <= link.span.line < last:
+            shown = "" if link.embed else link.label
+            edits.setdefault(link.span.line, []).append((link.span.start, link.span.end, shown))
+    for span in note.block_markers:
+        if first <= span.line < last:
+            edits.setdefault(span.line, []).append((span.start, span.end, ""))
+    out = []
+    for number in range(first, last):
+        line = lines[number]
+        for start, end, shown in sorted(edits.get(number, []), reverse=True):
+            line = line[:start] + shown + line[end:]
+        out.append(_LIST_RE.sub("", line.strip()))
+    text = " ".join(out)
+    text = _MD_LINK_RE.sub(r"\1", text)  # links to other sites: their words
+    text = _TAG_RE.sub("", text)
+    text = _EMPHASIS_RE.sub("", _ESCAPE_RE.sub(r"\1", text))
+    return " ".join(text.split())
