@@ -136,8 +136,8 @@ def _write_copies(plan: SitePlan, folder: Path) -> None:
             atomic_write(path, data)
     wanted = plan.markdown.keys() | plan.kept_copies
     if folder.is_dir():
-        for path in folder.rglob("*.md"):
-            if path.relative_to(folder).as_posix() not in wanted:
+        for path in folder.rglob("*.md"):  # a folder may be named like a note, "x.md/"
+            if path.is_file() and path.relative_to(folder).as_posix() not in wanted:
                 path.unlink(missing_ok=True)
                 _prune_empty_dirs(folder, path.parent)
 
