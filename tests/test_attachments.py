@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.pipeline import build
-from tests.conftest import Built, settings_for, write_vault
 from tests.browser_helpers import CHROMIUM, serve
+from tests.conftest import Built, settings_for, write_vault
 
 SCRIPT_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="top.canary(1)">'
