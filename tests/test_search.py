@@ -357,3 +357,23 @@ def test_no_two_shards_run_at_once_beyond_the_page_budget(tmp_path, monkeypatch)
     index.flush()
     assert started == [list("abcdef")]  # 6 + 6 pages at once would pass the budget of 6
     assert index.shards == [list("abcdef"), list("ghijkl")]
+
+
+def test_a_new_run_next_to_a_page_leaves_its_indexed_content_as_it_was() -> None:
+    """The run pager names the next run: it changes when a run arrives, but Pagefind does
+    not index it, so the older run's bundle is not indexed again for it."""
+    from generator.publish.search import index_digest
+
+    def page(pager: str, body: str = "Graded the draft.") -> bytes:
+        return (
+            "<html><body><div data-pagefind-body><article><p>"
+            f"{body}</p></article></div>{pager}<footer>x</footer></body></html>"
+        ).encode()
+
+    alone = page("")
+    with_next = page(
+        '<nav class="dfn-pager" aria-label="Runs of Grading"><a href="../b/" rel="next">'
+        '<span class="dfn-pager__direction">Next run · 2027-01-01 →</span></a></nav>'
+    )
+    assert index_digest(alone) == index_digest(with_next) is not None
+    assert index_digest(page("", "Graded it again.")) != index_digest(alone)

@@ -82,9 +82,12 @@ _BODY = re.compile(rb"<[A-Za-z][^<>]*\sdata-pagefind-body[\s=/>]")
 # What `index_digest` leaves out: elements Pagefind skips (NOT_CONTENT) that change when other
 # notes do. Each pattern matches a part of such an element only, never more: a page with a
 # longer or nested one is just indexed again when it changes.
+# The run pager (previous and next run of an article) comes after the indexed body, which
+# Pagefind stops at, but the digest reads on to the page's end: without this a night's new
+# run would index again the bundle holding the run before it.
 _SKIPPED = re.compile(
     rb'<h2 class="dfn-backlinks"[^>]*>.*?</h2>|<ul class="dfn-backlink-list">.*?</ul>'
-    rb'|<p class="dfn-tags">.*?</p>',
+    rb'|<p class="dfn-tags">.*?</p>|<nav class="dfn-pager"[^>]*>.*?</nav>',
     re.S,
 )
 STREAM_SHARDS = 4
