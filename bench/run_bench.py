@@ -42,7 +42,7 @@ sys.path.insert(0, str(HERE))
 import synth_vault  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
-EMITTED_RE = re.compile(r"emitted (\d+) file\(s\), removed (\d+)")
+EMITTED_RE = re.compile(r"emitted (\d+) files?, removed (\d+)")
 SECONDS_RE = re.compile(r"\(([\d.]+)s\)\s*$", re.M)
 
 # The same theme, features and markdown extensions as Definitive's built-in default config
@@ -126,10 +126,15 @@ class TreeMemory(threading.Thread):
             self.peak = max(self.peak, session_rss(self.session))
 
 
-def run(cmd: list[str], cwd: Path, timeout: float | None = None) -> dict:
+def run(
+    cmd: list[str],
+    cwd: Path,
+    timeout: float | None = None,
+    env_extra: dict[str, str] | None = None,
+) -> dict:
     """Run cmd; wall seconds, peak RSS (MB) of the largest process and of all its processes
     together (sampled), exit code, output."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     load_before = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()

@@ -41,7 +41,12 @@ def measure(site: Path, query: str) -> dict[str, int]:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         for name, url, box, hit in (
-            ("pagefind", "find/", ".pagefind-ui__search-input", ".pagefind-ui__result-link"),
+            (
+                "pagefind",
+                "find/",
+                "#dfn-search pagefind-input input",
+                "#dfn-search a.pf-result-link",
+            ),
             ("header", "", "pagefind-modal input.pf-input", "pagefind-modal a.pf-result-link"),
             ("material", "", "input.md-search__input", "a.md-search-result__link"),
         ):

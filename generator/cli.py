@@ -146,6 +146,11 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="build into a site folder that holds other files (they are deleted)",
     )
+    build.add_argument(
+        "--cold",
+        action="store_true",
+        help="forget the build cache first: read every note, render and index every page",
+    )
 
     serve = commands.add_parser("serve", help="preview the site, rebuilding when the vault changes")
     _common(serve)
@@ -207,7 +212,7 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import build
 
     settings = _settings(args, output, site_dir=args.site_dir, strict=args.strict, force=args.force)
-    report = build(settings, output.step, verbose=args.verbose)
+    report = build(settings, output.step, verbose=args.verbose, cold=args.cold)
     problems = [f for f in report.findings.sorted() if f.severity != "info" or args.verbose]
     output.findings(problems, None if args.verbose else 20)
     for message in report.mkdocs_warnings:
@@ -218,10 +223,10 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
         output.info(f"[dim]MkDocs rendered {plural(pages, 'page')} in {processes_text}[/dim]")
     if args.verbose and report.search is not None:
         bundles, early = len(report.search.bundles), report.search.streamed_pages
+        indexed = report.search.indexed
         output.info(
-            f"[dim]Pagefind index: {plural(bundles, 'bundle')}; {plural(early, 'page')} indexed "
-            "during the "
-            "MkDocs step[/dim]"
+            f"[dim]Pagefind index: {plural(bundles, 'bundle')}, {indexed} indexed again; "
+            f"{plural(early, 'page')} indexed during the MkDocs step[/dim]"
         )
     s = report.summary()
     site = "built" if report.site_built else "up to date"

@@ -8,6 +8,7 @@ read-only front (load to proof) is `generator.analysis`, which the consolidation
 from __future__ import annotations
 
 import gc
+import shutil
 import time
 from dataclasses import dataclass, field
 
@@ -16,12 +17,11 @@ from generator.analysis import Advance, Analysis, Step
 from generator.config import Settings
 from generator.errors import BuildError
 from generator.findings import Finding, Findings
-from generator.publish.mkdocs_site import build_site, mark_built
-from generator.publish.outputs import write_markdown
 from generator.publish.search import SearchIndex
+from generator.publish.site import publish
 from generator.publish.site_files import reserved_paths
 from generator.render import EmitResult, SitePlan, emit, plan_site
-from generator.secrets import check_site
+from generator.render.incremental import RenderMemo, global_key
 from generator.wording import plural
 
 # Findings that make `build --strict` fail: a link is wrong on the published site, or a
@@ -64,6 +64,8 @@ class BuildReport:
     """Pages MkDocs rendered: every page, or only the changed ones when the rest stood."""
     search: SearchIndex | None = None
     """The Pagefind index built, when search is on and the site was built."""
+    site_files: int = 0
+    """Site files this build wrote (and checked): all of them, or what changed."""
 
     @property
     def findings(self) -> Findings:
@@ -75,7 +77,7 @@ class BuildReport:
             "notes": len(self.analysis.vault.notes),
             "published": len(self.plan.note_paths),
             "withheld": len(self.analysis.public.withheld),
-            "pages": sum(1 for p in self.plan.pages if p.endswith(".md")),
+            "pages": sum(1 for p in self.plan.docs_pages() if p.endswith(".md")),
             "links": len(links),
             "broken": self.findings.count("link-broken", "link-outside-vault"),
             "ambiguous": self.findings.count("link-ambiguous"),
@@ -103,6 +105,10 @@ def render(
     settings: Settings, analysis: Analysis, step: Step = _no_step
 ) -> tuple[SitePlan, EmitResult]:
     """Lay out and write the docs tree (only what changed)."""
+    key = global_key(
+        settings.options, settings.directory_urls, settings.site_name, settings.site_url
+    )
+    memo = RenderMemo(settings.cache_dir, settings.docs_dir, key)
     with step("Rendering pages", len(analysis.public.notes)) as advance:
         plan = plan_site(
             analysis.public,
@@ -113,13 +119,19 @@ def render(
             advance,
             site_name=settings.site_name,
             site_url=settings.site_url,
+            memo=memo,
         )
     with step("Writing docs tree", None):
-        emitted = emit(plan, settings.docs_dir, settings.cache_dir)
+        emitted = emit(plan, settings.docs_dir, settings.cache_dir, memo)
     return plan, emitted
 
 
-def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> BuildReport:
+def build(
+    settings: Settings, step: Step = _no_step, verbose: bool = False, *, cold: bool = False
+) -> BuildReport:
+    """Build the site. ``cold``: forget the build cache first (`forget_build_cache`)."""
+    if cold:
+        forget_build_cache(settings)
     # The vault, its graph and the site plan live until the build ends, and each full pass of
     # the cyclic garbage collector walked all of them again: at 5,000 notes about 4 s of a
     # build, mostly while MkDocs renders in this process. `gc.freeze` after each stage moves
@@ -129,6 +141,14 @@ def build(settings: Settings, step: Step = _no_step, verbose: bool = False) -> B
         return _build(settings, step, verbose)
     finally:
         gc.unfreeze()
+
+
+def forget_build_cache(settings: Settings) -> None:
+    """Delete ``<vault>/.definitive/cache/`` (parsed notes, rendered pages' fingerprints, the
+    docs tree, the site stamp): the next build reads every note, renders every page and
+    builds and indexes the whole site, as the first build did. Nothing else lives there."""
+    if settings.cache_dir.exists():
+        shutil.rmtree(settings.cache_dir)
 
 
 def _build(settings: Settings, step: Step, verbose: bool) -> BuildReport:
@@ -143,44 +163,13 @@ def _build(settings: Settings, step: Step, verbose: bool) -> BuildReport:
             raise StrictError(failing)
     plan, emitted = render(settings, analysis, step)
     gc.freeze()
-    search = None
-    if settings.options.search:
-        shard_pages = settings.options.search_shard_pages
-        personal = settings.options.scan_personal_data
-        search = SearchIndex(settings.site_dir, shard_pages, settings.cache_dir, personal=personal)
     try:
-        with step("Building site with MkDocs", None):
-            try:
-                site = build_site(settings, plan.nav, verbose, search)
-            except BuildError as exc:
-                exc.findings = analysis.findings.sorted()  # still show what check would say
-                raise
-        if site.built:
-            if search is not None:
-                search.flush()  # the last shard indexes while the rest of the site is scanned
-            try:
-                with step("Writing markdown beside pages", None):
-                    write_markdown(plan, settings.site_dir, settings.docs_dir)
-                with step("Scanning site for secrets", None):
-                    # Pages already scanned before being indexed are not read again.
-                    check_site(
-                        settings.site_dir,
-                        search.scanned if search else (),
-                        personal=settings.options.scan_personal_data,
-                    )
-                if search is not None:
-                    with step("Indexing search (Pagefind)", None):
-                        search.finish()
-            except BuildError as exc:
-                # No stamp: the site is incomplete (or leaked files were removed), so the next
-                # build redoes it rather than calling it up to date.
-                exc.findings = analysis.findings.sorted()
-                raise
-            assert site.stamp is not None
-            mark_built(settings, site.stamp)
-    finally:
-        if search is not None:
-            search.close()  # a failed build leaves no Pagefind running
+        site = publish(settings, plan, analysis.public.notes.values(), step, verbose)
+    except BuildError as exc:
+        # No stamp: the site is incomplete (or leaked files were removed), so the next build
+        # redoes it rather than calling it up to date. Still show what check would say.
+        exc.findings = analysis.findings.sorted()
+        raise
     return BuildReport(
         analysis,
         plan,
@@ -190,5 +179,6 @@ def _build(settings: Settings, step: Step, verbose: bool) -> BuildReport:
         time.perf_counter() - started,
         site.processes,
         site.pages,
-        search if site.built else None,
+        site.search,
+        site.written,
     )

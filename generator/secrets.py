@@ -769,12 +769,20 @@ def _is_theme_file(path: Path, rel: str) -> bool:
         return False
 
 
-def scan_site(site_dir: Path, skip: Iterable[str] = (), *, personal: bool = False) -> list[Leak]:
+def scan_site(
+    site_dir: Path,
+    skip: Iterable[str] = (),
+    *,
+    personal: bool = False,
+    files: Iterable[str] | None = None,
+) -> list[Leak]:
     """Every secret in the site's files (of any type) but those in ``skip`` (site paths
-    scanned already) and Material's own theme bundles."""
+    scanned already) and Material's own theme bundles; with ``files``, in those site paths
+    only (what a rebuild wrote) instead of every file."""
     skipped = set(skip)
     leaks: list[Leak] = []
-    for path in sorted(site_dir.rglob("*")):
+    paths = site_dir.rglob("*") if files is None else (site_dir / f for f in files)
+    for path in sorted(paths):
         rel = path.relative_to(site_dir).as_posix()
         if rel in skipped or not path.is_file() or _is_theme_file(path, rel):
             continue
@@ -808,9 +816,16 @@ def remove_leaking(site_dir: Path, leaks: Iterable[Leak]) -> list[str]:
     return removed
 
 
-def check_site(site_dir: Path, skip: Iterable[str] = (), *, personal: bool = False) -> None:
+def check_site(
+    site_dir: Path,
+    skip: Iterable[str] = (),
+    *,
+    personal: bool = False,
+    files: Iterable[str] | None = None,
+) -> None:
     """Raise `SecretLeakError` (after removing the leaking files) when the site holds a secret
-    (``skip``: site paths already scanned clean; ``personal``: emails and phone numbers too)."""
-    leaks = scan_site(site_dir, skip, personal=personal)
+    (``skip``: site paths already scanned clean; ``personal``: emails and phone numbers too;
+    ``files``: scan only these site paths)."""
+    leaks = scan_site(site_dir, skip, personal=personal, files=files)
     if leaks:
         raise SecretLeakError(leaks, remove_leaking(site_dir, leaks))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.pipeline import build
+from tests.browser_helpers import CHROMIUM, serve
 from tests.conftest import Built, settings_for, write_vault
-from tests.test_browser import CHROMIUM, _serve
 
 SCRIPT_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="top.canary(1)">'
@@ -116,7 +116,7 @@ def test_opened_attachments_run_nothing(built: Built) -> None:
     from playwright.sync_api import sync_playwright
 
     fired: list[str] = []
-    with sync_playwright() as p, _serve(built.site) as url:
+    with sync_playwright() as p, serve(built.site) as url:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,

@@ -36,13 +36,15 @@ def _run(agent: str, outcome: str, body: str) -> str:
     )
 
 
-# A small vault indexed 3 pages a bundle (its 8 notes: hubs and tag pages are not indexed):
-# "zanzibar" is on the first bundle's first page, "quokka" on a page of a later bundle,
-# "marmalade" on pages of all three bundles.
+# A small vault indexed 3 pages a bundle (its 8 notes: hubs and tag pages are not indexed),
+# runs first, then articles and agents, then notes (publish/search.py): "zanzibar" is in the
+# first bundle, "quokka" in the last, "marmalade" in all three.
 SHARDED = {
     "agents/Ana.md": "---\ntype: agent\n---\n# Ana\n\nAna roasts zanzibar beans with marmalade.\n",
     "agents/Bo.md": "---\ntype: agent\n---\n# Bo\n\nBo grinds.\n",
-    "articles/Brewing coffee.md": "---\ntype: definitive\n---\n# Brewing coffee\n\nHow we brew.\n",
+    "articles/Brewing coffee.md": (
+        "---\ntype: definitive\n---\n# Brewing coffee\n\nHow we brew, and the marmalade.\n"
+    ),
     "meta/2026-01-01 Ana brews.md": _run("Ana", "success", "Ana brewed with marmalade."),
     "meta/2026-01-02 Bo brews.md": _run("Bo", "failure", "Bo burned the marmalade pot."),
     "notes/Quokka.md": "# Quokka\n\nThe quokka note mentions marmalade.\n",
@@ -278,7 +280,7 @@ def test_search_page_searches_every_bundle_and_filters_across_them(sharded_page,
         _wait_for_pages(page, links, {url})
     page.goto(sharded_url + "find/?q=marmalade")
     # Pages from the first bundle, the middle one and the last one.
-    _wait_for_pages(page, links, {"/agents/ana/", "/meta/2026-01-02-bo-brews/", "/notes/water/"})
+    _wait_for_pages(page, links, {"/agents/ana/", "/articles/brewing-coffee/", "/notes/water/"})
     # The filters hold the values of every bundle; picking one narrows across all of them.
     agents = page.locator('#dfn-search input.pf-checkbox-input[name="agent"]')
     values = agents.evaluate_all("es => es.map(e => e.value)")
@@ -298,7 +300,7 @@ def test_header_modal_searches_every_bundle_with_filters(sharded_page, sharded_u
         _wait_for_pages(page, links, {url})
     field.fill("")
     field.press_sequentially("marmalade", delay=20)
-    _wait_for_pages(page, links, {"/agents/ana/", "/meta/2026-01-02-bo-brews/", "/notes/water/"})
+    _wait_for_pages(page, links, {"/agents/ana/", "/articles/brewing-coffee/", "/notes/water/"})
     outcome = page.locator("pagefind-filter-dropdown[filter=outcome]")
     outcome.locator("button.pf-dropdown-trigger").click()
     outcome.locator("[role=option]", has_text="failure").click()

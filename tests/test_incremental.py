@@ -79,12 +79,13 @@ def test_parsed_note_cache_replays_findings_and_survives_corruption(make_vault, 
     first = _build(vault, tmp_path / "site")
     expected = sorted((f.code, f.path, f.line) for f in first.findings)
     assert ("frontmatter-invalid", "bad.md", 3) in expected
-    cache = settings_for(vault, tmp_path / "site").cache_dir / "notes.json"
-    assert cache.is_file()
+    buckets = sorted((settings_for(vault, tmp_path / "site").cache_dir / "notes").glob("*.json"))
+    assert buckets
     second = _build(vault, tmp_path / "site")  # every note comes from the cache now
     assert sorted((f.code, f.path, f.line) for f in second.findings) == expected
     assert second.analysis.vault.notes["a.md"].links[0].target == "b"
-    cache.write_text("{not json", encoding="utf-8")
+    for bucket in buckets:
+        bucket.write_text("{not json", encoding="utf-8")
     third = _build(vault, tmp_path / "site")
     assert sorted((f.code, f.path, f.line) for f in third.findings) == expected
     assert third.emitted.written == []
@@ -115,3 +116,16 @@ def test_a_build_killed_while_writing_cannot_leave_a_stale_page(
     assert "b.md" in report.emitted.written
     page = (tmp_path / "site" / "b" / "index.html").read_text(encoding="utf-8")
     assert "The b body." in page and "draft" not in page
+
+
+def test_a_cold_build_forgets_the_cache_and_rebuilds_everything(make_vault, tmp_path) -> None:
+    vault = make_vault(FILES)
+    settings = settings_for(vault, tmp_path / "site")
+    first = build(settings)
+    (settings.cache_dir / "notes" / "stray.json").write_text("{}", encoding="utf-8")
+    cold = build(settings, cold=True)  # `definitive build --cold`
+    assert sorted(cold.emitted.written) == sorted(first.emitted.written)
+    assert cold.site_built and cold.mkdocs_pages == first.mkdocs_pages
+    assert not (settings.cache_dir / "notes" / "stray.json").exists()
+    assert (vault / "a.md").is_file() and (tmp_path / "site" / "b" / "index.html").is_file()
+    assert build(settings).site_built is False  # and the cache is whole again

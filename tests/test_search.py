@@ -124,23 +124,21 @@ def test_a_site_within_the_shard_size_has_one_bundle(build_vault, tmp_path) -> N
 
 
 def test_a_failing_shard_is_a_clear_build_error(build_vault, tmp_path, monkeypatch) -> None:
-    real = search._run_pagefind
-    calls: list[str] = []
+    real = search._pagefind_command
+    calls: list[Path] = []
 
-    def second_fails(site: Path, bundle: Path, where: str) -> None:
-        calls.append(where)
-        if len(calls) == 2:
-            real(site / "missing", bundle, where)
-        else:
-            real(site, bundle, where)
+    def second_fails(site: Path, bundle: Path) -> list[str]:
+        calls.append(site)
+        return real(site / "missing" if len(calls) == 2 else site, bundle)
 
-    monkeypatch.setattr(search, "_run_pagefind", second_fails)
+    monkeypatch.setattr(search, "_pagefind_command", second_fails)
     with pytest.raises(BuildError) as caught:
         build_vault(NOTES, config=_config(tmp_path, "    search_shard_pages: 3\n"))
     message = str(caught.value)
-    assert message.startswith("search: Pagefind failed to index the site (shard 2 of ")
+    assert message.startswith("search: Pagefind failed to index the site (shard 2, ")
     assert "Traceback" not in message
     assert not list(tmp_path.glob("vault/.definitive/cache/pagefind-shard-*"))  # cleaned up
+    assert not list((tmp_path / "site").glob(".pagefind-*"))
 
 
 def test_secret_scan_runs_before_any_shard_is_indexed(build_vault, tmp_path) -> None:
@@ -303,50 +301,79 @@ class _Running:
 
 def test_shards_start_as_soon_as_memory_allows(tmp_path, monkeypatch) -> None:
     """While pages render, one Pagefind run at a time; once they are all rendered, the last
-    shard starts at once (before the scan of the rest of the site), beside the one still
+    shards start at once (before the scan of the rest of the site), beside the one still
     running when together they index at most `search_shard_pages` pages."""
     runs: list[tuple[list[str], _Running]] = []
 
-    def start(self, pages: list[str]) -> None:
-        self.bundles.append(search.bundle_name(len(self.bundles) + 1))
+    def start(self, number: int) -> None:
         process = _Running()
-        runs.append((pages, process))
-        self._runs.append(search._Run(process, tmp_path, tmp_path, tmp_path, "", len(pages)))
+        runs.append((self.shards[number], process))
+        pages = len(self.shards[number])
+        self._runs.append(search._Run(process, tmp_path, tmp_path, tmp_path, tmp_path, "", pages))
 
     monkeypatch.setattr(search.SearchIndex, "_start", start)
     monkeypatch.setattr(search.SearchIndex, "_finish_run", lambda self, run: None)
     monkeypatch.setattr(search, "cpu_count", lambda: 2)
-    index = search.SearchIndex(tmp_path, shard_pages=10, scratch=tmp_path)
-    assert index.stream(1000) and index.shard_size == 10  # min(10, 1000 / 4)
-    monkeypatch.setattr(index, "shard_size", 4)
+    keys = {"r1": (search.RUNS, "1"), "r2": (search.RUNS, "2"), "r3": (search.RUNS, "3")}
+    keys["h"] = (search.HOT, "h")
+    index = search.SearchIndex(tmp_path, shard_pages=8, scratch=tmp_path, keys=keys)
+    assert index.stream(1000)
 
-    def chunk(*pages: str) -> dict:
-        return {"pages": list(pages), "marked": list(pages), "leaks": []}
+    def chunk(*pages: str) -> search.PageReport:
+        return {"pages": list(pages), "marked": [(p, "d") for p in pages], "leaks": []}
 
-    index.add(chunk("a", "b", "c", "d", "e"))  # a shard of 4 starts, "e" waits
-    index.add(chunk("f", "g", "h", "i", "j"))  # a second shard is ready: queued while rendering
-    assert [pages for pages, _ in runs] == [["a", "b", "c", "d"]]
+    index.add(chunk("r1", "r2", "r3"))  # the runs: where they end is not known yet
+    assert runs == []
+    index.add(chunk("h", "n1"))  # runs: a quarter (8 / 4) sealed, the rest opens the hot shard
+    assert [pages for pages, _ in runs] == [["r1", "r2"]]
+    index.add(chunk("n2"))
+    assert index.shards == [["r1", "r2"], ["r3", "h"]]  # the hot shard waits for its turn
+    assert len(runs) == 1
+    index.flush()  # all rendered: the next shard starts beside the running one (2 + 2 <= 8)
+    assert [pages for pages, _ in runs] == [["r1", "r2"], ["r3", "h"]]
+    assert index.shards[2:] == [["n1", "n2"]]  # queued: two runs, two cores
     runs[0][1].returncode = 0
     index.poll()
-    assert [pages for pages, _ in runs][1:] == [["e", "f", "g", "h"]]
-    index.flush()  # all rendered: the last shard ("i", "j") starts beside the running one
-    assert [pages for pages, _ in runs][2:] == [["i", "j"]]
-    assert sum(len(pages) for pages, p in runs if p.poll() is None) <= 10
-    assert index.streamed_pages == 8 and index.bundles == ["pagefind", "pagefind-2", "pagefind-3"]
+    assert [pages for pages, _ in runs][2:] == [["n1", "n2"]]
+    assert index.streamed_pages == 2
 
 
 def test_no_two_shards_run_at_once_beyond_the_page_budget(tmp_path, monkeypatch) -> None:
     started: list[list[str]] = []
 
-    def start(self, pages: list[str]) -> None:
-        started.append(pages)
-        self._runs.append(search._Run(_Running(), tmp_path, tmp_path, tmp_path, "", len(pages)))
+    def start(self, number: int) -> None:
+        started.append(self.shards[number])
+        pages = len(self.shards[number])
+        self._runs.append(
+            search._Run(_Running(), tmp_path, tmp_path, tmp_path, tmp_path, "", pages)
+        )
 
     monkeypatch.setattr(search.SearchIndex, "_start", start)
     monkeypatch.setattr(search, "cpu_count", lambda: 8)
     index = search.SearchIndex(tmp_path, shard_pages=6, scratch=tmp_path)
     index.stream(1000)
-    monkeypatch.setattr(index, "shard_size", 4)
-    index.add({"pages": list("abcdefgh"), "marked": list("abcdefgh"), "leaks": []})
+    marked = [(p, "d") for p in "abcdefghijkl"]
+    index.add({"pages": list("abcdefghijkl"), "marked": marked, "leaks": []})
     index.flush()
-    assert started == [list("abcd")]  # 4 + 4 pages at once would pass the budget of 6
+    assert started == [list("abcdef")]  # 6 + 6 pages at once would pass the budget of 6
+    assert index.shards == [list("abcdef"), list("ghijkl")]
+
+
+def test_a_new_run_next_to_a_page_leaves_its_indexed_content_as_it_was() -> None:
+    """The run pager names the next run: it changes when a run arrives, but Pagefind does
+    not index it, so the older run's bundle is not indexed again for it."""
+    from generator.publish.search import index_digest
+
+    def page(pager: str, body: str = "Graded the draft.") -> bytes:
+        return (
+            "<html><body><div data-pagefind-body><article><p>"
+            f"{body}</p></article></div>{pager}<footer>x</footer></body></html>"
+        ).encode()
+
+    alone = page("")
+    with_next = page(
+        '<nav class="dfn-pager" aria-label="Runs of Grading"><a href="../b/" rel="next">'
+        '<span class="dfn-pager__direction">Next run · 2027-01-01 →</span></a></nav>'
+    )
+    assert index_digest(alone) == index_digest(with_next) is not None
+    assert index_digest(page("", "Graded it again.")) != index_digest(alone)

@@ -42,10 +42,18 @@ def build_graph(vault: Vault) -> LinkGraph:
     links: dict[str, list[ResolvedLink]] = {}
     embeds: nx.DiGraph[str] = nx.DiGraph()
     incoming: dict[str, set[str]] = defaultdict(set)
+    # A link resolves the same from every note of a folder (Obsidian's rules read the source
+    # only for its folder, or its own path when the link names no note): a vault's many links
+    # to its few hubs are resolved once per folder.
+    known: dict[tuple[str, str, str], Resolution] = {}
     for note in vault.notes.values():
-        resolved = [
-            ResolvedLink(note.path, link, resolver.resolve(link, note)) for link in note.links
-        ]
+        resolved = []
+        for link in note.links:
+            key = (link.target, link.subpath, note.folder if link.target else note.path)
+            resolution = known.get(key)
+            if resolution is None:
+                resolution = known[key] = resolver.resolve(link, note)
+            resolved.append(ResolvedLink(note.path, link, resolution))
         links[note.path] = resolved
         for item in resolved:
             target = item.resolution.target

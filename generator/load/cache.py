@@ -8,6 +8,8 @@ ignored and rebuilt.
 from __future__ import annotations
 
 import json
+import time
+import zlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from generator.findings import Finding
 from generator.model import Block, Heading, Link, Note, Span, Tag
 from generator.secrets import RULES_VERSION
 
-FORMAT = 3  # 2: comments stripped at load, privacy decided later; 3: dense blocks
+FORMAT = 4  # 2: comments stripped at load, privacy decided later; 3: dense blocks; 4: buckets
 Parsed = tuple[Note | None, list[Finding]]
 """A note (None: not a note after all, e.g. binary) and the findings its parse raised."""
 
@@ -62,29 +64,78 @@ def decode(data: dict[str, Any] | None) -> Note | None:
     return Note(**data)
 
 
+FileStat = tuple[int, int, int, int]
+"""A note file's size, modification and change times (ns) and inode, as the walk found it."""
+BUCKETS = 64
+"""The cache is split by path into this many files: a rebuild after a few changed notes
+writes a few of them, not the whole cache (36 MB at 5,000 notes)."""
+RACY_NS = 2_000_000_000
+"""A file's stat is trusted only when its change time is this much older than when its bytes
+were last hashed: a write in the same timestamp tick as that hash could keep every field."""
+
+
 class NoteCache:
+    """Parsed notes by vault path, each with the SHA-256 of the bytes parsed and the file's
+    stat when they were hashed. A note whose file still has that stat (`unchanged`) is not
+    even read; one whose bytes hash the same is not parsed again."""
+
     def __init__(self, path: Path | None, key: str) -> None:
         self.path = path
         self.key = f"{FORMAT}:{__version__}:{RULES_VERSION}:{key}"  # findings follow the rules
         self.entries: dict[str, dict[str, Any]] = {}
         self.used: dict[str, dict[str, Any]] = {}
+        self.dirty: set[int] = set()
         if path is None:
             return
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if isinstance(stored, dict) and stored.get("key") == self.key:
-            self.entries = stored.get("notes", {})
+        for number in range(BUCKETS):
+            try:
+                stored = json.loads(self._bucket(number).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.dirty.add(number)
+                continue
+            if isinstance(stored, dict) and stored.get("key") == self.key:
+                notes = stored.get("notes")
+                self.entries.update(notes if isinstance(notes, dict) else {})
+            else:
+                self.dirty.add(number)
 
-    def get(self, rel: str, sha: str) -> Parsed | None:
+    def _bucket(self, number: int) -> Path:
+        assert self.path is not None
+        return self.path.with_suffix("") / f"{number:02}.json"
+
+    @staticmethod
+    def bucket_of(rel: str) -> int:
+        return zlib.crc32(rel.encode("utf-8", "surrogateescape")) % BUCKETS
+
+    def unchanged(self, rel: str, stat: FileStat) -> Parsed | None:
+        """The cached note when its file has the stat it had when last hashed, safely past
+        that hash: the file was not written since."""
         entry = self.entries.get(rel)
-        if entry is None or entry.get("sha") != sha:
+        if entry is None or entry.get("stat") != list(stat):
+            return None
+        if stat[2] >= entry.get("checked", 0) - RACY_NS:
             return None
         return self._use(rel, entry)
 
-    def put_entry(self, rel: str, entry: dict[str, Any]) -> Parsed | None:
+    def get(self, rel: str, sha: str, stat: FileStat | None = None) -> Parsed | None:
+        entry = self.entries.get(rel)
+        if entry is None or entry.get("sha") != sha:
+            return None
+        trusted = entry.get("stat") == list(stat or ()) and (
+            stat is not None and stat[2] < entry.get("checked", 0) - RACY_NS
+        )
+        if stat is not None and not trusted:  # remember the stat these bytes came with
+            entry = {**entry, "stat": list(stat), "checked": time.time_ns()}
+            self.dirty.add(self.bucket_of(rel))
+        return self._use(rel, entry)
+
+    def put_entry(
+        self, rel: str, entry: dict[str, Any], stat: FileStat | None = None
+    ) -> Parsed | None:
         """An entry made elsewhere (a parse worker): decoded and kept, or None if malformed."""
+        if stat is not None:
+            entry = {**entry, "stat": list(stat), "checked": time.time_ns()}
+        self.dirty.add(self.bucket_of(rel))
         return self._use(rel, entry)
 
     def _use(self, rel: str, entry: dict[str, Any]) -> Parsed | None:
@@ -98,7 +149,14 @@ class NoteCache:
         self.used[rel] = entry
         return note, findings
 
-    def put(self, rel: str, sha: str, note: Note | None, findings: list[Finding]) -> None:
+    def put(
+        self,
+        rel: str,
+        sha: str,
+        note: Note | None,
+        findings: list[Finding],
+        stat: FileStat | None = None,
+    ) -> None:
         if self.path is None:
             return  # nothing will be saved (check): skip encoding the note
         self.used[rel] = {
@@ -106,12 +164,28 @@ class NoteCache:
             "note": encode(note),
             "findings": [asdict(f) for f in findings],
         }
+        if stat is not None:
+            self.used[rel].update(stat=list(stat), checked=time.time_ns())
+        self.dirty.add(self.bucket_of(rel))
 
     def save(self) -> None:
-        """Keep exactly the notes seen this time; written atomically, only when it changed."""
-        if self.path is None or self.used == self.entries:
+        """Keep exactly the notes seen this time; each bucket written atomically, and only
+        when it changed."""
+        if self.path is None:
             return
         from generator.render.emit import atomic_write
 
-        document = {"key": self.key, "notes": self.used}
-        atomic_write(self.path, json.dumps(document, ensure_ascii=False).encode("utf-8"))
+        for rel in self.entries.keys() - self.used.keys():
+            self.dirty.add(self.bucket_of(rel))  # a note gone
+        if not self.dirty:
+            return
+        buckets: dict[int, dict[str, Any]] = {number: {} for number in self.dirty}
+        for rel, entry in self.used.items():
+            bucket = buckets.get(self.bucket_of(rel))
+            if bucket is not None:
+                bucket[rel] = entry
+        for number, notes in sorted(buckets.items()):
+            document = {"key": self.key, "notes": notes}
+            data = json.dumps(document, ensure_ascii=False).encode("utf-8")
+            atomic_write(self._bucket(number), data)
+        self.path.unlink(missing_ok=True)  # the one-file cache of earlier versions

@@ -19,7 +19,7 @@ from typing import Any
 
 from generator.config import ALWAYS_EXCLUDED, Options
 from generator.findings import Finding, Findings
-from generator.load.cache import NoteCache, Parsed
+from generator.load.cache import FileStat, NoteCache, Parsed
 from generator.load.comments import strip_comments
 from generator.load.density import check_lines
 from generator.load.frontmatter import key_line, split_frontmatter
@@ -66,14 +66,20 @@ def load_vault(
 
     # Per note, in walk order: its result, or its bytes while it waits to be parsed.
     results: dict[str, Parsed] = {}
-    pending: list[tuple[str, bytes, str]] = []
+    pending: list[tuple[str, bytes, str, FileStat]] = []
     attachments: dict[str, Attachment] = {}
-    for path, rel, size in _walk(root, excluded, findings):
+    for path, rel, info in _walk(root, excluded, findings):
         if advance is not None:
             advance(1)
         if rel.lower().endswith(NOTE_SUFFIX):
+            size = info.st_size
             if size > options.max_note_bytes:  # not even read: it could be any size
                 results[rel] = (None, [_too_large(rel, size, options.max_note_bytes)])
+                continue
+            stat = (size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+            cached = cache.unchanged(rel, stat)  # not written since it was last read
+            if cached is not None:
+                results[rel] = cached
                 continue
             try:
                 data = read_regular(path, options.max_note_bytes)
@@ -82,12 +88,12 @@ def load_vault(
                 results[rel] = (None, [Finding("file-unreadable", rel, None, message, "error")])
                 continue
             sha = hashlib.sha256(data).hexdigest()
-            cached = cache.get(rel, sha)
+            cached = cache.get(rel, sha, stat)
             if cached is not None:
                 results[rel] = cached
             else:
                 results[rel] = (None, [])  # keeps the walk order; filled in below
-                pending.append((rel, data, sha))
+                pending.append((rel, data, sha, stat))
         else:
             try:
                 digest, size = _hash_regular(path)
@@ -117,8 +123,10 @@ LOAD_OPTIONS = ("max_note_bytes", "max_frontmatter_bytes", "max_frontmatter_item
 """The `Options` fields `note_from_bytes` reads (also what the parse worker is sent)."""
 
 
-def _walk(root: Path, excluded: list[str], findings: Findings) -> Iterator[tuple[Path, str, int]]:
-    """Vault files in a stable order, as (path, vault-relative path, size): regular files
+def _walk(
+    root: Path, excluded: list[str], findings: Findings
+) -> Iterator[tuple[Path, str, os.stat_result]]:
+    """Vault files in a stable order, as (path, vault-relative path, stat): regular files
     only, skipping dot-folders, Obsidian's own and excluded globs.
 
     Symlinked folders are never followed: one pointing into the vault is read where it really
@@ -163,7 +171,7 @@ def _walk(root: Path, excluded: list[str], findings: Findings) -> Iterator[tuple
                     "file-outside-vault", rel, None, "symlink points outside the vault; skipped"
                 )
                 continue
-            yield path, rel, info.st_size
+            yield path, rel, info
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -287,18 +295,18 @@ def _obsidian_templates_folder(root: Path) -> str | None:
 
 def _parse(
     root: Path,
-    pending: list[tuple[str, bytes, str]],
+    pending: list[tuple[str, bytes, str, FileStat]],
     options: Options,
     cache: NoteCache,
     results: dict[str, Parsed],
 ) -> None:
     """Parse the notes the cache did not have, a worker process taking every other one when
     there are many (load/parse_worker.py); the parsed notes go into the cache."""
-    share = ParseShare.start(root, options, [(r, sha) for r, _, sha in pending])
+    share = ParseShare.start(root, options, [(r, sha) for r, _, sha, _ in pending])
     mine = pending if share is None else pending[0::2]
     try:
-        for rel, data, sha in mine:
-            results[rel] = _parse_one(rel, data, sha, options, cache)
+        for rel, data, sha, stat in mine:
+            results[rel] = _parse_one(rel, data, sha, stat, options, cache)
     except BaseException:
         if share is not None:
             share.close()  # interrupted: no worker left behind, blocked on its answer
@@ -306,16 +314,18 @@ def _parse(
     if share is None:
         return
     answered = share.results()
-    for rel, data, sha in pending[1::2]:
+    for rel, data, sha, stat in pending[1::2]:
         entry = answered.get(rel)
-        decoded = cache.put_entry(rel, entry) if entry is not None else None
-        results[rel] = decoded or _parse_one(rel, data, sha, options, cache)
+        decoded = cache.put_entry(rel, entry, stat) if entry is not None else None
+        results[rel] = decoded or _parse_one(rel, data, sha, stat, options, cache)
 
 
-def _parse_one(rel: str, data: bytes, sha: str, options: Options, cache: NoteCache) -> Parsed:
+def _parse_one(
+    rel: str, data: bytes, sha: str, stat: FileStat, options: Options, cache: NoteCache
+) -> Parsed:
     own = Findings()
     note = note_from_bytes(rel, data, options, own, sha)
-    cache.put(rel, sha, note, own.items)
+    cache.put(rel, sha, note, own.items, stat)
     return note, own.items
 
 

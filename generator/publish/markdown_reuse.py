@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
+from generator.publish import renderer_versions
+
 if TYPE_CHECKING:
     import markdown
     from mkdocs.config.defaults import MkDocsConfig
@@ -100,11 +102,9 @@ REUSABLE = frozenset(
 
 
 def reusable(config: MkDocsConfig) -> bool:
-    """Whether pages of ``config`` may share one Markdown instance: MkDocs 1.6 (whose
+    """Whether pages of ``config`` may share one Markdown instance: a tested MkDocs (whose
     ``Page.render`` `render` repeats) and only extensions on `REUSABLE`."""
-    import mkdocs
-
-    if not mkdocs.__version__.startswith("1.6."):
+    if not renderer_versions.mkdocs_tested():
         return False
     return all(isinstance(n, str) and n in REUSABLE for n in config["markdown_extensions"])
 

@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from generator.publish import renderer_versions
 from generator.publish.csp import add_policy
 from generator.publish.sanitize import sanitize
 
@@ -46,6 +47,9 @@ ATTRIBUTE = "definitive_generated_html"
 
 
 _previewing = False  # set by on_startup; one module per loaded config
+SANITISED = "DEFINITIVE_SANITISED_PAGES"
+"""The environment variable naming the folder where the hook notes each page it sanitised."""
+_ledger: tuple[str, Any] | None = None  # (folder, open file) of this process
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -72,7 +76,23 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
         html = html.replace(f"<p>{placeholder}</p>", block).replace(placeholder, block)
     html = sanitize(html, _iframe_hosts(config))
     page.toc = _toc(html)
+    _note_sanitised(page.file.dest_uri)
     return html
+
+
+def _note_sanitised(dest: str) -> None:
+    """Tell the build this page's content went through the sanitiser (publish/site.py checks
+    every HTML page it wrote against these notes): one file per process in the folder the
+    build names, none under `definitive serve` or a plain `mkdocs build`."""
+    global _ledger
+    folder = os.environ.get(SANITISED)
+    if not folder:
+        return
+    if _ledger is None or _ledger[0] != folder:
+        handle = open(os.path.join(folder, f"{os.getpid()}.txt"), "a", encoding="utf-8")  # noqa: SIM115
+        _ledger = (folder, handle)
+    _ledger[1].write(dest + "\n")
+    _ledger[1].flush()
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
@@ -138,9 +158,12 @@ class _RenderedOnce:
 
 
 def on_env(env: Any, config: Any, files: Any) -> Any:
-    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+    from jinja2 import ChoiceLoader, FileSystemBytecodeCache, FileSystemLoader, PrefixLoader
 
     theme = [d for d in config.theme.dirs if d != config.theme.custom_dir]
     env.loader = ChoiceLoader([env.loader, PrefixLoader({"theme": FileSystemLoader(theme)})])
-    env.globals["dfn_cached"] = _RenderedOnce()
+    if renderer_versions.material_tested():  # else Material renders the nav for every page
+        env.globals["dfn_cached"] = _RenderedOnce()
+    if env.bytecode_cache is None:  # every build process compiled the theme's templates again
+        env.bytecode_cache = FileSystemBytecodeCache()  # Jinja's private folder of the user's
     return env

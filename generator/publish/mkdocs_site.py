@@ -25,8 +25,10 @@ from typing import Any
 from generator import __version__
 from generator.config import SITE_MARKER, Settings, site_templates_dir
 from generator.errors import BuildError, UsageError
+from generator.publish import renderer_versions
 from generator.publish.mkdocs_workers import build_in_workers, parallel_safe, worker_count
-from generator.publish.search import SearchIndex
+from generator.publish.search import SearchIndex, SearchState
+from generator.publish.site_state import FileStat, snapshot
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Definitive drives MkDocs; see docs/design
 
@@ -193,13 +195,15 @@ def _theme_files(settings: Settings, config_file: Path) -> list[Path]:
 
 
 def _stamp(settings: Settings, config_file: Path, extra: dict[str, Any]) -> str:
-    """What every page's HTML depends on besides its own markdown: Definitive's version, the
-    site folder, the config, the overrides (nav included) and the theme override files."""
+    """What every page's HTML depends on besides its own markdown: Definitive's, MkDocs' and
+    Material's versions, the site folder, the config, the overrides (nav included) and the
+    theme override files."""
     digest = hashlib.sha256()
     for path in _theme_files(settings, config_file):
         digest.update(str(path).encode() + path.read_bytes())
     for part in (
         __version__,
+        renderer_versions.fingerprint(),
         str(settings.site_dir),
         config_file.read_bytes().hex(),
         json.dumps(extra, sort_keys=True, default=str),
@@ -219,27 +223,40 @@ def _docs_manifest(settings: Settings) -> dict[str, str]:
 
 @dataclasses.dataclass
 class Stamp:
-    """What the site in ``site_dir`` was last completely built from. Written only once every
-    step of a build succeeded (see `mark_built`), and removed before MkDocs touches the site,
-    so a failed or killed build is never taken for an up-to-date site."""
+    """What the site in ``site_dir`` was last completely built from, and what it then held.
+    Written only once every step of a build succeeded (see `mark_built`), and removed before
+    MkDocs touches the site, so a failed or killed build is never taken for an up-to-date
+    site, and its files are all checked again by the next build."""
 
     config: str
     docs: dict[str, str]
+    files: dict[str, FileStat] = dataclasses.field(default_factory=dict)
+    """The site's files as the build left them (publish/site_state.py)."""
+    search: SearchState | None = None
+    """What Pagefind indexed (publish/search.py), when search is on."""
 
     @classmethod
     def read(cls, settings: Settings) -> Stamp | None:
         try:
             data = json.loads((settings.cache_dir / STAMP).read_text(encoding="utf-8"))
-            return cls(str(data["config"]), dict(data["docs"]))
-        except (OSError, ValueError, KeyError, TypeError):
+            files = {str(p): (int(a), int(b), int(c)) for p, (a, b, c) in data["files"].items()}
+            search = data.get("search")
+            return cls(str(data["config"]), dict(data["docs"]), files, search or None)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
 
 def mark_built(settings: Settings, stamp: Stamp) -> None:
+    """Record ``stamp``, with the site's files as they are now."""
     from generator.render.emit import atomic_write
 
-    data = json.dumps({"config": stamp.config, "docs": stamp.docs}, sort_keys=True)
-    atomic_write(settings.cache_dir / STAMP, data.encode("utf-8"))
+    document = {
+        "config": stamp.config,
+        "docs": stamp.docs,
+        "files": snapshot(settings.site_dir),
+        "search": stamp.search,
+    }
+    atomic_write(settings.cache_dir / STAMP, json.dumps(document, sort_keys=True).encode("utf-8"))
 
 
 @dataclasses.dataclass
@@ -254,6 +271,8 @@ class SiteBuild:
     """How many pages MkDocs rendered: all of them, or only the changed ones."""
     stamp: Stamp | None = None
     """To record with `mark_built` once the whole build succeeded."""
+    templates: frozenset[str] = frozenset()
+    """Site paths of the theme's own templates (404 page, sitemap): no note text in them."""
 
 
 def build_site(
@@ -261,6 +280,7 @@ def build_site(
     nav: list[dict[str, str]],
     verbose: bool = False,
     index: SearchIndex | None = None,
+    previous: Stamp | None = None,
 ) -> SiteBuild:
     """Run MkDocs unless the site is already up to date.
 
@@ -270,7 +290,8 @@ def build_site(
     would come out byte for byte the same. Otherwise MkDocs builds the whole site.
 
     A full build by Definitive's own driver feeds ``index`` as pages get written, when the
-    site is big enough for that to pay (`SearchIndex.stream`).
+    site is big enough for that to pay (`SearchIndex.stream`), rendering them in the order of
+    its shards. ``previous``: the last complete build's stamp (read here when not given).
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -278,7 +299,8 @@ def build_site(
     config_file = config_file_for(settings)
     extra = overrides(settings, nav)
     stamp = Stamp(_stamp(settings, config_file, extra), _docs_manifest(settings))
-    previous = Stamp.read(settings)
+    if previous is None:
+        previous = Stamp.read(settings)
     changed: list[str] | None = None  # None: build everything
     removed: list[str] = []
     if (
@@ -306,8 +328,11 @@ def build_site(
             try:
                 if page_local:
                     streamed = index if changed is None and index and index.stream(pages) else None
+                    order = None
+                    if streamed is not None:
+                        order = streamed.order(stamp.docs, settings.directory_urls)
                     collected.messages += build_in_workers(
-                        config, config_file, pristine, workers, changed, removed, streamed
+                        config, config_file, pristine, workers, changed, removed, streamed, order
                     )
                 else:
                     build(config)
@@ -320,7 +345,8 @@ def build_site(
             # exception (e.g. a missing snippet) is bad input too, not a crash.
             reasons = "; ".join(collected.messages) or f"{type(exc).__name__}: {exc}"
             raise BuildError(f"MkDocs could not build the site: {reasons}") from None
-    return SiteBuild(True, collected.messages, workers, pages, stamp)
+    templates = frozenset(config.theme.static_templates) | frozenset(config.extra_templates)
+    return SiteBuild(True, collected.messages, workers, pages, stamp, templates)
 
 
 def _mark_site(site_dir: Path) -> None:

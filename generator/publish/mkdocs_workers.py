@@ -46,8 +46,9 @@ from typing import TYPE_CHECKING, Any
 
 from generator.errors import BuildError
 from generator.processes import cpu_count, worker_env
+from generator.publish import renderer_versions
 from generator.publish.markdown_reuse import reusing_markdown
-from generator.publish.search import SearchIndex, scan_pages
+from generator.publish.search import PageReport, SearchIndex, scan_pages
 
 if TYPE_CHECKING:
     import jinja2
@@ -76,7 +77,10 @@ def parallel_safe(config: MkDocsConfig, overrides: dict[str, Any], page_local: s
     """Whether the build can be shared: every plugin is one we know keeps to the page it is
     given (``page_local``: Definitive's own hooks), and the overrides can travel as JSON. Any
     other plugin (a user's hooks, Material's search, tags or blog plugins) may gather data
-    across pages, so it gets MkDocs' ordinary one-process build."""
+    across pages, so it gets MkDocs' ordinary one-process build; so does an MkDocs whose
+    private build steps were not tested (publish/renderer_versions.py)."""
+    if not renderer_versions.mkdocs_tested():
+        return False
     try:
         json.dumps(overrides)
     except (TypeError, ValueError):  # e.g. a markdown extension given as a Python object
@@ -110,11 +114,13 @@ def _build_share(
     only: list[str] | None = None,
     chunk_done: ChunkDone | None = None,
     chunk_pages: int = CHUNK_PAGES,
+    order: list[str] | None = None,
 ) -> jinja2.Environment:
     """Render and write every ``count``-th page of each chunk, starting at ``index``, as
     MkDocs' build does (its one process populates every page, then builds them; the plugins
     allowed here keep to their page, so chunk by chunk is the same); with ``only``, of those
-    pages alone (docs paths). ``chunk_done`` hears of every chunk, even one with no page here."""
+    pages alone (docs paths); with ``order`` (docs paths), in that order, the rest after.
+    ``chunk_done`` hears of every chunk, even one with no page here."""
     from mkdocs.commands.build import _build_page, _populate_page
     from mkdocs.structure.files import InclusionLevel
     from mkdocs.structure.pages import Page
@@ -125,6 +131,9 @@ def _build_share(
             Page(None, file, config)
     wanted = None if only is None else set(only)
     chosen = doc_files if wanted is None else [f for f in doc_files if f.src_uri in wanted]
+    if order:
+        rank = {path: number for number, path in enumerate(order)}
+        chosen = sorted(chosen, key=lambda f: rank.get(f.src_uri, len(rank)))
     env_ready = False
     for number, start in enumerate(range(0, len(chosen), chunk_pages)):
         mine = chosen[start : start + chunk_pages][index::count]
@@ -151,7 +160,7 @@ class _Chunks:
 
     def __init__(self, index: SearchIndex, site_dir: Path, scratch: Path, count: int) -> None:
         self.index, self.site_dir, self.scratch, self.count = index, site_dir, scratch, count
-        self.own: dict[int, dict[str, Any]] = {}
+        self.own: dict[int, PageReport] = {}
         self.next = 0
 
     def done(self, number: int, pages: list[str]) -> None:
@@ -170,10 +179,11 @@ class _Chunks:
                 reports.append(json.loads(path.read_text(encoding="utf-8")))
             del self.own[self.next]
             self.next += 1
-            merged: dict[str, Any] = {"pages": [], "marked": [], "leaks": []}
-            for report in reports:  # always in process order: shards do not depend on timing
-                for key in merged:
-                    merged[key] += report[key]
+            merged: PageReport = {"pages": [], "marked": [], "leaks": []}
+            for report in reports:  # in process order; the index sorts a chunk's pages
+                merged["pages"] += report["pages"]
+                merged["marked"] += [(page, digest) for page, digest in report["marked"]]
+                merged["leaks"] += [(page, line, kind) for page, line, kind in report["leaks"]]
             self.index.add(merged)
         self.index.poll()
 
@@ -205,6 +215,8 @@ def _remove_outputs(config: MkDocsConfig, removed: list[str]) -> None:
     for src in removed:
         file = File(src, config.docs_dir, config.site_dir, config.use_directory_urls)
         for target in (Path(file.abs_dest_path), site / src):
+            if target.is_dir():  # a page's folder of the file's name (a canvas's page): MkDocs
+                target = target / target.name  # copied the file into it
             target.unlink(missing_ok=True)
             folders.add(target.parent)
     for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
@@ -259,11 +271,13 @@ def build_in_workers(
     only: list[str] | None = None,
     removed: list[str] | tuple[str, ...] = (),
     index: SearchIndex | None = None,
+    order: list[str] | None = None,
 ) -> list[str]:
     """Build the site with ``count`` processes (this one included); with ``only``, update it:
     render just those docs paths, copy changed static files, delete the outputs of
-    ``removed`` ones. With ``index``, feed it the finished pages chunk by chunk. Returns the
-    workers' MkDocs warnings (this process's own go to the caller's log handler as usual)."""
+    ``removed`` ones. With ``index``, feed it the finished pages chunk by chunk, rendered in
+    ``order`` (docs paths). Returns the workers' MkDocs warnings (this process's own go to the
+    caller's log handler as usual)."""
     from mkdocs import utils
     from mkdocs.commands.build import _build_extra_template, _build_theme_template
     from mkdocs.structure.files import InclusionLevel
@@ -278,6 +292,7 @@ def build_in_workers(
     with tempfile.TemporaryDirectory(prefix="definitive-workers-") as tmp:
         job = {"config_file": str(config_file), "overrides": overrides, "count": count}
         job.update(only=only, stream=index is not None, scratch=tmp, chunk=CHUNK_PAGES)
+        job["order"] = order
         job["personal"] = index is not None and index.personal
         chunks = None if index is None else _Chunks(index, Path(config.site_dir), Path(tmp), count)
         workers = [_start_worker({**job, "index": i}, Path(tmp)) for i in range(1, count)]
@@ -285,7 +300,7 @@ def build_in_workers(
             files, nav, env = _prepare(config)
             gc.freeze()  # config, files and nav live as long as the build: out of GC passes
             done = None if chunks is None else chunks.done
-            env = _build_share(config, files, nav, env, 0, count, only, done, CHUNK_PAGES)
+            env = _build_share(config, files, nav, env, 0, count, only, done, CHUNK_PAGES, order)
             # Dirty copy: only files newer than their copy in site/ (all of them after a clean).
             files.copy_static_files(dirty=only is not None, inclusion=InclusionLevel.is_included)
             for template in config.theme.static_templates:
@@ -337,7 +352,8 @@ def main() -> None:
                 site, scratch = Path(config.site_dir), Path(job["scratch"])
                 done = _report_chunk(site, scratch, job["index"], job["personal"])
             index, count = job["index"], job["count"]
-            _build_share(config, files, nav, env, index, count, job["only"], done, job["chunk"])
+            only, chunk, order = job["only"], job["chunk"], job.get("order")
+            _build_share(config, files, nav, env, index, count, only, done, chunk, order)
         finally:
             config.plugins.on_shutdown()
     except MkDocsException as exc:

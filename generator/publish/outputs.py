@@ -17,32 +17,50 @@ from pathlib import Path
 from generator.render.pages import SitePlan
 
 
-def write_markdown(plan: SitePlan, site_dir: Path, docs_dir: Path | None = None) -> int:
+def write_markdown(
+    plan: SitePlan, site_dir: Path, docs_dir: Path | None = None, copies_dir: Path | None = None
+) -> int:
     """Put every page's markdown into the site; returns how many files were placed.
 
-    The docs tree already holds these exact bytes (emit wrote them), so each copy is a hard
-    link to it when ``docs_dir`` is given and on the same file system: creating a file and its
-    data cost ten times a link here (5,000 pages: 1.5 s against 0.15 s). The docs tree is only
-    ever replaced file by file (rename), never edited in place, so a link stays a snapshot.
+    emit already wrote these exact bytes: the docs tree's page, or for a note its markdown
+    copy (``copies_dir``, render/incremental.py ``COPIES``). So each is a hard link to that
+    file when the folders are given and on the same file system: creating a file and its data
+    cost ten times a link here (5,000 pages: 1.5 s against 0.15 s). Both folders are only ever
+    replaced file by file (rename), never edited in place, so a link stays a snapshot.
     """
     written = 0
     folders: set[Path] = set()
-    for docs_path, text in plan.pages.items():
+    for docs_path in plan.docs_pages():
         if not docs_path.endswith(".md"):
             continue
+        own = plan.markdown.get(docs_path)  # a note's: its markdown, not its page's HTML
+        copied = own is not None or docs_path in plan.kept_copies
+        root = copies_dir if copied else docs_dir
+        source = root / docs_path if root is not None else None
         target = site_dir / docs_path
+        if source is not None and _same(source, target):
+            continue  # already the link to this very version (a rebuild that kept the page)
         if target.parent not in folders:  # thousands of pages share a few folders
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(target.parent)
-        own = plan.markdown.get(docs_path)  # a note's: its markdown, not its page's HTML
-        if own is not None:
-            target.unlink(missing_ok=True)  # may be a hard link into the docs tree
-            target.write_bytes(own.encode("utf-8"))
-        elif docs_dir is None or not _link(docs_dir / docs_path, target):
+        if source is None or not _link(source, target):
             # site/ is build output that MkDocs itself writes in place: no temp-file dance.
-            target.write_bytes(text.encode("utf-8"))
+            text = own if own is not None else plan.pages.get(docs_path)
+            target.unlink(missing_ok=True)  # may be a hard link into the cache
+            data = text.encode("utf-8") if text is not None else source.read_bytes()  # type: ignore[union-attr]
+            target.write_bytes(data)
         written += 1
     return written
+
+
+def _same(source: Path, target: Path) -> bool:
+    """Whether ``target`` is a hard link to ``source`` (the docs tree replaces a changed page
+    with a new file, so an old link points to the old version)."""
+    try:
+        a, b = source.stat(), target.stat()
+    except OSError:
+        return False
+    return (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev)
 
 
 def _link(source: Path, target: Path) -> bool:

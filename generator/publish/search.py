@@ -6,29 +6,46 @@ mark what to index (``data-pagefind-body``) and the filters (kind, agent, outcom
 override, ``site_templates/overrides/main.html``.
 
 Pagefind keeps every page it indexes in memory until it writes the bundle (about 250 KB of
-RSS a page: 1.4 GB at 5,000 pages), so a site with more than ``search_shard_pages`` pages to
-index is indexed in shards: the sorted page paths cut into runs of at most that many, one
-Pagefind process at a time, each writing its own bundle (``pagefind/``, ``pagefind-2/``...).
-``pagefind-bundles.json`` at the site root lists them; the Search page and the header box
-(``site_templates/assets/search.js``) load the first and merge the others (Pagefind's
-``mergeIndex``), so a query searches every page.
+RSS a page: 1.4 GB at 5,000 pages), and it cannot update a bundle: a changed page means
+indexing its whole bundle again. So a site's pages are cut into shards of at most
+``search_shard_pages`` pages, each indexed by its own Pagefind run into its own bundle
+(``pagefind/``, ``pagefind-2/``...). ``pagefind-bundles.json`` at the site root lists them; the
+Search page and the header box (``site_templates/assets/search.js``) load the first and merge
+the others (Pagefind's ``mergeIndex``), so a query searches every page.
 
-On a big site Pagefind would otherwise run alone after MkDocs, on a core and a half, for a
-quarter of the build. So when Definitive's own driver renders the pages
-(publish/mkdocs_workers.py), ``SearchIndex`` indexes shards *while the rest still render*:
-the build processes report each finished chunk of pages, scanned for secrets and for the
-``data-pagefind-body`` marker, and once a shard's worth of pages is ready, Pagefind indexes
-it in the background (one run at a time while pages render; after, as many as there are
-cores while together they index at most ``search_shard_pages`` pages). A page reaches the
-index only after it was scanned clean; the first leak stops the streaming, and the build then
-fails on the whole-site scan as before.
+**The layout** (`layout`) is a function of the indexed pages alone, so an incremental build
+cuts the same shards as a cold one, and it is made so that a night's new runs touch few:
+
+- runs (meta articles) come first, oldest first (by date, then path); full shards of
+  ``search_shard_pages`` counted from the oldest never change when newer runs arrive, and
+  what is left after them is cut into sealed quarter shards and a small tail;
+- the tail goes into the *hot* shard with the pages every new run changes: definitive
+  articles and agents (their track records) and a vault's own home page (the dashboard);
+- every other page (notes, rules, the 404 page) follows, by path;
+- a site with at most an eighth of ``search_shard_pages`` pages gets one bundle.
+
+A shard whose pages and their indexed content are what the last complete build indexed keeps
+its bundle (renamed if its position moved); only the others are indexed again. What a page
+contributes is `index_digest`: its HTML from the body marker on, without what Pagefind is told
+to skip there (backlinks, the tag bar), so that a page whose only change is a new backlink is
+not indexed again.
+
+On a big cold build Pagefind would otherwise run alone after MkDocs, on a core and a half, for
+a quarter of the build. So when Definitive's own driver renders the pages
+(publish/mkdocs_workers.py, in layout order), ``SearchIndex`` indexes shards *while the rest
+still render*: the build processes report each finished chunk of pages, scanned for secrets
+and for the ``data-pagefind-body`` marker, and once a shard is complete Pagefind indexes it
+in the background (one run at a time while pages render; after, as many as there are cores
+while together they index at most ``search_shard_pages`` pages). A page reaches the index
+only after it was scanned clean; the first leak stops the indexing, and the build then fails
+on the site scan.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
-import math
 import os
 import re
 import shutil
@@ -36,19 +53,21 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from generator.errors import BuildError
+from generator.model import Note
 from generator.processes import cpu_count
+from generator.publish.site_state import STAGING as _STAGING
 from generator.secrets import scan_file_bytes
+from generator.slugs import page_url
 
 BUNDLE = "pagefind"
 BUNDLES = "pagefind-bundles.json"
-_SHARD_BUNDLE = re.compile(rf"{BUNDLE}-\d+")
+_BUNDLE_NAME = re.compile(rf"{BUNDLE}(?:-\d+)?")
 # Generated around a note, not written in it: the ¶ permalinks, the backlinks section, the tag
 # bar and embedded notes (found under their own page, as in Obsidian's search). Indexed, they
 # made every note that links to "Rubric v3" a hit for "rubric", above the rubric itself. The
@@ -60,12 +79,25 @@ NOT_CONTENT = (
 )  # fmt: skip
 # The marker in a tag, not in text: in a page's text `<` is always escaped.
 _BODY = re.compile(rb"<[A-Za-z][^<>]*\sdata-pagefind-body[\s=/>]")
+# What `index_digest` leaves out: elements Pagefind skips (NOT_CONTENT) that change when other
+# notes do. Each pattern matches a part of such an element only, never more: a page with a
+# longer or nested one is just indexed again when it changes.
+# The run pager (previous and next run of an article) comes after the indexed body, which
+# Pagefind stops at, but the digest reads on to the page's end: without this a night's new
+# run would index again the bundle holding the run before it.
+_SKIPPED = re.compile(
+    rb'<h2 class="dfn-backlinks"[^>]*>.*?</h2>|<ul class="dfn-backlink-list">.*?</ul>'
+    rb'|<p class="dfn-tags">.*?</p>|<nav class="dfn-pager"[^>]*>.*?</nav>',
+    re.S,
+)
 STREAM_SHARDS = 4
-"""A streamed index has at least this many shards: the last one is indexed after MkDocs
-ends, so about a quarter of Pagefind's work is left for then."""
 STREAM_MIN_SHARD = 250
-"""Smaller shards are not streamed: every bundle costs the browser a few requests (its entry
-file, metadata and WebAssembly) on the first search, more than a small site saves."""
+"""A site of fewer than ``STREAM_SHARDS * STREAM_MIN_SHARD`` pages is indexed after MkDocs:
+streaming pays only when there is rendering left to overlap with."""
+
+RUNS, HOT, OTHER = 0, 1, 2
+SearchKey = tuple[int, str]
+"""Where a page goes in the layout: its group (`RUNS`, `HOT`, `OTHER`) and its place there."""
 
 
 def bundle_name(number: int) -> str:
@@ -73,58 +105,103 @@ def bundle_name(number: int) -> str:
     return BUNDLE if number == 1 else f"{BUNDLE}-{number}"
 
 
-def index_site(site_dir: Path, shard_pages: int, scratch: Path) -> list[str]:
-    """Index ``site_dir`` with the Pagefind binary (from the ``pagefind[bin]`` package).
-
-    Returns the bundle folders written, ``pagefind`` first. A site with at most
-    ``shard_pages`` pages to index gets one bundle from one Pagefind run over the whole site;
-    a bigger one is indexed shard by shard, each shard's pages hard-linked (or copied) at
-    their own paths into a folder under ``scratch`` so that Pagefind gives them the same URLs.
-    """
-    for old in site_dir.glob(f"{BUNDLE}-*"):
-        if old.is_dir() and _SHARD_BUNDLE.fullmatch(old.name):
-            shutil.rmtree(old)  # a bigger site's shards, left by an earlier build
-    pages = _html_pages(site_dir)
-    if len(pages) > shard_pages:
-        pages = _pages_to_index(site_dir, pages)
-    if len(pages) <= shard_pages:
-        _run_pagefind(site_dir, site_dir / BUNDLE, "")
-        bundles = [BUNDLE]
-    else:
-        shards = [pages[i : i + shard_pages] for i in range(0, len(pages), shard_pages)]
-        bundles = []
-        for number, shard in enumerate(shards, 1):
-            with _staged(site_dir, shard, scratch) as staging:
-                where = f" (shard {number} of {len(shards)}, {len(shard)} pages)"
-                _run_pagefind(staging, site_dir / bundle_name(number), where)
-            bundles.append(bundle_name(number))
-    listing = {"bundles": [f"{name}/" for name in bundles]}
-    (site_dir / BUNDLES).write_text(json.dumps(listing) + "\n", encoding="utf-8")
-    return bundles
+def html_path(docs_path: str, directory_urls: bool) -> str:
+    """The HTML file MkDocs writes for a docs page."""
+    url = page_url(docs_path, directory_urls)
+    return url + "index.html" if url == "" or url.endswith("/") else url
 
 
-def _html_pages(site_dir: Path) -> list[str]:
-    """Every HTML file Pagefind's default glob would find, as sorted site-relative paths."""
-    return sorted(
-        path.relative_to(site_dir).as_posix() for path in site_dir.rglob("*.html") if path.is_file()
-    )
+def page_keys(
+    notes: Iterable[Note], note_paths: dict[str, str], directory_urls: bool
+) -> dict[str, SearchKey]:
+    """Each published note's page (its HTML file) -> its place in the layout."""
+    keys: dict[str, SearchKey] = {}
+    for note in notes:
+        docs = note_paths.get(note.path)
+        if docs is None:
+            continue
+        if note.kind == "meta":
+            key: SearchKey = (RUNS, f"{note.meta.get('date', '')}\0{note.path}")
+        elif note.kind in ("definitive", "agent") or docs == "index.md":
+            key = (HOT, note.path)
+        else:
+            key = (OTHER, note.path)
+        keys[html_path(docs, directory_urls)] = key
+    return keys
 
 
-def _pages_to_index(site_dir: Path, pages: list[str]) -> list[str]:
-    """The pages Pagefind indexes: those marked ``data-pagefind-body`` (all of them when no
-    page is marked, as Pagefind does). Shards are cut from this list, so that every shard
-    holds marked pages and none indexes a whole unmarked page (the 404, graph or search page)."""
-    marked = [p for p in pages if _BODY.search((site_dir / p).read_bytes())]
-    return marked or pages
+def index_digest(data: bytes) -> str | None:
+    """What Pagefind indexes of a page, as a digest: None when the page is not marked."""
+    found = _BODY.search(data)
+    if found is None:
+        return None
+    return hashlib.sha256(_SKIPPED.sub(b"", data[found.start() :])).hexdigest()[:32]
 
 
-@contextmanager
-def _staged(site_dir: Path, pages: list[str], scratch: Path) -> Iterator[Path]:
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="pagefind-shard-", dir=scratch) as folder:
-        staging = Path(folder)
-        _link_pages(site_dir, pages, staging)
-        yield staging
+class _Layout:
+    """Cuts pages, fed in layout order, into shards (see the module docstring); streaming:
+    `feed` returns the shards that are final as soon as they are."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self.quarter = self.size // 4  # 0: too small a size for quarters
+        self.small = self.size // 8
+        self.pages: list[str] = []
+        self.group = RUNS
+        self.current: list[str] = []
+        self.done: list[list[str]] = []
+        self.given = 0
+
+    def feed(self, page: str, group: int) -> list[list[str]]:
+        if group < self.group:
+            raise ValueError("pages must come in layout order")
+        while self.group < group:
+            self._end_group()
+        self.pages.append(page)
+        self.current.append(page)
+        if len(self.current) == self.size:
+            self.done.append(self.current)
+            self.current = []
+        return self._ready()
+
+    def close(self) -> list[list[str]]:
+        while self.group <= OTHER:
+            self._end_group()
+        if len(self.pages) <= self.small:  # a small site: one bundle
+            self.done = [self.pages] if self.pages else []
+        return self._ready(final=True)
+
+    def _end_group(self) -> None:
+        if self.group == RUNS:  # the runs after the full shards: quarters, and the tail
+            if self.quarter:
+                cut = len(self.current) // self.quarter * self.quarter
+                chunks = range(0, cut, self.quarter)
+                self.done += [self.current[i : i + self.quarter] for i in chunks]
+                self.current = self.current[cut:]  # the tail opens the hot shard
+        elif self.current:
+            self.done.append(self.current)
+            self.current = []
+        self.group += 1
+
+    def _ready(self, final: bool = False) -> list[list[str]]:
+        if not final and len(self.pages) <= self.small:
+            return []  # it may stay a small site
+        ready = self.done[self.given :]
+        self.given = len(self.done)
+        return ready
+
+
+def layout(pages: Iterable[str], keys: dict[str, SearchKey], size: int) -> list[list[str]]:
+    """The shards of a site whose indexed pages are ``pages`` (any order)."""
+    cutter = _Layout(size)
+    shards: list[list[str]] = []
+    for page in sorted(pages, key=lambda p: _key(keys, p)):
+        shards += cutter.feed(page, _key(keys, page)[0])
+    return shards + cutter.close()
+
+
+def _key(keys: dict[str, SearchKey], page: str) -> SearchKey:
+    return keys.get(page) or (OTHER, page)
 
 
 @functools.cache
@@ -140,22 +217,25 @@ def _pagefind() -> list[str]:
         return [sys.executable, "-m", "pagefind"]
 
 
+@functools.cache
+def pagefind_version() -> str:
+    """Bundles of two Pagefind versions are never merged: a new one indexes everything."""
+    from importlib import metadata
+
+    for name in ("pagefind-bin", "pagefind"):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"
+
+
 def _pagefind_command(site: Path, bundle: Path) -> list[str]:
     command = [*_pagefind(), "--site", str(site), "--silent"]
     command += ["--output-path", str(bundle)]  # explicit: the theme override loads it from here
     for selector in NOT_CONTENT:
         command += ["--exclude-selectors", selector]
     return command
-
-
-def _run_pagefind(site: Path, bundle: Path, where: str) -> None:
-    try:
-        done = subprocess.run(
-            _pagefind_command(site, bundle), capture_output=True, text=True, check=False
-        )
-    except OSError as exc:
-        raise BuildError(f"search: cannot run Pagefind: {exc}") from None
-    _check_pagefind(done.returncode, done.stderr or done.stdout, bundle, where)
 
 
 def _check_pagefind(code: int, output: str, bundle: Path, where: str) -> None:
@@ -167,21 +247,43 @@ def _check_pagefind(code: int, output: str, bundle: Path, where: str) -> None:
         )
 
 
-# --- indexing while MkDocs renders ---------------------------------------------------------
+# --- what the build processes report ------------------------------------------------------
 
 
-def scan_pages(site_dir: Path, pages: list[str], personal: bool = False) -> dict[str, Any]:
-    """What a build process reports on pages it has just written (site-relative paths): which
-    carry Pagefind's body marker, and any secret in them (with ``personal``, emails and phone
-    numbers too). JSON-able: workers send it as is; a leak is (page, line, kind), no value."""
-    marked: list[str] = []
+class PageReport(TypedDict):
+    """What a build process reports on pages it has just written: JSON-able (workers send it
+    as is); a leak is (page, line, kind), never the value."""
+
+    pages: list[str]
+    marked: list[tuple[str, str]]
+    """The pages carrying Pagefind's body marker, each with its `index_digest`."""
+    leaks: list[tuple[str, int, str]]
+
+
+def scan_pages(site_dir: Path, pages: list[str], personal: bool = False) -> PageReport:
+    """Scan pages just written (site-relative paths) for secrets (with ``personal``, emails
+    and phone numbers too) and Pagefind's body marker."""
+    marked: list[tuple[str, str]] = []
     leaks: list[tuple[str, int, str]] = []
     for page in pages:
         data = (site_dir / page).read_bytes()
         leaks += [(page, hit.line, hit.kind) for hit in scan_file_bytes(data, personal=personal)]
-        if _BODY.search(data):
-            marked.append(page)
+        digest = index_digest(data)
+        if digest is not None:
+            marked.append((page, digest))
     return {"pages": pages, "marked": marked, "leaks": leaks}
+
+
+# --- the index ----------------------------------------------------------------------------
+
+
+class SearchState(TypedDict):
+    """What the last complete build indexed (kept with the site stamp)."""
+
+    pagefind: str
+    digests: dict[str, str]
+    bundles: list[list[tuple[str, str]]]
+    """Per bundle, in order: its pages with their digests."""
 
 
 @dataclass
@@ -189,6 +291,8 @@ class _Run:
     process: subprocess.Popen[bytes]
     staging: Path
     bundle: Path
+    """Where Pagefind writes (in the scratch folder, until `_finish_run` moves it)."""
+    final: Path
     output: Path
     where: str
     pages: int
@@ -197,45 +301,64 @@ class _Run:
 @dataclass
 class SearchIndex:
     """The site's Pagefind index: streamed shard by shard while the pages render when the
-    build allows it (`stream`), otherwise built in one go by `finish` (`index_site`)."""
+    build allows it (`stream`), otherwise laid out by `finish`, which keeps every bundle whose
+    pages did not change since ``previous``."""
 
     site_dir: Path
     shard_pages: int
     scratch: Path
-    shard_size: int = 0
-    """Pages per streamed shard; 0 until `stream` says the build streams."""
-    scanned: set[str] = field(default_factory=set)
-    """Pages scanned clean by the build processes (the whole-site scan can skip them)."""
-    leaked: bool = False
     personal: bool = False
     """Pages with an email or phone number count as leaking too (``scan_personal_data``)."""
+    keys: dict[str, SearchKey] = field(default_factory=dict)
+    """Each page's place in the layout (`page_keys`); a page without one goes with the notes."""
+    previous: SearchState | None = None
+    scanned: set[str] = field(default_factory=set)
+    """Pages scanned clean by the build processes (the site scan can skip them)."""
+    leaked: bool = False
+    digests: dict[str, str] = field(default_factory=dict)
+    """This build's indexed pages, each with its `index_digest`."""
+    shards: list[list[str]] = field(default_factory=list)
     bundles: list[str] = field(default_factory=list)
     streamed_pages: int = 0
     """Pages handed to Pagefind during the MkDocs step, before `finish`."""
-    _ready: list[str] = field(default_factory=list)
-    _queue: list[list[str]] = field(default_factory=list)
+    indexed: int = 0
+    """Bundles Pagefind wrote in this build (the others were kept)."""
+    indexed_pages: int = 0
+    _layout: _Layout | None = None
+    _queue: list[int] = field(default_factory=list)
     _runs: list[_Run] = field(default_factory=list)
     _rendering: bool = True
+    _kept: dict[str, Path] = field(default_factory=dict)
+    """Bundle name -> a kept bundle set aside (a dot folder of the site) until `_tidy`."""
 
     def stream(self, pages: int) -> bool:
-        """Whether to index while ``pages`` pages render: only for a site big enough to cut
-        into `STREAM_SHARDS` shards of at least `STREAM_MIN_SHARD` pages."""
+        """Whether to index while ``pages`` pages render (a full build of a big enough site)."""
         if pages < STREAM_SHARDS * STREAM_MIN_SHARD:
             return False
-        self.shard_size = min(self.shard_pages, math.ceil(pages / STREAM_SHARDS))
+        self._layout = _Layout(self.shard_pages)
         return True
 
-    def add(self, report: dict[str, Any]) -> None:
-        """A chunk of finished pages, as `scan_pages` reported it, in rendering order."""
+    def order(self, docs_paths: Iterable[str], directory_urls: bool) -> list[str]:
+        """``docs_paths`` in layout order (pages without a key last): rendered in that order,
+        each shard is complete as early as it can be."""
+        rank = {path: _key(self.keys, path) for path in self.keys}
+        last = (OTHER + 1, "")
+        return sorted(docs_paths, key=lambda d: rank.get(html_path(d, directory_urls), last))
+
+    def add(self, report: PageReport) -> None:
+        """Pages written and scanned (`scan_pages`); when streaming, a chunk of them, in
+        rendering order."""
         if report["leaks"]:
-            self.leaked = True  # nothing more is indexed; the whole-site scan fails the build
+            self.leaked = True  # nothing more is indexed; the site scan fails the build
         if self.leaked:
             return
         self.scanned.update(report["pages"])
-        self._ready += report["marked"]
-        while len(self._ready) >= self.shard_size:
-            self._queue.append(self._ready[: self.shard_size])
-            del self._ready[: self.shard_size]
+        marked = sorted(report["marked"], key=lambda item: _key(self.keys, item[0]))
+        for page, digest in marked:
+            self.digests[page] = digest
+            if self._layout is not None:
+                for shard in self._layout.feed(page, _key(self.keys, page)[0]):
+                    self._plan(shard)
         self.poll()
 
     def poll(self) -> None:
@@ -249,57 +372,125 @@ class SearchIndex:
         room = 1 if self._rendering else cpu_count()
         while self._queue and len(self._runs) < room:
             indexing = sum(run.pages for run in self._runs)
-            if self._runs and indexing + len(self._queue[0]) > self.shard_pages:
+            number = self._queue[0]
+            if self._runs and indexing + len(self.shards[number]) > self.shard_pages:
                 break
-            shard = self._queue.pop(0)
+            self._queue.pop(0)
             if self._rendering:
-                self.streamed_pages += len(shard)
-            self._start(shard)
+                self.streamed_pages += len(self.shards[number])
+            self._start(number)
 
     def flush(self) -> None:
-        """The pages are all rendered: start indexing the last shard now. Its pages were scanned
-        clean as they were written, so it need not wait for the scan of the rest of the site
-        (the markdown copies, graph.json...), which Pagefind does not index."""
+        """The pages are all rendered: the last shards of a streamed layout start now. Their
+        pages were scanned clean as they were written, so they need not wait for the scan of
+        the rest of the site (the markdown copies, graph.json...), which Pagefind skips."""
         self._rendering = False
-        if self.shard_size and not self.leaked and self._ready:
-            self._queue.append(self._ready)
-            self._ready = []
+        if self._layout is not None and not self.leaked:
+            for shard in self._layout.close():
+                self._plan(shard)
+            self._layout = None
         self.poll()
 
-    def finish(self) -> list[str]:
-        """Index what is left (everything, when nothing streamed) and list the bundles."""
-        self.flush()  # a no-op when the build already flushed
-        if not self.shard_size or self.leaked or not self.bundles:
-            self.close()  # not streamed, or no page carried the marker: index the whole site
-            self.bundles = index_site(self.site_dir, self.shard_pages, self.scratch)
-            return self.bundles
-        while self._runs:
+    def finish(self, unchanged: Collection[str] = ()) -> list[str]:
+        """Index what is left and list the bundles. A build that did not stream lays out every
+        indexed page: those it scanned, and ``unchanged`` ones (site paths whose files are as
+        the last complete build left them), known from ``previous``."""
+        if self.leaked:  # the site scan fails the build; nothing more is indexed
+            self.close()
+            return []
+        streamed = self._layout is not None or bool(self.shards)
+        self.flush()
+        if not streamed:
+            self._relayout(unchanged)
+        if not self.shards and not self.digests:  # no page carries the marker (a theme of
+            self.shards = [_html_pages(self.site_dir)]  # one's own): Pagefind's default,
+            self._queue = [0] if self.shards[0] else []  # every page
+        while self._runs or self._queue:
             time.sleep(0.02)
             self.poll()
+        self.bundles = [bundle_name(n) for n in range(1, len(self.shards) + 1)]
+        self._tidy()
         listing = {"bundles": [f"{name}/" for name in self.bundles]}
         (self.site_dir / BUNDLES).write_text(json.dumps(listing) + "\n", encoding="utf-8")
         return self.bundles
 
+    def state(self) -> SearchState:
+        """What to remember for the next build's `finish`."""
+        return {
+            "pagefind": pagefind_version(),
+            "digests": dict(self.digests),
+            "bundles": [[(p, self.digests.get(p, "")) for p in shard] for shard in self.shards],
+        }
+
     def close(self) -> None:
-        """Stop any running Pagefind and remove its staging folder (after a failed build)."""
+        """Stop any running Pagefind and remove what it was writing (after a failed build)."""
         for run in self._runs:
             if run.process.poll() is None:
                 run.process.kill()
                 run.process.wait()
-                # Cut short: its bundle is half written (truncated files), never a site's.
-                shutil.rmtree(run.bundle, ignore_errors=True)
-            shutil.rmtree(run.staging.parent, ignore_errors=True)
+            shutil.rmtree(run.staging.parent, ignore_errors=True)  # with its half bundle
         self._runs.clear()
         self._queue.clear()
 
-    def _start(self, pages: list[str]) -> None:
-        number = len(self.bundles) + 1
-        self.bundles.append(bundle_name(number))
+    # -- internals ---------------------------------------------------------------------------
+
+    def _plan(self, shard: list[str]) -> None:
+        self.shards.append(shard)
+        self._queue.append(len(self.shards) - 1)
+
+    def _relayout(self, unchanged: Collection[str]) -> None:
+        """Lay out the whole site and queue the shards that changed; set the others' bundles
+        aside (dot folders) to be moved into place by `_tidy`."""
+        self.close()
+        previous = self.previous
+        if previous is not None and previous.get("pagefind") == pagefind_version():
+            for page in unchanged:
+                digest = previous["digests"].get(page)
+                if digest is not None and page not in self.scanned:
+                    self.digests.setdefault(page, digest)
+            old = {
+                tuple(map(tuple, pages)): bundle_name(n)
+                for n, pages in enumerate(previous["bundles"], 1)
+            }
+        else:
+            old = {}
+        self.shards = layout(self.digests, self.keys, self.shard_pages)
+        kept: dict[str, Path] = {}
+        for number, shard in enumerate(self.shards, 1):
+            name = old.pop(tuple((p, self.digests[p]) for p in shard), None)
+            source = self.site_dir / name if name else None
+            if source is not None and (source / "pagefind.js").is_file():
+                aside = self.site_dir / f"{_STAGING}kept-{number}"
+                shutil.rmtree(aside, ignore_errors=True)
+                source.rename(aside)
+                kept[bundle_name(number)] = aside
+            else:
+                self._queue.append(number - 1)
+        self._kept = kept
+
+    def _tidy(self) -> None:
+        """Move kept bundles to their places; remove every other bundle folder."""
+        kept = self._kept
+        wanted = set(self.bundles)
+        for path in self.site_dir.iterdir():
+            if _BUNDLE_NAME.fullmatch(path.name) and path.is_dir() and path.name in kept:
+                shutil.rmtree(path)  # a changed shard's old bundle where a kept one goes
+            elif _BUNDLE_NAME.fullmatch(path.name) and path.is_dir() and path.name not in wanted:
+                shutil.rmtree(path)  # a bundle of pages no longer indexed
+        for name, aside in kept.items():
+            aside.rename(self.site_dir / name)
+        for path in self.site_dir.glob(f"{_STAGING}*"):
+            shutil.rmtree(path, ignore_errors=True)
+        self._kept = {}
+
+    def _start(self, number: int) -> None:
+        pages = self.shards[number]
+        name = bundle_name(number + 1)
         self.scratch.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="pagefind-shard-", dir=self.scratch))
         staging = folder / "site"
         _link_pages(self.site_dir, pages, staging)
-        bundle = self.site_dir / bundle_name(number)
+        bundle = folder / "bundle"  # moved into the site once complete
         output = folder / "pagefind.log"
         with output.open("wb") as log:
             try:
@@ -312,15 +503,29 @@ class SearchIndex:
             except OSError as exc:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise BuildError(f"search: cannot run Pagefind: {exc}") from None
-        where = f" (shard {number}, {len(pages)} pages)"
-        self._runs.append(_Run(process, staging, bundle, output, where, len(pages)))
+        where = f" (shard {number + 1}, {len(pages)} pages)"
+        final = self.site_dir / name
+        self._runs.append(_Run(process, staging, bundle, final, output, where, len(pages)))
 
     def _finish_run(self, run: _Run) -> None:
         try:
             output = run.output.read_text(encoding="utf-8", errors="replace")
             _check_pagefind(run.process.returncode, output, run.bundle, run.where)
+            shutil.rmtree(run.final, ignore_errors=True)
+            shutil.move(run.bundle, run.final)  # a rename when the cache is on the same disk
+            self.indexed += 1
+            self.indexed_pages += run.pages
         finally:
             shutil.rmtree(run.staging.parent, ignore_errors=True)
+
+
+def _html_pages(site_dir: Path) -> list[str]:
+    """Every HTML file of the site (not in a dot folder), as sorted site-relative paths."""
+    return sorted(
+        rel
+        for path in site_dir.rglob("*.html")
+        if path.is_file() and not (rel := path.relative_to(site_dir).as_posix()).startswith(".")
+    )
 
 
 def _link_pages(site_dir: Path, pages: list[str], staging: Path) -> None:

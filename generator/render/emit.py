@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.errors import BuildError
+from generator.render.incremental import COPIES, RenderMemo
 from generator.render.pages import SitePlan
 
 MANIFEST = "manifest.json"
@@ -64,7 +66,11 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def emit(plan: SitePlan, docs_dir: Path, cache_dir: Path) -> EmitResult:
+def emit(
+    plan: SitePlan, docs_dir: Path, cache_dir: Path, memo: RenderMemo | None = None
+) -> EmitResult:
+    """Write what changed; with ``memo``, record the pages' fingerprints for the next build
+    (pages the plan kept are on disk already: their digests come from the last manifest)."""
     manifest_path = cache_dir / MANIFEST
     try:
         previous: dict[str, str] = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -75,6 +81,11 @@ def emit(plan: SitePlan, docs_dir: Path, cache_dir: Path) -> EmitResult:
     outputs: dict[str, bytes | Path] = {p: text.encode("utf-8") for p, text in plan.pages.items()}
     outputs.update(plan.files)
     changed: list[tuple[str, bytes]] = []
+    for rel, digest in plan.kept.items():
+        if previous.get(rel) != digest or not os.path.isfile(docs_dir / rel):
+            raise BuildError(f"docs tree changed while building: {rel}; build again")
+        current[rel] = digest
+        result.unchanged += 1
     for rel in sorted(outputs):
         source = outputs[rel]
         data = source.read_bytes() if isinstance(source, Path) else source
@@ -84,6 +95,8 @@ def emit(plan: SitePlan, docs_dir: Path, cache_dir: Path) -> EmitResult:
             result.unchanged += 1
         else:
             changed.append((rel, data))
+    if memo is not None and (changed or set(previous) - set(current)):
+        memo.forget()  # the pages' fingerprints are recorded again once the tree is written
     if changed and previous:
         # Forget what is about to change first: a build killed halfway through the writes
         # must not leave a file with new bytes under its old digest, or a later build whose
@@ -97,11 +110,36 @@ def emit(plan: SitePlan, docs_dir: Path, cache_dir: Path) -> EmitResult:
         (docs_dir / rel).unlink(missing_ok=True)
         result.deleted.append(rel)
         _prune_empty_dirs(docs_dir, (docs_dir / rel).parent)
+    _write_copies(plan, cache_dir / COPIES)
     atomic_write(manifest_path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
+    if memo is not None:
+        memo.save(plan.inputs, current)
     gitignore = cache_dir.parent / ".gitignore"
     if not gitignore.exists():
         atomic_write(gitignore, b"# Build cache: rebuilt from the vault at any time.\ncache/\n")
     return result
+
+
+def _write_copies(plan: SitePlan, folder: Path) -> None:
+    """The markdown copies of note pages (`SitePlan.markdown`), beside the docs tree: written
+    when they differ from the file there, removed when their page has none any more. Those
+    of kept pages stay (`SitePlan.kept_copies`). Written after the pages: the memo, which
+    vouches for a kept page's copy, was forgotten before either changed."""
+    for rel, text in plan.markdown.items():
+        data = text.encode("utf-8")
+        path = folder / rel
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            atomic_write(path, data)
+    wanted = plan.markdown.keys() | plan.kept_copies
+    if folder.is_dir():
+        for path in folder.rglob("*.md"):  # a folder may be named like a note, "x.md/"
+            if path.is_file() and path.relative_to(folder).as_posix() not in wanted:
+                path.unlink(missing_ok=True)
+                _prune_empty_dirs(folder, path.parent)
 
 
 def _prune_empty_dirs(root: Path, folder: Path) -> None:

@@ -8,8 +8,8 @@ only a handful of hubs; each hub lists its notes in pages of ``hub_size`` entrie
 from __future__ import annotations
 
 import html
+import itertools
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +33,13 @@ from generator.render.explorer import explorer_files
 from generator.render.files import file_page, has_page
 from generator.render.files import read as read_file
 from generator.render.graph_view import GRAPH_VIEW, global_view
+from generator.render.incremental import (
+    PageInputs,
+    PageRecord,
+    RecordingContext,
+    RenderMemo,
+    replay,
+)
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, RenderContext, escape_text, html_block
 from generator.render.page_info import PageInfos
@@ -97,11 +104,26 @@ class SitePlan:
     """Docs path -> the markdown copy put beside the page, where it differs from the docs
     tree's page: a note's, whose text is its published markdown rather than its HTML."""
     graph_json: dict[str, Any] = field(default_factory=dict)
+    kept: dict[str, str] = field(default_factory=dict)
+    """Docs path -> SHA-256 of pages not rendered again: the docs tree holds them as the
+    last build wrote them (render/incremental.py). Not in `pages`."""
+    kept_copies: set[str] = field(default_factory=set)
+    """Kept pages whose markdown copy is kept too (render/incremental.py ``COPIES``)."""
+    inputs: dict[str, PageRecord] = field(default_factory=dict)
+    """Docs path -> the fingerprint of its inputs and what it reported and needs, for the
+    next build's `RenderMemo`."""
+
+    def docs_pages(self) -> list[str]:
+        """Every page of the docs tree, rendered or kept."""
+        return [*self.pages, *self.kept]
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(site_templates_dir() / "pages")),
+        # Compiled templates kept between builds, in Jinja's own private folder of the user's
+        # (never in the vault: loading one runs its code).
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         autoescape=False,  # we write markdown; text is escaped with the mdtext filter
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -125,7 +147,10 @@ def plan_site(
     advance: Callable[[int], None] | None = None,
     site_name: str = "",
     site_url: str | None = None,
+    memo: RenderMemo | None = None,
 ) -> SitePlan:
+    """Lay out every page; with ``memo``, note pages whose inputs did not change since the
+    last build are kept as they are (`SitePlan.kept`) instead of being rendered again."""
     graph, vault = view.graph, view.vault
     notes = sorted(view.notes.values(), key=lambda n: n.path)
     plan = SitePlan()
@@ -146,18 +171,23 @@ def plan_site(
         key: tag_paths.allocate(f"{TAGS}/{'/'.join(slugify(p) for p in key.split('/'))}.md")
         for key in sorted(tagged)
     }
+    tag_lists: dict[str, list[ListPage]] = {}
+    for key in sorted(tagged):  # after every tag's first page: a tag may be named "x/page-2"
+        chunks = _chunks(sorted(tagged[key].values(), key=_tag_order), options.hub_size)
+        folder = tag_pages[key].removesuffix(".md")
+        paths = [tag_pages[key]]
+        paths += [tag_paths.allocate(f"{folder}/page-{n}.md") for n in range(2, len(chunks) + 1)]
+        tag_lists[key] = _list_pages(paths, chunks)
 
     by_kind: dict[NoteKind, list[Note]] = {}
     for note in notes:
         by_kind.setdefault(note.kind, []).append(note)
-    hub_pages: dict[NoteKind, list[str]] = {}
-    for kind, members in by_kind.items():
-        folder = f"{BROWSE}/{HUBS[kind][0]}"
-        count = max(1, math.ceil(len(members) / options.hub_size))
-        hub_pages[kind] = [f"{folder}/index.md"] + [
-            f"{folder}/page-{n}.md" for n in range(2, count + 1)
-        ]
-    generated = {p for pages in hub_pages.values() for p in pages} | set(tag_pages.values())
+    hub_lists = {
+        kind: _hub_pages(kind, members, options.hub_size) for kind, members in by_kind.items()
+    }
+    hub_pages = {kind: [page.path for page in lists] for kind, lists in hub_lists.items()}
+    generated = {p for pages in hub_pages.values() for p in pages}
+    generated |= {page.path for lists in tag_lists.values() for page in lists}
     generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
     generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW, CHANGELOG, FEED}
     generated.add(ACTIVITY_FEED)
@@ -185,7 +215,8 @@ def plan_site(
     raw_paths = dict(docs_paths)  # where each attachment's file lands
     docs_paths.update(file_pages)  # a link to a canvas or a base opens its page
 
-    ctx = RenderContext(graph, docs_paths, tag_pages, options, findings, directory_urls)
+    ctx = RecordingContext(graph, docs_paths, tag_pages, options, findings, directory_urls)
+    inputs = None if memo is None else PageInputs(view, evidence, docs_paths, tag_pages, memo.key)
     # The dashboard only where it has something to show: agents or definitive articles.
     has_proof = bool(evidence.agents or evidence.articles)
 
@@ -207,11 +238,24 @@ def plan_site(
     features: set[str] = set()
     for note in notes:
         page = plan.note_paths[note.path]
+        info = infos.info(note, page)
+        fingerprint = inputs.fingerprint(note, page, repr(info)) if inputs is not None else None
+        kept = memo.reusable(page, fingerprint) if memo is not None else None
+        if advance is not None:
+            advance(1)
+        if kept is not None:  # its page and markdown copy stay as the last build wrote them
+            replay(ctx, kept.attempts)
+            plan.kept[page] = kept.digest
+            features |= kept.features
+            if kept.copy:
+                plan.kept_copies.add(page)
+            record = PageRecord(kept.fingerprint, kept.attempts, kept.features, kept.copy)
+            plan.inputs[page] = record
+            continue
+        ctx.attempts = []
         rendered = renderer.render(note, page)
         features |= rendered.features
         body = rendered.body
-        if advance is not None:
-            advance(1)
         before, after = proof.sections(note, page)
         if note.kind == "definitive":
             body = proof.annotate(note, body)
@@ -230,7 +274,7 @@ def plan_site(
             before=before,
             after=after,
             filters=proof.filters(note),
-            info=infos.info(note, page),
+            info=info,
             properties=properties,
             tags=[
                 (t, href(page, tag_pages[t.casefold()]))
@@ -250,6 +294,10 @@ def plan_site(
             text = text.replace(heading, lines[line], 1)
             own = "\n".join(lines[line + 1 :])
         plan.markdown[page] = text.replace(body_block, own.strip("\n"), 1) if body_block else text
+        if fingerprint is not None:
+            copy = page in plan.markdown
+            plan.inputs[page] = PageRecord(fingerprint, ctx.attempts, rendered.features, copy)
+    ctx.attempts = []
     for path, attachment in sorted(view.attachments.items()):
         source = attachment.data if attachment.data is not None else Path(vault.root) / path
         plan.files[raw_paths[path]] = source
@@ -271,24 +319,46 @@ def plan_site(
         )
 
     hub_template = env.get_template("hub.md.j2")
-    for kind, members in by_kind.items():
-        pages = hub_pages[kind]
-        ordered = _hub_order(kind, members)
-        for number, page in enumerate(pages):
-            chunk = ordered[number * options.hub_size : (number + 1) * options.hub_size]
+    for kind, lists in hub_lists.items():
+        label = HUBS[kind][1]
+        for item in lists:
+            page = item.path
+            archive = [
+                {
+                    "label": f"Page {other.number}",
+                    "href": href(page, other.path),
+                    "first": str(other.notes[0].meta.get("date", "")),
+                    "last": str(other.notes[-1].meta.get("date", "")),
+                    "count": len(other.notes),
+                }
+                for other in reversed(lists[1:])
+                if kind == "meta" and item.number == 0
+            ]
+            listed = reversed(item.notes) if kind == "meta" else item.notes  # newest runs first
             plan.pages[page] = hub_template.render(
-                label=HUBS[kind][1],
-                crumbs=_crumbs(page, pages[0], HUBS[kind][1], directory_urls) if number else [],
-                description=f"{plural(len(members), HUB_WORDS[kind][0])}: {HUB_WORDS[kind][1]}",
+                title=label if item.number <= 1 else f"{label}, page {item.number}",
+                crumbs=(
+                    _crumbs(page, lists[0].path, label, directory_urls)
+                    if page != lists[0].path
+                    else []
+                ),
+                # The count only where the page shows it: one new run must not change them all.
+                description=(
+                    f"{plural(len(by_kind[kind]), HUB_WORDS[kind][0])}: {HUB_WORDS[kind][1]}"
+                    if item.number <= 1
+                    else f"{label}, page {item.number}: {HUB_WORDS[kind][1]}"
+                ),
                 kind=kind,
-                number=number + 1,
-                total=len(pages),
-                count=len(members),
+                count=len(by_kind[kind]) if item.number <= 1 else None,
                 entries=[
-                    proof.entry(n, _entry(n, href(page, plan.note_paths[n.path]))) for n in chunk
+                    proof.entry(n, _entry(n, href(page, plan.note_paths[n.path]))) for n in listed
                 ],
-                previous=href(page, pages[number - 1]) if number else None,
-                next=href(page, pages[number + 1]) if number + 1 < len(pages) else None,
+                archive=archive,
+                previous=href(page, item.previous) if item.previous else None,
+                next=href(page, item.next) if item.next else None,
+                runs=kind == "meta" and item.number > 0,
+                kind_label=label.lower(),
+                front=href(page, lists[0].path) if page != lists[0].path else None,
             )
 
     browse_page = f"{BROWSE}/index.md"
@@ -309,17 +379,19 @@ def plan_site(
         ]
     )
     tag_template = env.get_template("tag.md.j2")
-    for key, tag_members in tagged.items():
-        page = tag_pages[key]
-        plan.pages[page] = tag_template.render(
-            name=names[key],
-            crumbs=_crumbs(page, tags_index, "Tags", directory_urls),
-            all_tags=relative_url(page, tags_index),
-            entries=[
-                _entry(n, href(page, plan.note_paths[n.path]))
-                for n in sorted(tag_members.values(), key=lambda n: n.title.casefold())
-            ],
-        )
+    for key, lists in tag_lists.items():
+        for item in lists:
+            page = item.path
+            plan.pages[page] = tag_template.render(
+                name=names[key],
+                number=item.number,
+                count=len(tagged[key]) if item.number == 1 else None,
+                crumbs=_crumbs(page, tags_index, "Tags", directory_urls),
+                all_tags=relative_url(page, tags_index),
+                entries=[_entry(n, href(page, plan.note_paths[n.path])) for n in item.notes],
+                previous=href(page, item.previous) if item.previous else None,
+                next=href(page, item.next) if item.next else None,
+            )
 
     if home is None:
         plan.pages["index.md"] = env.get_template("home.md.j2").render(
@@ -378,7 +450,7 @@ def plan_site(
     plan.graph_json = graph_document(
         graph, plan.note_paths, docs_paths, directory_urls, evidence=evidence
     )
-    plan.pages["graph.json"] = json.dumps(plan.graph_json, ensure_ascii=False, indent=1) + "\n"
+    plan.pages["graph.json"] = graph_text(plan.graph_json)
     plan.pages[GRAPH_VIEW] = global_view(plan.graph_json)
     # The Graph page counts what it draws: the notes, and the attachments they link to.
     files = sum(1 for node in plan.graph_json["nodes"] if node["kind"] == "attachment")
@@ -386,6 +458,61 @@ def plan_site(
         notes=len(plan.graph_json["nodes"]) - files, attachments=files
     )
     return plan
+
+
+@dataclass
+class ListPage:
+    """One page of a paged list (a hub or a tag): its notes, in the order shown."""
+
+    path: str
+    notes: list[Note]
+    number: int
+    """1, 2...; 0 for the Runs hub's front page (the newest runs, above its numbered pages)."""
+    previous: str | None = None
+    next: str | None = None
+
+
+def _chunks(items: list[Note], size: int) -> list[list[Note]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def _list_pages(paths: list[str], chunks: list[list[Note]]) -> list[ListPage]:
+    numbered = enumerate(zip(paths, chunks, strict=True), 1)
+    pages = [ListPage(path, chunk, n) for n, (path, chunk) in numbered]
+    for before, after in itertools.pairwise(pages):
+        before.next, after.previous = after.path, before.path
+    return pages
+
+
+def _run_order(note: Note) -> tuple[str, str, str]:
+    """Oldest run first."""
+    return (str(note.meta.get("date", "")), note.title, note.path)
+
+
+def _hub_pages(kind: NoteKind, members: list[Note], size: int) -> list[ListPage]:
+    """A hub's pages. So that a night's new runs change few pages, the Runs hub is cut from
+    the oldest run on: ``page-1`` holds the first ``size`` runs ever, and only the last
+    numbered page takes new ones; its front page shows the newest ``size`` runs and lists
+    the numbered pages. Other hubs go by title: ``index``, ``page-2``..."""
+    folder = f"{BROWSE}/{HUBS[kind][0]}"
+    if kind == "meta":
+        chunks = _chunks(sorted(members, key=_run_order), size)
+        front = ListPage(f"{folder}/index.md", chunks[-1] if len(chunks) == 1 else [], 0)
+        if len(chunks) == 1:
+            return [front]
+        front.notes = sorted(members, key=_run_order)[-size:]
+        paths = [f"{folder}/page-{n}.md" for n in range(1, len(chunks) + 1)]
+        return [front, *_list_pages(paths, chunks)]
+    chunks = _chunks(sorted(members, key=lambda n: (n.title.casefold(), n.path)), size)
+    paths = [f"{folder}/index.md"] + [f"{folder}/page-{n}.md" for n in range(2, len(chunks) + 1)]
+    return _list_pages(paths, chunks)
+
+
+def _tag_order(note: Note) -> tuple[bool, str, str, str]:
+    """Notes by title, then runs oldest first: a new run goes to a tag's last page."""
+    if note.kind == "meta":
+        return (True, *_run_order(note))
+    return (False, note.title.casefold(), note.title, note.path)
 
 
 def _crumbs(page: str, parent: str, label: str, directory_urls: bool) -> list[list[str]]:
@@ -408,12 +535,6 @@ def home_note(view: PublicView, options: Options) -> Note | None:
         return next((n for n in view.notes.values() if n.path.lower() == wanted.lower()), None)
     top = {n.path.lower(): n for n in view.notes.values() if "/" not in n.path}
     return next((top[name] for name in HOME_NAMES if name in top), None)
-
-
-def _hub_order(kind: NoteKind, members: list[Note]) -> list[Note]:
-    if kind == "meta":  # newest runs first
-        return sorted(members, key=lambda n: (str(n.meta.get("date", "")), n.title), reverse=True)
-    return sorted(members, key=lambda n: (n.title.casefold(), n.path))
 
 
 def _entry(note: Note, href: str) -> dict[str, str]:
@@ -492,6 +613,12 @@ def _property_value(
 def format_usd(value: float) -> str:
     """Dollars as people read them: $4.00, $0.0884 (cents alone hide what a run costs)."""
     return f"${value:,.2f}" if abs(value) >= 1 or value == 0 else f"${value:.4f}"
+
+
+def graph_text(document: dict[str, Any]) -> str:
+    """``graph.json`` as text, compact: Python's fast JSON encoder works only without
+    ``indent`` (indented, the file took a second at 5,000 notes)."""
+    return json.dumps(document, ensure_ascii=False) + "\n"
 
 
 def graph_document(

@@ -1,0 +1,161 @@
+"""The publish stage's one entry point: the emitted docs tree in, a checked site out.
+
+    render -> **publish**: MkDocs (publish/mkdocs_site.py) -> markdown beside pages ->
+    sanitising check -> secret scan -> Pagefind -> stamp
+
+Everything MkDocs-specific sits behind `publish` (the renderer, its workers and hooks); what
+follows the renderer reads the site folder itself, so it holds whatever wrote the pages:
+
+- every HTML page written in this build must have been sanitised by Definitive's hook
+  (`check_sanitised`): a renderer that skipped the hook fails the build, its pages removed;
+- every file written in this build is scanned for secrets (generator/secrets.py);
+- Pagefind indexes the shards whose pages changed (publish/search.py).
+
+Files the last complete build left as they are (publish/site_state.py) were checked then and
+are not read again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.analysis import Step
+from generator.config import Settings
+from generator.errors import BuildError
+from generator.model import Note
+from generator.publish.mkdocs_hooks import SANITISED
+from generator.publish.mkdocs_site import Stamp, build_site, mark_built
+from generator.publish.outputs import write_markdown
+from generator.publish.search import SearchIndex, page_keys, scan_pages
+from generator.publish.site_state import snapshot, unchanged
+from generator.render.incremental import COPIES
+from generator.render.pages import SitePlan
+from generator.secrets import check_site, companions
+
+
+@dataclass
+class Published:
+    built: bool
+    """False when the site was already up to date and nothing ran."""
+    warnings: list[str]
+    processes: int
+    """Processes that rendered the pages (0: MkDocs did not run)."""
+    pages: int
+    """Pages MkDocs rendered: every page, or only the changed ones when the rest stood."""
+    search: SearchIndex | None
+    written: int = 0
+    """Site files written in this build, each checked and scanned."""
+
+
+def publish(
+    settings: Settings,
+    plan: SitePlan,
+    notes: Iterable[Note],
+    step: Step,
+    verbose: bool = False,
+) -> Published:
+    """Build the site from the emitted docs tree (``plan``: its nav and pages; ``notes``: the
+    published notes, for the search layout) and check it; raises `BuildError`."""
+    options = settings.options
+    previous = Stamp.read(settings)  # the last complete build: what it checked, what it indexed
+    search = None
+    if options.search:
+        search = SearchIndex(
+            settings.site_dir,
+            options.search_shard_pages,
+            settings.cache_dir,
+            personal=options.scan_personal_data,
+            keys=page_keys(notes, plan.note_paths, settings.directory_urls),
+            previous=previous.search if previous else None,
+        )
+    try:
+        with _ledger() as ledger:
+            with step("Building site with MkDocs", None):
+                site = build_site(settings, plan.nav, verbose, search, previous)
+            if not site.built:
+                return Published(False, site.warnings, 0, 0, None)
+            if search is not None:
+                search.flush()  # the last shards index while the rest of the site is checked
+            with step("Writing markdown beside pages", None):
+                copies = settings.cache_dir / COPIES
+                write_markdown(plan, settings.site_dir, settings.docs_dir, copies)
+            now = snapshot(settings.site_dir)
+            same = unchanged(now, previous.files if previous else {})
+            written = sorted(p for p in now if p not in same)
+            check_sanitised(settings.site_dir, written, _read_ledger(ledger), site.templates)
+        with step("Scanning site for secrets", None):
+            skip: set[str] = set(same)
+            if search is not None:  # reads the new pages once: secrets and body markers
+                pages = [p for p in written if p.endswith(".html") and p not in search.scanned]
+                search.add(scan_pages(settings.site_dir, pages, options.scan_personal_data))
+                skip |= search.scanned
+            personal = options.scan_personal_data
+            check_site(settings.site_dir, skip, personal=personal, files=written)
+        if search is not None:
+            with step("Indexing search (Pagefind)", None):
+                search.finish(same)
+        assert site.stamp is not None
+        site.stamp.search = search.state() if search is not None else None
+        mark_built(settings, site.stamp)
+    finally:
+        if search is not None:
+            search.close()  # a failed build leaves no Pagefind running
+    return Published(True, site.warnings, site.processes, site.pages, search, len(written))
+
+
+# --- sanitising, checked after the renderer --------------------------------------------------
+
+
+@contextmanager
+def _ledger() -> Iterator[Path]:
+    """A folder where Definitive's MkDocs hook notes every page it sanitised (one file per
+    process, its workers' included: they inherit the environment)."""
+    folder = Path(tempfile.mkdtemp(prefix="definitive-sanitised-"))
+    before = os.environ.get(SANITISED)
+    os.environ[SANITISED] = str(folder)
+    try:
+        yield folder
+    finally:
+        if before is None:
+            os.environ.pop(SANITISED, None)
+        else:
+            os.environ[SANITISED] = before
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_ledger(folder: Path) -> set[str]:
+    pages: set[str] = set()
+    for path in folder.glob("*.txt"):
+        pages.update(line for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return pages
+
+
+def check_sanitised(
+    site_dir: Path, written: Iterable[str], sanitised: Collection[str], templates: Collection[str]
+) -> None:
+    """Fail the build when an HTML page written in this build was not sanitised: every one
+    must be a page Definitive's hook sanitised, or one of the theme's own templates (the 404
+    page...), which hold no note text. A page that slipped past the hook (a renderer or a
+    setting that skipped it) is removed, with its markdown copy, before the build fails."""
+    missed = [
+        p
+        for p in written
+        if p.endswith((".html", ".htm")) and p not in sanitised and p not in templates
+    ]
+    if not missed:
+        return
+    for page in missed:
+        for name in (page, *companions(page)):
+            (site_dir / name).unlink(missing_ok=True)
+    shown = ", ".join(missed[:5]) + (f" and {len(missed) - 5} more" if len(missed) > 5 else "")
+    raise BuildError(
+        f"{len(missed)} page(s) were written without Definitive's sanitiser ({shown}): "
+        "removed, and the site was not published. Was the MkDocs hook left out of the "
+        "config, or the site built by another renderer?"
+    )

@@ -1,0 +1,237 @@
+"""Render again only the note pages whose inputs changed since the last build.
+
+A page's markdown is a function of a few inputs: the note itself, what its links resolve to
+(each target's docs path, title and the anchor linked), the notes it embeds (whole, with their
+own links, recursively), its tag pages, its backlinks (their titles and paths) and, for runs
+and definitive articles, their part of the evidence model; plus what every page shares: the
+code, the page templates and the options. `PageInputs` folds these into one fingerprint per
+page. When a page's fingerprint is the one the last build recorded and the docs tree still
+holds that build's bytes for it, the page is not rendered again (`RenderMemo`): its text stays
+on disk, and the findings its rendering reported are reported again.
+
+The inputs are the link graph and the evidence, not how the page is written: any renderer
+fed the same inputs writes the same page. A fingerprint may say more changed than did (the
+page is rendered again, and the content hash of the emitted tree then finds it unchanged);
+it must never say less. Pages that read the whole evidence model (agents, a vault's own home
+page with the dashboard) and the generated pages (hubs, tags, the catalogue...) are always
+rendered. Anything new that a note page shows about another note must be added here;
+tests/test_incremental_equals_cold.py compares every page with a cold build.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.config import Options, site_templates_dir
+from generator.filter import PublicView
+from generator.model import Note
+from generator.proof import Evidence
+from generator.render.markdown import RenderContext
+
+MEMO = "render.json"
+COPIES = "markdown"
+"""The markdown copies put beside note pages (`SitePlan.markdown`), kept with the docs tree so
+that a page not rendered again keeps its copy too."""
+Attempt = tuple[str, str, int | None, str]
+"""A finding a page's rendering reported: (code, path, line, message)."""
+
+
+@functools.cache
+def code_digest() -> str:
+    """The package's code and page templates: a change to either renders every page again
+    (a development checkout changes without a new version number)."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parents[1]
+    sources = sorted(package.rglob("*.py")) + sorted((site_templates_dir() / "pages").glob("*"))
+    for path in sources:
+        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def global_key(options: Options, directory_urls: bool, site_name: str, site_url: str | None) -> str:
+    """What every page depends on besides its own inputs."""
+    parts = [code_digest(), repr(options), directory_urls, site_name, site_url]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+class RecordingContext(RenderContext):
+    """The render context, noting every finding a page's rendering reports (before
+    de-duplication), so that a page not rendered again can report them again."""
+
+    attempts: list[Attempt]
+
+    def report(self, code: str, path: str, line: int | None, message: str) -> None:
+        if getattr(self, "attempts", None) is not None:
+            self.attempts.append((code, path, line, message))
+        super().report(code, path, line, message)
+
+
+@dataclass
+class PageInputs:
+    """Fingerprints of note pages (see the module docstring)."""
+
+    view: PublicView
+    evidence: Evidence
+    docs_paths: dict[str, str]
+    """Vault path -> docs path of every published note and attachment."""
+    tag_pages: dict[str, str]
+    key: str
+    _facts: dict[str, str] = field(default_factory=dict)
+    _runs: dict[str, Any] = field(default_factory=dict)
+    _resolved: dict[int, str] = field(default_factory=dict)
+    """id() of a resolution -> its fields as text: links share resolutions (graph/build.py)."""
+
+    def __post_init__(self) -> None:
+        self._runs = {run.path: run for run in self.evidence.runs}
+
+    def fingerprint(self, note: Note, page: str, about: str = "") -> str | None:
+        """The page's fingerprint, or None when the page is always rendered. ``about``: what
+        the page says about itself (render/page_info.py: its date, breadcrumbs, neighbouring
+        runs...), as text."""
+        if note.kind == "agent" or page == "index.md":
+            return None  # they read the whole evidence model: agents' skills, the dashboard
+        parts: list[str] = [self.key, page, about]
+        self._content(note, parts, set())
+        for source in self.view.backlinks.get(note.path, ()):
+            parts.append(self._fact(source))
+        if note.kind == "definitive":
+            self._article(note, parts)
+        run = self._runs.get(note.path)
+        if run is not None:
+            parts.append(repr(run))
+            parts += [self._fact(p) for p in (run.article, run.agent, run.triggers) if p]
+        return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _fact(self, path: str) -> str:
+        """What a page may show about another note or file: its docs path (whether it is
+        published) and its title."""
+        fact = self._facts.get(path)
+        if fact is None:
+            note = self.view.vault.notes.get(path)
+            title = note.title if note is not None else ""
+            fact = self._facts[path] = f"{path}\1{self.docs_paths.get(path, '')}\1{title}"
+        return fact
+
+    def _content(self, note: Note, parts: list[str], seen: set[str]) -> None:
+        """The note's own text and what its links and tags lead to; embedded notes whole."""
+        parts += [note.path, note.sha]
+        notes = self.view.vault.notes
+        for item in self.view.graph.links.get(note.path, ()):
+            resolution = item.resolution
+            text = self._resolved.get(id(resolution))
+            if text is None:  # every field, whatever fields a resolution has
+                text = self._resolved[id(resolution)] = repr(resolution)
+            parts.append(text)
+            target = resolution.target
+            if target is None:
+                continue
+            parts.append(self._fact(target))
+            linked = notes.get(target)
+            if linked is None:
+                continue
+            if resolution.heading is not None:  # the anchor: every heading up to that one
+                parts += [h.text for h in linked.headings[: resolution.heading + 1]]
+            if item.link.embed and target in self.docs_paths and target not in seen:
+                seen.add(target)
+                self._content(linked, parts, seen)
+        for tag in note.tags:
+            parts.append(f"#{tag.name}\1{self.tag_pages.get(tag.name.casefold(), '')}")
+
+    def _article(self, note: Note, parts: list[str]) -> None:
+        evidence, path = self.evidence, note.path
+        record = evidence.articles.get(path)
+        if record is not None:
+            parts += [repr(record.runs), repr(record.verdict)]
+            for run in record.runs:
+                parts += [self._fact(p) for p in (run.path, run.agent) if p]
+        parts.append(repr(evidence.learnings.get(path)))
+        parts.append(repr(evidence.revisions.get(path)))
+        parts.append(repr(evidence.current_revision.get(path)))
+        parts.append(repr(path in evidence.internal))
+
+
+@dataclass
+class PageRecord:
+    """What the next build needs to keep a note page without rendering it."""
+
+    fingerprint: str
+    attempts: list[Attempt]
+    """The findings its rendering reported."""
+    features: frozenset[str] | set[str]
+    """What it needs from the site's vendored assets (math, mermaid...)."""
+    copy: bool
+    """Whether a markdown copy of its own (`SitePlan.markdown`) goes beside it."""
+
+
+@dataclass
+class Kept:
+    """A page the last build wrote with the same inputs: not rendered again."""
+
+    fingerprint: str
+    digest: str
+    attempts: list[Attempt]
+    features: frozenset[str]
+    copy: bool
+
+
+class RenderMemo:
+    """The last build's fingerprints (``cache/render.json``): which docs pages can stay."""
+
+    def __init__(self, cache_dir: Path, docs_dir: Path, key: str) -> None:
+        self.path = cache_dir / MEMO
+        self.docs_dir = docs_dir
+        self.copies_dir = cache_dir / COPIES
+        self.key = key
+        self.entries: dict[str, list[Any]] = {}
+        self.manifest: dict[str, str] = {}
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+            manifest = json.loads((cache_dir / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(stored, dict) and stored.get("key") == key and isinstance(manifest, dict):
+            self.entries = stored.get("pages") or {}
+            self.manifest = manifest
+
+    def reusable(self, page: str, fingerprint: str | None) -> Kept | None:
+        """The kept page, when ``fingerprint`` is the last build's and the docs tree still
+        holds that build's bytes for the page."""
+        entry = self.entries.get(page)
+        if fingerprint is None or not entry or len(entry) != 5 or entry[0] != fingerprint:
+            return None
+        if self.manifest.get(page) != entry[1] or not os.path.isfile(self.docs_dir / page):
+            return None
+        copy = bool(entry[4])
+        if copy and not os.path.isfile(self.copies_dir / page):
+            return None
+        attempts = [(a[0], a[1], a[2], a[3]) for a in entry[2]]
+        return Kept(entry[0], entry[1], attempts, frozenset(entry[3]), copy)
+
+    def save(self, pages: dict[str, PageRecord], manifest: dict[str, str]) -> None:
+        """Record this build's fingerprints (``pages``: docs path -> its record) with the
+        digests emit wrote (``manifest``)."""
+        from generator.render.emit import atomic_write
+
+        entries = {
+            page: [r.fingerprint, manifest[page], r.attempts, sorted(r.features), r.copy]
+            for page, r in pages.items()
+            if page in manifest
+        }
+        document = {"key": self.key, "pages": entries}
+        atomic_write(self.path, json.dumps(document, separators=(",", ":")).encode("utf-8"))
+
+    def forget(self) -> None:
+        """Before the docs tree changes: a build killed halfway leaves no stale promise."""
+        self.path.unlink(missing_ok=True)
+
+
+def replay(ctx: RenderContext, attempts: list[Attempt]) -> None:
+    for code, path, line, message in attempts:
+        ctx.report(code, path, line, message)
