@@ -269,5 +269,5 @@ def test_each_step_changed_what_it_should(night: dict[str, Step]) -> None:
     assert "assets/definitive/vendor/mermaid/mermaid.min.js" in night["edit"].files
     assert "assets/definitive/vendor/mermaid/mermaid.min.js" not in night["obsidian files"].files
     assert "assets/definitive/vendor/katex/katex.min.js" in night["consolidation"].files
-    assert {"notes/board.canvas/index.html", "notes/notes.base/index.html"} <= night["edit"].pages
-    assert "notes/board.canvas/index.html" not in night["deletion"].pages
+    assert {"notes/board-canvas/index.html", "notes/notes-base/index.html"} <= night["edit"].pages
+    assert "notes/board-canvas/index.html" not in night["deletion"].pages

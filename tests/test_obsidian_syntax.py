@@ -482,12 +482,16 @@ def test_embeds(reader: Reader) -> None:
 
 
 def test_canvas_and_base_pages(reader: Reader) -> None:
-    page = reader.open("board.canvas/")
+    page = reader.open("board-canvas/")
     cards = page.locator("article .dfn-canvas-card")
     assert cards.count() == 3
     assert cards.nth(0).locator("a", has_text="Internal links").count() == 1
     assert "Idea → Flavored.md (leads to)" in reader.text()
-    page = reader.open("tasks.base/")
+    # The page links to the file itself, published beside it (not to a folder of its name).
+    raw = page.locator("article .dfn-file-kind a").first
+    response = page.request.get(raw.evaluate("a => a.href"))
+    assert response.ok and '"nodes"' in response.text()
+    page = reader.open("tasks-base/")
     assert page.locator("article table td a", has_text="Plan").count() == 1
     assert page.locator("article table td", has_text="Embeds").count() == 0
 

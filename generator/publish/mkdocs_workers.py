@@ -215,8 +215,8 @@ def _remove_outputs(config: MkDocsConfig, removed: list[str]) -> None:
     for src in removed:
         file = File(src, config.docs_dir, config.site_dir, config.use_directory_urls)
         for target in (Path(file.abs_dest_path), site / src):
-            if target.is_dir():  # a page's folder of the file's name (a canvas's page): MkDocs
-                target = target / target.name  # copied the file into it
+            if target.is_dir():  # a page's folder of the file's name (a site built before
+                target = target / target.name  # canvas pages moved): MkDocs copied it in
             target.unlink(missing_ok=True)
             folders.add(target.parent)
     for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):

@@ -211,7 +211,10 @@ def plan_site(
     for path, attachment in view.attachments.items():
         docs_paths[path] = allocator.allocate(attachment.docs_path)
         if has_page(path):
-            file_pages[path] = allocator.allocate(attachment.docs_path + ".md")
+            # board.canvas -> board-canvas/: a page at board.canvas/ would be a folder of the
+            # file's own name, and the file could not be published beside it.
+            stem, _, suffix = attachment.docs_path.rpartition(".")
+            file_pages[path] = allocator.allocate(f"{stem}-{suffix}.md")
     raw_paths = dict(docs_paths)  # where each attachment's file lands
     docs_paths.update(file_pages)  # a link to a canvas or a base opens its page
 
