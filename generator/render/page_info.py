@@ -72,6 +72,7 @@ class PageInfos:
         self.hubs, self.directory_urls, self.personal = hubs, directory_urls, personal
         self.updated = last_updated(Path(view.vault.root), view.notes.values())
         self.runs = {run.path: run for run in evidence.runs}
+        self._runs_of: dict[str, tuple[list[Run], dict[str, int]]] = {}
 
     def _href(self, page: str, path: str) -> str:
         return site_href(page, self.note_paths[path], self.directory_urls)
@@ -144,13 +145,21 @@ class PageInfos:
             folders = folders[1:]  # articles/, agents/, notes/: the hub already says it
         return crumbs + [(folder, None) for folder in folders]
 
+    def _published_runs(self, article: str) -> tuple[list[Run], dict[str, int]]:
+        """An article's published runs in order, and each one's place: listed once per
+        article, not once per run (quadratic in a busy article's runs)."""
+        if article not in self._runs_of:
+            runs = [r for r in self.evidence.articles[article].runs if r.path in self.note_paths]
+            self._runs_of[article] = (runs, {r.path: i for i, r in enumerate(runs)})
+        return self._runs_of[article]
+
     def pager(self, page: str, run: Run | None) -> dict[str, Any] | None:
         if run is None or run.article not in self.evidence.articles:
             return None
-        runs = [r for r in self.evidence.articles[run.article].runs if r.path in self.note_paths]
-        if run not in runs or len(runs) < 2:
+        runs, position = self._published_runs(run.article)
+        at = position.get(run.path)
+        if at is None or len(runs) < 2:
             return None
-        at = runs.index(run)
 
         def neighbour(other: Run) -> dict[str, str]:
             return {
