@@ -402,6 +402,8 @@ def test_a_missing_address_gets_a_page_that_helps(browser: Any, site: str) -> No
         assert page.locator("h1").inner_text() == "Page not found"
         hubs = page.locator(".dfn-404__hubs a").all_inner_texts()
         assert {"Catalogue", "Articles", "Agents", "Runs"} <= set(hubs)
+        home = page.locator(".dfn-404__hubs a", has_text="Home").get_attribute("href")
+        assert home is not None and home.endswith("/") and not home.endswith("/./")
         page.locator(".dfn-404__hubs a", has_text="Catalogue").click()
         page.wait_for_url("**/catalogue/")
         visit.page.goto(missing)
