@@ -142,7 +142,7 @@ def _corpus() -> list[Sample]:
         token("gitlab-token", "glpat-" + r(20, URLSAFE)),
         token("gitlab-token", "glrt-" + r(20, URLSAFE)),
         token("npm-token", "npm_" + r(36)),
-        assigned("npmrc-auth-token", "//registry.npmjs.org/:_authToken=", r(40)),
+        assigned("npmrc-auth-token", "//npm.example.com/:_authToken=", r(40)),
         token("pypi-token", "pypi-AgEIcHlwaS5vcmc" + r(70, URLSAFE)),
         token("rubygems-api-key", "rubygems_" + r(48, HEX)),
         token("dockerhub-token", "dckr_pat_" + r(27, URLSAFE)),
