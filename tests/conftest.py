@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,15 +21,42 @@ DEMO_CONFIG = ROOT / "mkdocs.yml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def write_vault(root: Path, files: dict[str, str | bytes]) -> Path:
+PLAIN_ENV = {"COLUMNS": "200", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
+"""A terminal as plain as a cron job's: wide, no colour, no inherited settings."""
+
+
+def write_vault(root: Path, files: dict[str, str | bytes], *, dedent: bool = True) -> Path:
+    """Writes ``files`` (vault-relative path -> text or bytes) below ``root``; text is dedented
+    unless ``dedent=False`` (a test about exact bytes or leading spaces)."""
     for rel, content in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
-            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+            text = textwrap.dedent(content).lstrip("\n") if dedent else content
+            path.write_text(text, encoding="utf-8")
     return root
+
+
+def run_cli(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    preexec_fn: Callable[[], None] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``definitive ARGS`` as a user runs it: a new process, output captured as text. The
+    timeout only guards against a hang; a test that needs a gentler failure catches it."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        preexec_fn=preexec_fn,
+    )
 
 
 @dataclass

@@ -18,7 +18,6 @@ import re
 import resource
 import socket
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 import pytest
 
 from generator.findings import Finding
+from tests.conftest import run_cli, write_vault
 
 MEMORY_LIMIT = 3 << 30  # bytes of address space for the build and everything it starts
 TIMEOUT = 240  # seconds; an unfixed case takes hours (or forever), a build takes seconds
@@ -38,14 +38,7 @@ def _limit_memory() -> None:  # runs in the child, before exec
 def definitive(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``definitive ARGS`` in a subprocess, within `MEMORY_LIMIT` and `TIMEOUT`."""
     try:
-        return subprocess.run(
-            [sys.executable, "-m", "generator", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            preexec_fn=_limit_memory,
-        )
+        return run_cli(*args, cwd=cwd, timeout=TIMEOUT, preexec_fn=_limit_memory)
     except subprocess.TimeoutExpired:
         pytest.fail(f"definitive {' '.join(args)} still running after {TIMEOUT}s: a hang")
 
@@ -85,13 +78,7 @@ def build_and_check(root: Path) -> Outcome:
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+    write_vault(root, files, dedent=False)
 
 
 def meta(**fields: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from generator.config import SITE_MARKER, check_site_dir
 from generator.consolidate.export import MANIFEST
 from generator.errors import UsageError
-from tests.conftest import DEMO_VAULT
+from tests.conftest import DEMO_VAULT, run_cli
 
 TIMEOUT = 300  # only guards against a hang
 
@@ -22,14 +21,7 @@ TIMEOUT = 300  # only guards against a hang
 def definitive(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        env=env,
-    )
+    return run_cli(*args, cwd=cwd, env=env, timeout=TIMEOUT)
 
 
 @pytest.fixture

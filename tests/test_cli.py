@@ -8,18 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import DEMO_CONFIG, DEMO_VAULT, write_vault
+from tests.conftest import DEMO_CONFIG, DEMO_VAULT, PLAIN_ENV, run_cli, write_vault
 
 
 def definitive(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
-    )
+    return run_cli(*args, cwd=cwd, env=PLAIN_ENV, timeout=120)
 
 
 def test_check_demo_vault_reports_the_deliberate_broken_link(tmp_path: Path) -> None:

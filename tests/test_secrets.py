@@ -16,7 +16,6 @@ import random
 import re
 import string
 import subprocess
-import sys
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from generator.secrets import (
     scan_file,
     scan_file_bytes,
 )
-from tests.conftest import Built, write_vault
+from tests.conftest import PLAIN_ENV, Built, run_cli, write_vault
 
 ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
@@ -464,14 +463,7 @@ class Leaky:
 
 
 def _definitive(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
-    )
+    return run_cli(*args, cwd=cwd, env=PLAIN_ENV)
 
 
 @pytest.fixture(scope="module")

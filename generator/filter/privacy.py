@@ -94,12 +94,12 @@ def private_folder(note: Note, folders: PrivateFolders) -> Decision | None:
     return None if folder is None else Decision(f"in private folder {folder}/")
 
 
-def publish_flag(note: Note, folders: PrivateFolders) -> Decision | None:
-    """``publish:`` under any spelling of the key; false-ish values withhold the note, and a
-    value that is neither true-ish nor false-ish withholds it with a warning."""
-    for key, value in _keys(note.meta, PUBLISH_KEY):
+def _flag(note: Note, name: str, *, withhold: bool) -> Decision | None:
+    """The first spelling of key ``name`` whose value is ``withhold`` (true-ish or false-ish)
+    withholds the note; a value that is neither withholds it too, with a warning."""
+    for key, value in _keys(note.meta, name):
         wish = _boolean(value)
-        if wish is False:
+        if wish is withhold:
             return Decision(f"{key}: {_shown(value)}")
         if wish is None:
             return Decision(
@@ -110,19 +110,17 @@ def publish_flag(note: Note, folders: PrivateFolders) -> Decision | None:
     return None
 
 
+def publish_flag(note: Note, folders: PrivateFolders) -> Decision | None:
+    """``publish:`` under any spelling of the key; false-ish values withhold the note."""
+    return _flag(note, PUBLISH_KEY, withhold=False)
+
+
 def private_flag(note: Note, folders: PrivateFolders) -> Decision | None:
-    """``draft: true`` or ``private: true`` (any spelling); an unclear value withholds too."""
+    """``draft: true`` or ``private: true`` (any spelling)."""
     for name in PRIVATE_KEYS:
-        for key, value in _keys(note.meta, name):
-            wish = _boolean(value)
-            if wish is True:
-                return Decision(f"{key}: {_shown(value)}")
-            if wish is None:
-                return Decision(
-                    f"{key}: {_shown(value)} is neither true nor false",
-                    "publish-unclear",
-                    note.meta_lines.get(key),
-                )
+        decision = _flag(note, name, withhold=True)
+        if decision is not None:
+            return decision
     return None
 
 
