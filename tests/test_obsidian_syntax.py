@@ -541,27 +541,89 @@ def test_home_note_and_folder_explorer(reader: Reader, site: Site) -> None:
     assert html.count("data-dfn-explorer=") == 1
 
 
+def _big_folder(count: int) -> tuple[list[Any], dict[str, bytes]]:
+    from generator.model import Note
+    from generator.render.explorer import explorer_files
+
+    # Titles in the reverse of file-name order: the listing follows file names, as Obsidian.
+    notes = [
+        Note(f"meta/n{i:04d}.md", "note", f"Run {count - i}", {}, "", 0, "") for i in range(count)
+    ]
+    notes.append(Note("top.md", "note", "Top", {}, "", 0, ""))
+    urls = {n.path: n.path.removesuffix(".md") + "/index.md" for n in notes}
+    return notes, explorer_files(notes, urls, directory_urls=True)
+
+
 def test_a_big_folder_is_listed_a_page_at_a_time() -> None:
     """Agents file thousands of notes in one folder: opening it fetches one page of them."""
     import json
 
-    from generator.model import Note
-    from generator.render.explorer import EXPLORER, PAGE_NOTES, explorer_files
+    from generator.render.explorer import EXPLORER, PAGE_NOTES
 
     count = PAGE_NOTES * 2 + 50
-    notes = [Note(f"meta/n{i:04d}.md", "note", f"n{i:04d}", {}, "", 0, "") for i in range(count)]
-    files = explorer_files(notes, {n.path: n.path for n in notes}, directory_urls=True)
+    _, files = _big_folder(count)
     top = json.loads(files[f"{EXPLORER}/0.json"])
-    assert top["folders"][0][:3] == ["meta", 1, count] and top["notes"] == []
+    assert top["folders"][0][:3] == ["meta", 1, count] and top["notes"] == [["Top", "top/"]]
     seen: list[str] = []
-    listing = json.loads(files[f"{EXPLORER}/1.json"])
+    first = listing = json.loads(files[f"{EXPLORER}/1.json"])
+    starts = []
     while True:
         assert len(listing["notes"]) <= PAGE_NOTES
-        seen += [title for title, _ in listing["notes"]]
+        starts.append(listing["notes"][0][1])
+        seen += [url for _, url in listing["notes"]]
         if "more" not in listing:
             break
         listing = json.loads(files[f"{EXPLORER}/{listing['more']}.json"])
-    assert seen == [f"n{i:04d}" for i in range(count)]
+    assert seen == [f"meta/n{i:04d}/" for i in range(count)]
+    # The first part says where the others start, so a page can fetch its own part directly.
+    assert [url for url, _ in first["parts"]] == starts[1:] == ["meta/n0200/", "meta/n0400/"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (dev.py installs it)")
+def test_a_page_deep_in_a_big_folder_is_highlighted(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Note 420 of 450 is in the folder's third listing: the explorer fetches that one (not the
+    second), highlights the page, and paging up with "More notes" lists every note once."""
+    from generator.render.explorer import EXPLORER
+
+    _, files = _big_folder(450)
+    root = tmp_path_factory.mktemp("explorer")
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    script = Path(__file__).parent.parent / "site_templates" / "assets" / "explorer.js"
+    (root / "explorer.js").write_bytes(script.read_bytes())
+    page_html = (
+        '<!doctype html><meta charset="utf-8"><title>Run 30</title>'
+        f'<nav class="dfn-explorer" data-dfn-explorer="/{EXPLORER}/" data-dfn-base="/" hidden>'
+        '</nav><script src="/explorer.js"></script>'
+    )
+    (root / "meta" / "n0420").mkdir(parents=True)
+    (root / "meta" / "n0420" / "index.html").write_text(page_html, "utf-8")
+    with serve(root) as url:
+        page = browser.new_page()
+        fetched: list[str] = []
+        page.on("request", lambda r: fetched.append(urlsplit(r.url).path))
+        page.goto(url + "meta/n0420/")
+        current = page.locator("nav.dfn-explorer a.dfn-explorer-current")
+        current.wait_for(state="attached", timeout=10_000)
+        assert current.inner_text() == "Run 30"
+        assert current.get_attribute("aria-current") == "page"
+        listings = [p.rsplit("/", 1)[1] for p in fetched if "/explorer/" in p]
+        assert listings == ["0.json", "1.json", "3.json"]  # top, meta's first part, the third
+        links = page.locator("nav.dfn-explorer li a")
+        assert links.count() == 1 + 200 + 50  # top.md, the first part, the page's part
+        page.locator("button.dfn-explorer-more").click()
+        page.wait_for_function(
+            "() => document.querySelectorAll('nav.dfn-explorer li a').length === 451"
+        )
+        assert page.locator("button.dfn-explorer-more").count() == 0
+        titles = links.all_inner_texts()
+        # In order, none twice; the folder comes before the top-level note.
+        assert titles == [*(f"Run {450 - i}" for i in range(450)), "Top"]
+        page.close()
 
 
 def test_a_hostile_note_runs_nothing(browser: Any, site: Site) -> None:

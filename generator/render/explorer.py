@@ -9,6 +9,10 @@ load, the folders leading to the page shown). Every page carries one empty eleme
 ``PAGE_NOTES`` at a time (``{"notes": [...], "more": <n>}``, the rest behind a "more" button):
 agents file thousands of notes in one folder, and a reader opening one of them should not
 download them all (bench/explorer_bytes.py, BENCHMARKS.md).
+
+Notes are listed in file-name order, which is URL order: the first listing of a folder that
+has more lists where each further one starts (``"parts": [[first URL, n], ...]``), so a page deep
+in a big folder fetches the one listing that holds it, to highlight it, not every one before.
 """
 
 from __future__ import annotations
@@ -64,16 +68,23 @@ def explorer_files(
         for name in sorted(folder.folders, key=str.casefold):
             child = folder.folders[name]
             subfolders.append([child.name, write(child), child.count, child.prefix])
-        notes = sorted(folder.notes, key=lambda n: (n[0].casefold(), n[1]))
-        listing: dict[str, object] = {"folders": subfolders, "notes": notes[:PAGE_NOTES]}
-        file_number = number
-        for start in range(PAGE_NOTES, len(notes), PAGE_NOTES):
-            listing["more"] = counter[0]
-            _dump(files, file_number, listing)
-            file_number = counter[0]
-            counter[0] += 1
-            listing = {"notes": notes[start : start + PAGE_NOTES]}
-        _dump(files, file_number, listing)
+        # By URL: file-name order as Obsidian sorts (slugs keep the name's order), and the
+        # order explorer.js compares the page's own URL in to find its part.
+        notes = sorted(folder.notes, key=lambda n: n[1])
+        chunks = [notes[i : i + PAGE_NOTES] for i in range(0, len(notes), PAGE_NOTES)] or [[]]
+        numbers = [number, *range(counter[0], counter[0] + len(chunks) - 1)]
+        counter[0] += len(chunks) - 1
+        for i, chunk in enumerate(chunks):
+            listing: dict[str, object] = {"notes": chunk}
+            if i == 0:
+                listing = {"folders": subfolders, **listing}
+                if len(chunks) > 1:
+                    listing["parts"] = [
+                        [c[0][1], n] for c, n in zip(chunks[1:], numbers[1:], strict=True)
+                    ]
+            if i + 1 < len(chunks):
+                listing["more"] = numbers[i + 1]
+            _dump(files, numbers[i], listing)
         return number
 
     write(root)
