@@ -29,7 +29,9 @@ def site_templates_dir() -> Path:
 
 
 # Folders no site should ever show: Obsidian's settings, its trash, VCS and our own state.
-ALWAYS_EXCLUDED = (".obsidian", ".trash", ".git", ".definitive")
+STATE_DIR = ".definitive"
+"""The folder in a vault where Definitive keeps its state (cache, ledger, locks)."""
+ALWAYS_EXCLUDED = (".obsidian", ".trash", ".git", STATE_DIR)
 
 
 @dataclass
@@ -394,7 +396,7 @@ def load_settings(
         vault=vault_path,
         config_file=config_file,
         site_dir=site_path,
-        cache_dir=vault_path / ".definitive" / "cache",
+        cache_dir=vault_path / STATE_DIR / "cache",
         options=options,
         strict=strict or options.strict,
         directory_urls=raw.get("use_directory_urls", True) is not False,

@@ -1,4 +1,14 @@
-"""Errors that end a command with a clear one-line message instead of a traceback."""
+"""Errors that end a command with a clear one-line message instead of a traceback.
+
+The hierarchy, with each exit code::
+
+    DefinitiveError         1   the base: the message is shown as is
+    ├── UsageError          2   bad command line or configuration
+    ├── BuildError          1   the site could not be built
+    │   ├── StrictError         (generator.pipeline) strict mode found problems
+    │   └── SecretLeakError     (generator.secrets) a secret would be published
+    └── LockBusy           75   another run holds the vault (EX_TEMPFAIL: try later)
+"""
 
 from __future__ import annotations
 
@@ -28,3 +38,9 @@ class UsageError(DefinitiveError):
 
 class BuildError(DefinitiveError):
     """The site could not be built (strict-mode failures, MkDocs errors)."""
+
+
+class LockBusy(DefinitiveError):
+    """Another run holds the vault's lock (exit code 75, EX_TEMPFAIL: try again later)."""
+
+    exit_code = 75

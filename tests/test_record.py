@@ -348,3 +348,59 @@ def test_a_source_held_by_a_note_that_is_not_a_run_is_never_taken_over(vault_con
     assert result.code == 2 and "is not a meta article" in result.err
     assert note.read_text(encoding="utf-8") == "---\nsource: ci:job-7\n---\nBooks.\n"
     assert not (vault / "meta").exists()
+
+
+def _holding_the_runs_lock(vault: Path) -> int:
+    """Takes the runs lock as another importer would; closing the descriptor gives it back."""
+    import fcntl
+
+    from generator.config import STATE_DIR
+    from generator.locks import RUNS_LOCK
+
+    (vault / STATE_DIR).mkdir(exist_ok=True)
+    fd = os.open(vault / STATE_DIR / RUNS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_runs_with_a_source_take_turns_and_runs_without_never_wait(vault_config) -> None:
+    """Two writers of the same source at once would each find no note and write it twice:
+    while an import holds its turn, `record --source` waits for it; a plain `record` (an
+    agent closing its task) does not wait for anyone."""
+    vault, config = vault_config
+    args = ["--article", "Grading an article", "--agent", "Jennifer", "--outcome", "success"]
+    fd = _holding_the_runs_lock(vault)
+    try:
+        plain = record(config, *args, stdin="No source.")
+        assert plain.code == 0 and len(meta_files(vault)) == 1
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "generator", "record", "--config", str(config), *args,
+             "--source", "ci:job-7"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=vault.parent,
+        )  # fmt: skip
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=3)  # it waits its turn
+        assert len(meta_files(vault)) == 1
+    finally:
+        os.close(fd)
+    assert waiting.wait(timeout=60) == 0, waiting.stderr.read() if waiting.stderr else ""
+    assert len(meta_files(vault)) == 2
+
+
+def test_a_turn_held_too_long_ends_in_try_later(tmp_path: Path) -> None:
+    from generator.errors import LockBusy
+    from generator.locks import runs_lock
+
+    fd = _holding_the_runs_lock(tmp_path)
+    try:
+        with (
+            pytest.raises(LockBusy, match="nothing written") as raised,
+            runs_lock(tmp_path, wait_s=0.2),
+        ):
+            pass
+        assert raised.value.exit_code == 75
+    finally:
+        os.close(fd)
+    with runs_lock(tmp_path, wait_s=0.2):  # given back: the next writer gets its turn
+        pass

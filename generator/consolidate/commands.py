@@ -18,11 +18,11 @@ from rich.markup import escape
 
 from generator.config import Settings, load_settings
 from generator.consolidate.engine import ArticleOutcome, RunReport, article_named, consolidate
-from generator.consolidate.lock import vault_lock
 from generator.consolidate.offline import OfflineConsolidator
 from generator.consolidate.proposal import Consolidator
 from generator.consolidate.runmeta import describe_ops
 from generator.errors import UsageError
+from generator.locks import vault_lock
 from generator.wording import plural
 
 if TYPE_CHECKING:

@@ -13,13 +13,12 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from generator.config import STATE_DIR
 from generator.render.emit import atomic_write
-
-STATE = ".definitive"
 
 
 def state_dir(vault: Path) -> Path:
-    return vault / STATE
+    return vault / STATE_DIR
 
 
 def atomic_write_json(path: Path, data: Any, indent: int | None = 1) -> None:

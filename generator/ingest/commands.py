@@ -17,6 +17,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from generator.ingest.mapping import parse_projects
 from generator.ingest.names import Catalog
 from generator.ingest.runs import Choice, Observed, Skipped, assemble
 from generator.ingest.writer import RunDraft, Writer, Written
+from generator.locks import runs_lock
 from generator.model import OUTCOMES
 from generator.wording import plural
 
@@ -145,9 +147,12 @@ def cmd_record(args: argparse.Namespace, settings: Settings, output: Output) -> 
     else:
         values["body"] = text
     values.update({k: getattr(args, a) for k, a in FLAGS.items() if getattr(args, a) is not None})
-    catalog, writer = _catalog(settings)
-    recorded = build(values, catalog, PriceBook(settings.options), today=dt.date.today())
-    written = writer.write(recorded.draft, dry_run=args.dry_run)
+    # A run with a source is looked up, then written: take turns with other writers of runs.
+    turn = runs_lock(settings.vault) if values.get("source") and not args.dry_run else nullcontext()
+    with turn:
+        catalog, writer = _catalog(settings)
+        recorded = build(values, catalog, PriceBook(settings.options), today=dt.date.today())
+        written = writer.write(recorded.draft, dry_run=args.dry_run)
     if args.dry_run:
         output.out.print(escape(render(recorded.draft)), end="")
     priced = " (cost from the price table)" if recorded.cost_computed else ""
@@ -175,6 +180,13 @@ def parse_since(value: str | None, now: dt.datetime | None = None) -> dt.datetim
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings, output: Output) -> int:
+    # Every imported run has a source, looked up then written: one writer of runs at a time,
+    # or two imports at once could each write the same session.
+    with runs_lock(settings.vault) if not args.dry_run else nullcontext():
+        return _import(args, settings, output)
+
+
+def _import(args: argparse.Namespace, settings: Settings, output: Output) -> int:
     catalog, writer = _catalog(settings)
     choice = Choice(
         article=catalog.article(args.article) if args.article else None,
