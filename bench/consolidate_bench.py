@@ -92,11 +92,12 @@ class RecordingOffline(OfflineConsolidator):
         super().__init__()
         self.ops: dict[str, list[dict]] = {}
 
-    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
+    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[list[tuple[str, Proposal]]]:
         titles = {item.path: item.title for item in inputs}
-        for path, proposal in super().propose_all(inputs):
-            self.ops[titles[path]] = [op.to_json() for op in proposal.ops or []]
-            yield path, proposal
+        for answer in super().propose_all(inputs):
+            for path, proposal in answer:
+                self.ops[titles[path]] = [op.to_json() for op in proposal.ops or []]
+            yield answer
 
 
 class CachingMockAPI:
@@ -121,31 +122,41 @@ class CachingMockAPI:
         body = json.loads(request.content)
         self.requests += 1
         system = "".join(block["text"] for block in body["system"])
+        marked = any("cache_control" in block for block in body["system"])
         user = body["messages"][0]["content"]
-        schema = json.dumps(body.get("output_config", {}))
+        # As the SDK sends it (compact JSON); the earlier rows counted it with spaces.
+        schema = json.dumps(body.get("output_config", {}), separators=(",", ":"))
         # The split follows the request's layout today (prompt.py): if it changes, the totals
         # stay right and a warning says the breakdown no longer is.
         metas = sum(tokens(m) for m in re.findall(r"(?s)<meta_article .*?</meta_article>", user))
-        head = user.partition("<meta_article ")[0]
         self.parts.system += tokens(system)
         self.parts.schema += tokens(schema)
         self.parts.article += tokens(user) - metas
-        self.parts.citations += sum(tokens(c) for c in re.findall(r" \(sources: [^)]*\)", head))
         self.parts.metas += metas
-        title = user.split("\n", 1)[0].removeprefix("Article: ")
-        if not metas or title not in self.answers:
+        sections = re.findall(
+            r'(?s)<article id="(A\d+)" title=("(?:[^"\\]|\\.)*")>(.*?)</article>', user
+        )
+        if not metas or not sections:
             self.warnings.add("the request's layout changed: update CachingMockAPI.handler")
-        known = set(re.findall(r"(?m)^([SLP]\d+): ", head))
-        ops = [
-            op
-            if op.get("target") in (None, *known)
-            else {"op": "noop", "sources": op["sources"], "reason": "added in this run"}
-            for op in self.answers.get(title, [])
-        ]
-        answer = json.dumps({"ops": ops})
+        groups = []
+        for alias, title, part in sections:
+            title = json.loads(title)
+            if title not in self.answers:
+                self.warnings.add("the request's layout changed: update CachingMockAPI.handler")
+            head = part.partition("<meta_article ")[0]
+            self.parts.citations += sum(tokens(c) for c in re.findall(r" \(sources: [^)]*\)", head))
+            known = set(re.findall(r"(?m)^([SLP]\d+): ", head))
+            ops = [
+                op
+                if op.get("target") in (None, *known)
+                else {"op": "noop", "sources": op["sources"], "reason": "added in this run"}
+                for op in self.answers.get(title, [])
+            ]
+            groups.append({"article": alias, "ops": ops})
+        answer = json.dumps({"articles": groups})
         usage = {"input_tokens": tokens(user) + tokens(schema), "output_tokens": tokens(answer)}
         write = read = 0
-        if tokens(system) < MIN_CACHEABLE:
+        if not marked or tokens(system) < MIN_CACHEABLE:
             usage["input_tokens"] += tokens(system)
         elif system in self.cached:
             read = tokens(system)
@@ -155,7 +166,7 @@ class CachingMockAPI:
         usage |= {"cache_creation_input_tokens": write, "cache_read_input_tokens": read}
         # The other reading: the schema is part of the cached prefix (it is in the cache key).
         prefix = tokens(system) + tokens(schema)
-        if prefix < MIN_CACHEABLE:
+        if not marked or prefix < MIN_CACHEABLE:
             self.schema_cached_uncached += prefix + tokens(user)
         elif system + schema in self.cached_prefixes:
             self.schema_cached_uncached += tokens(user)

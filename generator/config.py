@@ -86,6 +86,9 @@ class Options:
     """A paid consolidator is asked about an article once this many meta articles wait for
     it (or the oldest has waited ``batch_max_wait_days``): each request carries the article,
     so asking once for three runs costs about a third of asking three times."""
+    batch_min_request_meta_articles: int = 8
+    """A paid run asks only when its ready articles carry this many meta articles in all (or
+    one has waited ``batch_max_wait_days``): the request's fixed part is paid once a run."""
     batch_max_wait_days: int = 7
     """Longest a meta article waits for a batch before its article is consolidated anyway."""
     consolidation_request_tokens: int = 40_000
@@ -174,6 +177,7 @@ class Options:
             "max_rejected_attempts",
             "batch_min_meta_articles",
             "batch_max_wait_days",
+            "batch_min_request_meta_articles",
             "consolidation_request_tokens",
             "max_new_learnings",
             "proven_after",

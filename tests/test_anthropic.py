@@ -939,7 +939,8 @@ def add_run(vault: Path, name: str) -> None:
 def test_a_paid_consolidator_waits_for_a_batch_then_asks_once_for_all_of_it(
     make_vault, tmp_path, monkeypatch
 ):
-    vault, settings = bread_only(make_vault, tmp_path)
+    # The article's batch alone: the run-wide minimum (test below) lowered out of the way.
+    vault, settings = bread_only(make_vault, tmp_path, "    batch_min_request_meta_articles: 3\n")
     before = text_of(vault, ARTICLE)
     monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-04T23:30:00+00:00")
     add_run(vault, "2026-01-04 Ann bakes spelt")
@@ -977,6 +978,31 @@ def test_a_paid_consolidator_waits_for_a_batch_then_asks_once_for_all_of_it(
     assert "Spelt needs less water." in text_of(vault, ARTICLE)
 
 
+def test_a_run_asks_once_its_request_carries_enough_meta_articles(
+    make_vault, tmp_path, monkeypatch
+):
+    # Three runs fill the bread article's batch, but the request would carry only three meta
+    # articles against its fixed part (instructions, rules, schema): the run waits for more.
+    vault, settings = bread_only(make_vault, tmp_path)
+    before = text_of(vault, ARTICLE)
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-04T23:30:00+00:00")
+    for name in ("2026-01-04 Ann bakes spelt", "2026-01-04 Ann bakes rolls"):
+        add_run(vault, name)
+    idle = FakeAPI()
+    report = run(settings, idle)
+    assert idle.requests == [] and text_of(vault, ARTICLE) == before
+    assert {why for _, why in report.skipped} == {
+        "waiting for a fuller request: 3 of 8 meta articles ready, or until 2026-01-09"
+    }
+    assert len(report.skipped) == 3
+    # The oldest has waited seven days: the request goes with what there is.
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-09T00:10:00+00:00")
+    api = FakeAPI(message(BREAD_OPS))
+    report = run(settings, api)
+    assert len(api.bodies()) == 1 and report.skipped == []
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+
+
 def test_a_lone_meta_article_goes_after_the_longest_wait(make_vault, tmp_path, monkeypatch):
     vault, settings = bread_only(make_vault, tmp_path)
     monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-08T23:30:00+00:00")  # waited 6 days
@@ -1000,7 +1026,11 @@ def test_only_asks_about_its_article_now(make_vault, tmp_path, monkeypatch):
 
 def test_batch_size_one_asks_every_night(make_vault, tmp_path, monkeypatch):
     monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-03T23:30:00+00:00")
-    vault, settings = bread_only(make_vault, tmp_path, "    batch_min_meta_articles: 1\n")
+    vault, settings = bread_only(
+        make_vault,
+        tmp_path,
+        "    batch_min_meta_articles: 1\n    batch_min_request_meta_articles: 1\n",
+    )
     api = FakeAPI(message(BREAD_OPS))
     run(settings, api)
     assert len(api.bodies()) == 1 and "Rye is wetter." in text_of(vault, ARTICLE)
@@ -1021,6 +1051,8 @@ def test_the_free_offline_consolidator_never_waits(make_vault, tmp_path, monkeyp
         ("batch_min_meta_articles: 0", "batch_min_meta_articles must be"),
         ("batch_max_wait_days: -1", "batch_max_wait_days must be"),
         ("batch_max_wait_days: soon", "batch_max_wait_days must be"),
+        ("batch_min_request_meta_articles: 0", "batch_min_request_meta_articles must be"),
+        ("consolidation_request_tokens: lots", "consolidation_request_tokens must be"),
     ],
 )
 def test_bad_batch_settings_are_clear_errors(make_vault, tmp_path, setting, message_):

@@ -36,29 +36,26 @@ class Spec:
     """Fields it must carry besides ``op`` and ``sources``."""
     optional: tuple[str, ...]
     doc: str
+    """What the op does, where its name and fields do not say it (the instructions list it)."""
     changes_existing: bool = False
     """Rewrites, retires or removes an item that is already there (the wholesale guard)."""
 
 
 SPECS: dict[str, Spec] = {
-    "add_learning": Spec(None, ("text",), (), "a new lesson, then its evidence"),
-    "confirm_learning": Spec("L", (), (), "a run supports `target`"),
-    "update_learning": Spec("L", ("text",), (), "`text` refines `target`", True),
-    "contradict_learning": Spec("L", ("reason",), (), "a run went against `target` (kept)"),
-    "deprecate_learning": Spec("L", ("reason",), (), "`target` is wrong or stale", True),
-    "merge_learnings": Spec(
-        "L", ("other",), ("text",), "`other` says what `target` says: folded into it", True
-    ),
-    "add_pitfall": Spec(None, ("text",), (), "a mistake to avoid"),
-    "confirm_pitfall": Spec("P", (), (), "a run hit `target` again"),
-    "update_pitfall": Spec("P", ("text",), (), "`text` refines `target`", True),
-    "add_step": Spec(None, ("text", "after"), (), "a new step after step `after` (0: first)"),
-    "amend_step": Spec("S", ("text",), (), "`target`'s new `text`", True),
-    "retire_step": Spec("S", ("reason",), (), "`target` is no longer done", True),
-    "merge_steps": Spec("S", ("other", "text"), (), "`target` and `other` become `text`", True),
-    "flag_for_human": Spec(
-        None, ("reason",), ("target",), "a person must decide (a conflict, a risky change)"
-    ),
+    "add_learning": Spec(None, ("text",), (), ""),
+    "confirm_learning": Spec("L", (), (), ""),
+    "update_learning": Spec("L", ("text",), (), "", True),
+    "contradict_learning": Spec("L", ("reason",), (), "kept, with why"),
+    "deprecate_learning": Spec("L", ("reason",), (), "", True),
+    "merge_learnings": Spec("L", ("other",), ("text",), "other folds into target", True),
+    "add_pitfall": Spec(None, ("text",), (), ""),
+    "confirm_pitfall": Spec("P", (), (), ""),
+    "update_pitfall": Spec("P", ("text",), (), "", True),
+    "add_step": Spec(None, ("text", "after"), (), "after: a step number, 0 for first"),
+    "amend_step": Spec("S", ("text",), (), "", True),
+    "retire_step": Spec("S", ("reason",), (), "", True),
+    "merge_steps": Spec("S", ("other", "text"), (), "", True),
+    "flag_for_human": Spec(None, ("reason",), ("target",), "a person must decide"),
     "noop": Spec(None, ("reason",), (), "a meta article adds nothing new"),
 }
 OP_KINDS = tuple(SPECS)

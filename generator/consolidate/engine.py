@@ -159,6 +159,7 @@ def consolidate(
         chosen = [p for p in chosen if p in wanted]
     elif getattr(consolidator, "paid", False):
         chosen = [p for p in chosen if _ready(p, pending.by_article[p], options, report)]
+        chosen = _worth_a_request(chosen, pending.by_article, options, report)
 
     inputs = []
     for path in chosen:
@@ -254,6 +255,33 @@ def _ready(path: str, metas: list[Note], options: Options, report: RunReport) ->
             )
         )
     return False
+
+
+def _worth_a_request(
+    chosen: list[str], by_article: dict[str, list[Note]], options: Options, report: RunReport
+) -> list[str]:
+    """The ready articles, if together they are worth a request: the request's fixed part
+    (instructions, rules, schema: about as much as a dozen meta articles) is paid once a run,
+    so a run asks when its ready articles carry ``batch_min_request_meta_articles`` meta
+    articles in all, or one of them has waited ``batch_max_wait_days``; else all wait."""
+    metas = [m for p in chosen for m in by_article[p]]
+    if not metas or len(metas) >= options.batch_min_request_meta_articles:
+        return chosen
+    today = now().date()
+    dates = [d for m in metas if (d := _day(m.meta.get("date"))) is not None]
+    if len(dates) < len(metas) or (today - min(dates)).days >= options.batch_max_wait_days:
+        return chosen
+    due = min(dates) + dt.timedelta(days=options.batch_max_wait_days)
+    for meta in metas:
+        report.skipped.append(
+            (
+                meta.path,
+                f"waiting for a fuller request: {len(metas)} of "
+                f"{options.batch_min_request_meta_articles} meta articles ready, or until "
+                f"{due.isoformat()}",
+            )
+        )
+    return []
 
 
 def _day(value: Any) -> dt.date | None:
