@@ -215,6 +215,109 @@ def test_one_request_carries_every_ready_article_uncached(kitchen):
     assert report.cost_usd == pytest.approx((1000 * 2 + 300 * 10) / 1e6)
 
 
+def test_one_articles_rejected_or_held_answer_never_holds_back_anothers(kitchen):
+    vault, settings = kitchen
+    # Bread: five of its six items rewritten at once (held for review) and an op whose text
+    # holds HTML (rejected). Tea, in the same answer: a good confirmation, which lands.
+    destructive = reply(
+        [
+            {"op": "deprecate_learning", "target": "L1", "reason": "old", "sources": [NEW]},
+            {"op": "deprecate_learning", "target": "L2", "reason": "old", "sources": [NEW]},
+            {"op": "amend_step", "target": "S1", "text": "Feed it.", "sources": [NEW]},
+            {"op": "amend_step", "target": "S2", "text": "Mix it.", "sources": [NEW]},
+            {"op": "amend_step", "target": "S3", "text": "Bake it.", "sources": [NEW]},
+            {"op": "add_learning", "text": "<b>Rye</b> is wetter.", "sources": [NEW]},
+        ]
+    )
+    report = run(settings, FakeAPI(message(both(destructive, TEA_OPS))))
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT
+    assert f"[[2026-01-01 Bo brews]], [[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
+    bread = next(a for a in report.articles if a.path == ARTICLE)
+    assert bread.held and "it would change 5 of the article's 6 items" in bread.held
+    assert bread.proposal_id is not None  # waits for `definitive approve`
+    assert [r.index for r in bread.rejected_ops] == [6] and "HTML" in bread.rejected_ops[0].reason
+    merged = json.loads((vault / ".definitive" / "ledger.json").read_text())["merged"]
+    assert f"meta/{TEA_NEW}.md" in merged and f"meta/{NEW}.md" not in merged
+
+
+def test_ops_for_an_article_the_request_did_not_name_are_rejected(kitchen):
+    vault, settings = kitchen
+    stray = reply([{"op": "add_learning", "text": "Rye is wetter.", "sources": [NEW]}], "A7")
+    answer = {"articles": stray["articles"] + both(reply([]), TEA_OPS)["articles"][1:]}
+    report = run(settings, FakeAPI(message(answer)))
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT  # A7 is no article: nothing lands
+    assert f"[[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
+    (bread,) = report.rejected
+    assert bread.path == ARTICLE and bread.waiting == [NEW]
+    (rejected,) = bread.rejected_ops
+    assert rejected.reason == "names article 'A7', which is not in this request"
+    entry = next(e for e in audit_lines(vault) if e.get("article") == ARTICLE)
+    assert entry["ops"][0]["reason"] == rejected.reason
+    # The model is told, with the next request for the bread article.
+    again = FakeAPI(message(BREAD_OPS))
+    run(settings, again)
+    assert "names article 'A7'" in again.bodies()[0]["messages"][0]["content"]
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+
+
+def test_a_truncated_answer_leaves_every_article_it_covered_pending(kitchen):
+    vault, settings = kitchen
+    cut = message('{"articles": [{"article": "A1", "ops": [{"op": "add_le', stop="max_tokens")
+    report = run(settings, FakeAPI(cut))
+    assert {a.path: a.rejected for a in report.rejected} == {
+        ARTICLE: "answer truncated (stop_reason max_tokens)",
+        TEA: "answer truncated (stop_reason max_tokens)",
+    }
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT and text_of(vault, TEA) == TEA_TEXT
+    again = FakeAPI(message(both(BREAD_OPS, TEA_OPS)))
+    assert run(settings, again).rejected == []
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+
+
+def test_the_schema_gives_each_op_kind_exactly_the_shape_the_validator_needs():
+    from generator.consolidate.edits import ANSWER_SCHEMA, MAX_TEXT, SPECS
+    from generator.consolidate.prompt import INSTRUCTIONS
+
+    group = ANSWER_SCHEMA["properties"]["articles"]["items"]
+    assert group["properties"]["article"]["pattern"] == "^A[1-9][0-9]*$"
+    variants = group["properties"]["ops"]["items"]["anyOf"]
+    defs = ANSWER_SCHEMA["$defs"]
+    for kind, spec in SPECS.items():
+        (variant,) = [
+            v for v in variants if kind in v["properties"]["op"].get("enum", [])
+            or v["properties"]["op"].get("const") == kind
+        ]  # fmt: skip
+        assert variant["additionalProperties"] is False and variant["type"] == "object"
+        target = ["target"] if spec.target else []
+        assert variant["required"] == ["op", "sources", *target, *spec.needs], kind
+        assert set(variant["properties"]) == {"op", "sources", *target, *spec.needs,
+                                              *spec.optional}, kind  # fmt: skip
+        if spec.target:
+            pattern = defs[variant["properties"]["target"]["$ref"].rsplit("/", 1)[1]]["pattern"]
+            assert pattern == f"^{spec.target}[1-9][0-9]*$", kind
+    assert defs["sources"]["minItems"] == 1
+    # What the schema subset cannot say, the instructions do (and check_shape enforces).
+    assert f"at most {MAX_TEXT} characters" in INSTRUCTIONS
+    assert all(kind in INSTRUCTIONS for kind in SPECS)
+
+
+def test_the_budget_packs_articles_into_as_few_requests_as_fit():
+    from generator.consolidate.article import parse_article
+    from generator.consolidate.prompt import article_part, batches
+    from generator.consolidate.proposal import ArticleInput
+
+    items = [
+        ArticleInput(f"articles/{n}.md", n, ARTICLE_TEXT, parse_article(ARTICLE_TEXT), [])
+        for n in ("a", "b", "c")
+    ]
+    each = len(json.dumps(article_part("A99", items[0]))) // 3 + 1
+    fixed = 1000
+    assert [len(g) for g in batches(items, fixed, fixed + 3 * each)] == [3]
+    assert [len(g) for g in batches(items, fixed, fixed + 2 * each)] == [2, 1]
+    # An article bigger than the budget on its own still goes, alone.
+    assert [len(g) for g in batches(items, fixed, 1)] == [1, 1, 1]
+
+
 def test_past_the_budget_requests_split_and_share_a_cached_prefix(kitchen):
     _, settings = kitchen
     api = FakeAPI(message(BREAD_OPS), message(TEA_OPS))
@@ -334,11 +437,18 @@ def test_secrets_private_notes_and_comments_never_leave_the_machine(make_vault, 
         "2026-01-03 Ann secret bake", ["PRIVATE-MARKER recipe"], extra="publish: false\n"
     )
     files[ARTICLE] = ARTICLE_TEXT.replace("Human summary.", "Human summary. %%COMMENT-MARKER%%")
+    # The second article of the same request: its meta article and its human section leak too.
+    files[f"meta/{TEA_NEW}.md"] = files[f"meta/{TEA_NEW}.md"].replace(
+        "Baked a loaf.", f"Brewed. Token {SECRETS['github']}, mail {SECRETS['email']}"
+    )
+    files[TEA] = TEA_TEXT.replace("Dana owns this section.", f"Ring {SECRETS['url']}")
     vault = make_vault(files)
-    api = FakeAPI(message(BREAD_OPS), message(TEA_OPS))
+    api = FakeAPI(message(both(BREAD_OPS, TEA_OPS)))
     run(load_settings(vault=vault, site_dir=tmp_path / "s"), api)
+    (body,) = api.bodies()
+    assert body["messages"][0]["content"].count("<article ") == 2  # both in the one request
     sent = "\n".join(body for _, _, body in api.requests)
-    assert "[REDACTED:anthropic-api-key]" in sent
+    assert "[REDACTED:anthropic-api-key]" in sent and "[REDACTED:github-token]" in sent
     for name, secret in SECRETS.items():
         for piece in secret.splitlines():
             assert piece not in sent, name
@@ -501,8 +611,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def cli(vault: Path, base_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": base_url}
+def cli(
+    vault: Path, base_url: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": base_url, **(env or {})
+    }  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "generator", "consolidate", "--vault", str(vault), *args],
         capture_output=True, text=True, env=env | {"NO_COLOR": "1"}, timeout=120,
@@ -544,6 +658,34 @@ def test_a_meta_article_no_op_cites_stays_pending(make_vault, tmp_path):
     (request,) = again.bodies()
     body = request["messages"][0]["content"]
     assert "Ann bakes again" in body and "no applied op cites it" in body
+
+
+@pytest.mark.parametrize("point", ["after-answer:1", "after-ledger:1"])
+def test_a_run_killed_after_its_answer_arrived_uses_it_and_never_asks_again(make_vault, point):
+    # Killed once the answer for both articles is stored (before either is applied), or
+    # once the first article is committed: the next run applies the stored answer and makes
+    # no request, and the run's usage is counted once.
+    vault = make_vault(vault_files())
+    as_machine_written(vault)
+    as_machine_written(vault, TEA)
+    usage = {"input_tokens": 3000, "output_tokens": 500}
+    api = LocalAPI(message(both(BREAD_OPS, TEA_OPS), usage))
+    try:
+        killed = cli(vault, api.url, env={"DEFINITIVE_KILL_AT": point})
+    finally:
+        api.shutdown()
+    assert killed.returncode == -9 and len(api.seen) == 1
+    idle = LocalAPI()
+    try:
+        resumed = cli(vault, idle.url)
+    finally:
+        idle.shutdown()
+    assert resumed.returncode == 0, resumed.stderr
+    assert idle.seen == []  # answered already, paid already
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+    assert f"[[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
+    run_meta = next((vault / "meta").glob("* Consolidator run *.md")).read_text()
+    assert "tokens_in: 3000\n" in run_meta and "tokens_out: 500\n" in run_meta
 
 
 def test_cli_cost_cap_sends_nothing_that_could_pass_it(make_vault):
