@@ -78,7 +78,11 @@ def system_blocks(rules: list[Note], *, cache: bool) -> list[dict[str, Any]]:
     parts = [INSTRUCTIONS]
     for rule in sorted(rules, key=lambda n: n.path):
         title = clean(rule.title)
-        parts.append(f'<rule name="{title}">\n{clean(rule.body).strip()}\n</rule>')
+        body = clean(rule.body).strip()
+        heading, _, rest = body.partition("\n")
+        if heading.strip() == f"# {title}":  # the name says it already
+            body = rest.strip()
+        parts.append(f'<rule name="{title}">\n{body}\n</rule>')
     block: dict[str, Any] = {"type": "text", "text": "\n\n".join(parts)}
     if cache:
         block["cache_control"] = {"type": "ephemeral"}
