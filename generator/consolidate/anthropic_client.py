@@ -295,9 +295,13 @@ class AnthropicConsolidator:
         stray = []
         for alias, found in (ops or {}).items():
             if alias not in names:
-                what = f"article {alias!r}" if alias else "an article alias that is malformed"
+                why = (
+                    f"names article {alias!r}, which is not in this request"
+                    if alias
+                    else "names no article of this request (a malformed alias)"
+                )
                 for op in found:
-                    op.problem = f"names {what}, which is not in this request"
+                    op.problem = why
                 stray += found
         shares = []
         for n, item in enumerate(group):
