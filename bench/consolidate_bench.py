@@ -8,15 +8,17 @@ the size of the meta articles merged (issue 11's target: uncached input at most 
 
 Every request is built by the real request builder (generator/consolidate/prompt.py) and sent
 by the real `AnthropicConsolidator` through the real `anthropic` SDK to a mock transport, so no
-request leaves the machine. The mock answers like the Messages API with prompt caching: the
-system block (instructions and the vault's rule notes, marked ``cache_control``) is written to
-the cache by the first request and read by every later one, if it is long enough to be cached
-at all (1,024 tokens); the rest is uncached input. The JSON schema in ``output_config`` is
-counted as uncached input on every request (the API does not say how it bills it; this is the
-pessimistic reading), and, as ``..._if_schema_cached``, as part of the cached prefix (the
-other reading: a changed schema is known to miss the cache, so it is part of the prefix).
-Each answer is what the offline consolidator does for that article, so output is realistic
-too. The demo and the month in one run are dry runs; the month night by
+request leaves the machine. A run sends one request for all its ready articles (several only
+past the request budget). The mock answers like the Messages API with prompt caching: a system
+block marked ``cache_control`` (only when a run needs several requests) is written to the cache
+by the first request and read by every later one, if it is long enough to be cached at all
+(1,024 tokens); everything else is uncached input. The JSON schema in ``output_config`` is
+counted, as the SDK sends it (compact JSON), as uncached input on every request (the
+documentation says structured outputs add a system prompt billed like any other, not how long
+it is; this is the pessimistic reading), and, as ``..._if_schema_cached``, as part of the
+cached prefix when there is one (the other reading).
+Each answer gives, per article of the request, what the offline consolidator does for it, so
+output is realistic too. The demo and the month in one run are dry runs; the month night by
 night applies each night's answers to a copy, so the articles grow as they would.
 
 Tokens are counted at 4 characters a token: Claude's tokenizer is not available offline (the
