@@ -8,15 +8,17 @@ the size of the meta articles merged (issue 11's target: uncached input at most 
 
 Every request is built by the real request builder (generator/consolidate/prompt.py) and sent
 by the real `AnthropicConsolidator` through the real `anthropic` SDK to a mock transport, so no
-request leaves the machine. The mock answers like the Messages API with prompt caching: the
-system block (instructions and the vault's rule notes, marked ``cache_control``) is written to
-the cache by the first request and read by every later one, if it is long enough to be cached
-at all (1,024 tokens); the rest is uncached input. The JSON schema in ``output_config`` is
-counted as uncached input on every request (the API does not say how it bills it; this is the
-pessimistic reading), and, as ``..._if_schema_cached``, as part of the cached prefix (the
-other reading: a changed schema is known to miss the cache, so it is part of the prefix).
-Each answer is what the offline consolidator does for that article, so output is realistic
-too. The demo and the month in one run are dry runs; the month night by
+request leaves the machine. A run sends one request for all its ready articles (several only
+past the request budget). The mock answers like the Messages API with prompt caching: a system
+block marked ``cache_control`` (only when a run needs several requests) is written to the cache
+by the first request and read by every later one, if it is long enough to be cached at all
+(1,024 tokens); everything else is uncached input. The JSON schema in ``output_config`` is
+counted, as the SDK sends it (compact JSON), as uncached input on every request (the
+documentation says structured outputs add a system prompt billed like any other, not how long
+it is; this is the pessimistic reading), and, as ``..._if_schema_cached``, as part of the
+cached prefix when there is one (the other reading).
+Each answer gives, per article of the request, what the offline consolidator does for it, so
+output is realistic too. The demo and the month in one run are dry runs; the month night by
 night applies each night's answers to a copy, so the articles grow as they would.
 
 Tokens are counted at 4 characters a token: Claude's tokenizer is not available offline (the
@@ -92,11 +94,12 @@ class RecordingOffline(OfflineConsolidator):
         super().__init__()
         self.ops: dict[str, list[dict]] = {}
 
-    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
+    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[list[tuple[str, Proposal]]]:
         titles = {item.path: item.title for item in inputs}
-        for path, proposal in super().propose_all(inputs):
-            self.ops[titles[path]] = [op.to_json() for op in proposal.ops or []]
-            yield path, proposal
+        for answer in super().propose_all(inputs):
+            for path, proposal in answer:
+                self.ops[titles[path]] = [op.to_json() for op in proposal.ops or []]
+            yield answer
 
 
 class CachingMockAPI:
@@ -121,31 +124,41 @@ class CachingMockAPI:
         body = json.loads(request.content)
         self.requests += 1
         system = "".join(block["text"] for block in body["system"])
+        marked = any("cache_control" in block for block in body["system"])
         user = body["messages"][0]["content"]
-        schema = json.dumps(body.get("output_config", {}))
+        # As the SDK sends it (compact JSON); the earlier rows counted it with spaces.
+        schema = json.dumps(body.get("output_config", {}), separators=(",", ":"))
         # The split follows the request's layout today (prompt.py): if it changes, the totals
         # stay right and a warning says the breakdown no longer is.
         metas = sum(tokens(m) for m in re.findall(r"(?s)<meta_article .*?</meta_article>", user))
-        head = user.partition("<meta_article ")[0]
         self.parts.system += tokens(system)
         self.parts.schema += tokens(schema)
         self.parts.article += tokens(user) - metas
-        self.parts.citations += sum(tokens(c) for c in re.findall(r" \(sources: [^)]*\)", head))
         self.parts.metas += metas
-        title = user.split("\n", 1)[0].removeprefix("Article: ")
-        if not metas or title not in self.answers:
+        sections = re.findall(
+            r'(?s)<article id="(A\d+)" title=("(?:[^"\\]|\\.)*")>(.*?)</article>', user
+        )
+        if not metas or not sections:
             self.warnings.add("the request's layout changed: update CachingMockAPI.handler")
-        known = set(re.findall(r"(?m)^([SLP]\d+): ", head))
-        ops = [
-            op
-            if op.get("target") in (None, *known)
-            else {"op": "noop", "sources": op["sources"], "reason": "added in this run"}
-            for op in self.answers.get(title, [])
-        ]
-        answer = json.dumps({"ops": ops})
+        groups = []
+        for alias, title, part in sections:
+            title = json.loads(title)
+            if title not in self.answers:
+                self.warnings.add("the request's layout changed: update CachingMockAPI.handler")
+            head = part.partition("<meta_article ")[0]
+            self.parts.citations += sum(tokens(c) for c in re.findall(r" \(sources: [^)]*\)", head))
+            known = set(re.findall(r"(?m)^([SLP]\d+): ", head))
+            ops = [
+                op
+                if op.get("target") in (None, *known)
+                else {"op": "noop", "sources": op["sources"], "reason": "added in this run"}
+                for op in self.answers.get(title, [])
+            ]
+            groups.append({"article": alias, "ops": ops})
+        answer = json.dumps({"articles": groups})
         usage = {"input_tokens": tokens(user) + tokens(schema), "output_tokens": tokens(answer)}
         write = read = 0
-        if tokens(system) < MIN_CACHEABLE:
+        if not marked or tokens(system) < MIN_CACHEABLE:
             usage["input_tokens"] += tokens(system)
         elif system in self.cached:
             read = tokens(system)
@@ -155,7 +168,7 @@ class CachingMockAPI:
         usage |= {"cache_creation_input_tokens": write, "cache_read_input_tokens": read}
         # The other reading: the schema is part of the cached prefix (it is in the cache key).
         prefix = tokens(system) + tokens(schema)
-        if prefix < MIN_CACHEABLE:
+        if not marked or prefix < MIN_CACHEABLE:
             self.schema_cached_uncached += prefix + tokens(user)
         elif system + schema in self.cached_prefixes:
             self.schema_cached_uncached += tokens(user)

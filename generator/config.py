@@ -88,8 +88,14 @@ class Options:
     """A paid consolidator is asked about an article once this many meta articles wait for
     it (or the oldest has waited ``batch_max_wait_days``): each request carries the article,
     so asking once for three runs costs about a third of asking three times."""
+    batch_min_request_meta_articles: int = 8
+    """A paid run asks only when its ready articles carry this many meta articles in all (or
+    one has waited ``batch_max_wait_days``): the request's fixed part is paid once a run."""
     batch_max_wait_days: int = 7
     """Longest a meta article waits for a batch before its article is consolidated anyway."""
+    consolidation_request_tokens: int = 40_000
+    """Input tokens one consolidation request may carry (estimated high, at 3 characters a
+    token): every ready article goes in one request a run unless they pass this together."""
     consolidation_url_hosts: list[str] = field(default_factory=list)
     """Hosts a consolidated text may link to (when a cited meta article gives the URL);
     empty: no URL ever enters an article from a model or the offline merger."""
@@ -173,6 +179,8 @@ class Options:
             "max_rejected_attempts",
             "batch_min_meta_articles",
             "batch_max_wait_days",
+            "batch_min_request_meta_articles",
+            "consolidation_request_tokens",
             "max_new_learnings",
             "proven_after",
             "proven_window",

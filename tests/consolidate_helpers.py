@@ -87,14 +87,14 @@ class Scripted:
         self.answers = list(answers)
         self.asked: list[ArticleInput] = []
 
-    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
+    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[list[tuple[str, Proposal]]]:
         for item in inputs:
             self.asked.append(item)
             answer = self.answers.pop(0)
             if isinstance(answer, str):
-                yield item.path, Proposal(None, error=answer, model=self.model)
+                yield [(item.path, Proposal(None, error=answer, model=self.model))]
             else:
-                yield item.path, Proposal(answer, model=self.model)
+                yield [(item.path, Proposal(answer, model=self.model))]
 
 
 def tree(root: Path, skip_state: bool = False) -> dict[str, str]:

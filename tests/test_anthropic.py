@@ -128,7 +128,11 @@ def kitchen(make_vault, tmp_path):
 
 
 def run(settings, api: FakeAPI, **kw) -> object:
-    limits = Limits(max_cost_usd=kw.pop("cap", None), poll_s=0)
+    # budget=1: every article in a request of its own (the split a small
+    # consolidation_request_tokens makes), as a test of one article's answer at a time needs.
+    limits = Limits(
+        max_cost_usd=kw.pop("cap", None), poll_s=0, request_tokens=kw.pop("budget", 40_000)
+    )
     model = kw.pop("model", "claude-sonnet-5-5")
     consolidator = AnthropicConsolidator(api.client(), model, limits, sleep=lambda s: None, **kw)
     return consolidate(settings, consolidator)
@@ -138,11 +142,22 @@ def text_of(vault: Path, rel: str) -> str:
     return (vault / rel).read_text(encoding="utf-8")
 
 
-BREAD_OPS = {"ops": [{"op": "add_learning", "text": "Rye is wetter.", "sources": [NEW]}]}
+def reply(ops: list[dict], article: str = "A1") -> dict:
+    """An answer giving ``ops`` for one article of the request (``A1``: its first)."""
+    return {"articles": [{"article": article, "ops": ops}]}
+
+
+def both(bread: dict, tea: dict) -> dict:
+    """One answer for the bread (A1) and tea (A2) articles of one request."""
+    groups = bread["articles"] + [{**g, "article": "A2"} for g in tea["articles"]]
+    return {"articles": groups}
+
+
+BREAD_OPS = reply([{"op": "add_learning", "text": "Rye is wetter.", "sources": [NEW]}])
 # As a model may answer: a wikilink, another case, a .md suffix; all mean the same meta article.
-TEA_OPS = {
-    "ops": [{"op": "confirm_learning", "target": "L1", "sources": [f"[[{TEA_NEW.lower()}.md]]"]}]
-}
+TEA_OPS = reply(
+    [{"op": "confirm_learning", "target": "L1", "sources": [f"[[{TEA_NEW.lower()}.md]]"]}]
+)
 
 
 def test_answers_are_applied_and_priced_exactly_with_cache_accounting(kitchen):
@@ -153,7 +168,7 @@ def test_answers_are_applied_and_priced_exactly_with_cache_accounting(kitchen):
             TEA_OPS, {"input_tokens": 800, "output_tokens": 200, "cache_read_input_tokens": 2000}
         ),
     )
-    report = run(settings, api)
+    report = run(settings, api, budget=1)  # two requests: the second reads the cache
     assert report.rejected == []
     assert "- Rye is wetter. ([[2026-01-02 Ann bakes rye]]) ^l-rye-wetter" in text_of(
         vault, ARTICLE
@@ -170,21 +185,149 @@ def test_answers_are_applied_and_priced_exactly_with_cache_accounting(kitchen):
     assert "tokens_in: 5800\n" in run_meta and "tokens_out: 500\n" in run_meta
 
 
-def test_request_shape_cached_rules_schema_and_quoted_meta_articles(kitchen):
+def test_one_request_carries_every_ready_article_uncached(kitchen):
+    vault, settings = kitchen
+    api = FakeAPI(message(both(BREAD_OPS, TEA_OPS)))
+    report = run(settings, api)
+    assert report.rejected == []
+    (body,) = api.bodies()
+    # One request a night: nothing would read a cache entry, so none is written (at 1.25x).
+    assert "cache_control" not in body["system"][-1]
+    assert "RULE-MARKER" in body["system"][0]["text"]
+    assert body["output_config"]["format"]["type"] == "json_schema"
+    # Room in the answer for each article's ops.
+    assert body["model"] == "claude-sonnet-5-5" and body["max_tokens"] == 2 * 4096
+    user = body["messages"][0]["content"]
+    bread, tea = user.split('<article id="A2" title="Making tea">')
+    assert bread.startswith('<article id="A1" title="Baking bread">')
+    assert "L1: Feed the starter twelve hours before mixing." in bread
+    assert f'<meta_article name="{NEW}"' in bread and TEA_NEW not in bread
+    assert "> - Rye needs a wetter dough than wheat" in bread  # quoted, line by line
+    assert f'<meta_article name="{TEA_NEW}"' in tea and NEW not in tea
+    assert "^l-feed-early" not in user  # block ids never shown
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+    assert f"[[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
+    # The request's usage is shared between the two articles, to the token.
+    logged = [e for e in audit_lines(vault) if e["event"] == "article"]
+    assert {e["request_id"] for e in logged} == {"msg_01XFDUDYJgAACzvnptvVoYEL"}
+    assert sum(e["usage"]["input_tokens"] for e in logged) == 1000
+    assert all(e["usage"]["input_tokens"] > 0 for e in logged)
+    assert report.cost_usd == pytest.approx((1000 * 2 + 300 * 10) / 1e6)
+
+
+def test_one_articles_rejected_or_held_answer_never_holds_back_anothers(kitchen):
+    vault, settings = kitchen
+    # Bread: five of its six items rewritten at once (held for review) and an op whose text
+    # holds HTML (rejected). Tea, in the same answer: a good confirmation, which lands.
+    destructive = reply(
+        [
+            {"op": "deprecate_learning", "target": "L1", "reason": "old", "sources": [NEW]},
+            {"op": "deprecate_learning", "target": "L2", "reason": "old", "sources": [NEW]},
+            {"op": "amend_step", "target": "S1", "text": "Feed it.", "sources": [NEW]},
+            {"op": "amend_step", "target": "S2", "text": "Mix it.", "sources": [NEW]},
+            {"op": "amend_step", "target": "S3", "text": "Bake it.", "sources": [NEW]},
+            {"op": "add_learning", "text": "<b>Rye</b> is wetter.", "sources": [NEW]},
+        ]
+    )
+    report = run(settings, FakeAPI(message(both(destructive, TEA_OPS))))
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT
+    assert f"[[2026-01-01 Bo brews]], [[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
+    bread = next(a for a in report.articles if a.path == ARTICLE)
+    assert bread.held and "it would change 5 of the article's 6 items" in bread.held
+    assert bread.proposal_id is not None  # waits for `definitive approve`
+    assert [r.index for r in bread.rejected_ops] == [6] and "HTML" in bread.rejected_ops[0].reason
+    merged = json.loads((vault / ".definitive" / "ledger.json").read_text())["merged"]
+    assert f"meta/{TEA_NEW}.md" in merged and f"meta/{NEW}.md" not in merged
+
+
+def test_ops_for_an_article_the_request_did_not_name_are_rejected(kitchen):
+    vault, settings = kitchen
+    stray = reply([{"op": "add_learning", "text": "Rye is wetter.", "sources": [NEW]}], "A7")
+    answer = {"articles": stray["articles"] + both(reply([]), TEA_OPS)["articles"][1:]}
+    report = run(settings, FakeAPI(message(answer)))
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT  # A7 is no article: nothing lands
+    assert f"[[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
+    (bread,) = report.rejected
+    assert bread.path == ARTICLE and bread.waiting == [NEW]
+    (rejected,) = bread.rejected_ops
+    assert rejected.reason == "names article 'A7', which is not in this request"
+    entry = next(e for e in audit_lines(vault) if e.get("article") == ARTICLE)
+    assert entry["ops"][0]["reason"] == rejected.reason
+    # The model is told, with the next request for the bread article.
+    again = FakeAPI(message(BREAD_OPS))
+    run(settings, again)
+    assert "names article 'A7'" in again.bodies()[0]["messages"][0]["content"]
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+
+
+def test_a_truncated_answer_leaves_every_article_it_covered_pending(kitchen):
+    vault, settings = kitchen
+    cut = message('{"articles": [{"article": "A1", "ops": [{"op": "add_le', stop="max_tokens")
+    report = run(settings, FakeAPI(cut))
+    assert {a.path: a.rejected for a in report.rejected} == {
+        ARTICLE: "answer truncated (stop_reason max_tokens)",
+        TEA: "answer truncated (stop_reason max_tokens)",
+    }
+    assert text_of(vault, ARTICLE) == ARTICLE_TEXT and text_of(vault, TEA) == TEA_TEXT
+    again = FakeAPI(message(both(BREAD_OPS, TEA_OPS)))
+    assert run(settings, again).rejected == []
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+
+
+def test_the_schema_gives_each_op_kind_exactly_the_shape_the_validator_needs():
+    from generator.consolidate.edits import ANSWER_SCHEMA, MAX_TEXT, SPECS
+    from generator.consolidate.prompt import INSTRUCTIONS
+
+    group = ANSWER_SCHEMA["properties"]["articles"]["items"]
+    assert group["properties"]["article"]["pattern"] == "^A[1-9][0-9]*$"
+    variants = group["properties"]["ops"]["items"]["anyOf"]
+    defs = ANSWER_SCHEMA["$defs"]
+    for kind, spec in SPECS.items():
+        (variant,) = [
+            v for v in variants if kind in v["properties"]["op"].get("enum", [])
+            or v["properties"]["op"].get("const") == kind
+        ]  # fmt: skip
+        assert variant["additionalProperties"] is False and variant["type"] == "object"
+        target = ["target"] if spec.target else []
+        assert variant["required"] == ["op", "sources", *target, *spec.needs], kind
+        assert set(variant["properties"]) == {"op", "sources", *target, *spec.needs,
+                                              *spec.optional}, kind  # fmt: skip
+        if spec.target:
+            pattern = defs[variant["properties"]["target"]["$ref"].rsplit("/", 1)[1]]["pattern"]
+            assert pattern == f"^{spec.target}[1-9][0-9]*$", kind
+    assert defs["sources"]["minItems"] == 1
+    # What the schema subset cannot say, the instructions do (and check_shape enforces).
+    assert f"at most {MAX_TEXT} characters" in INSTRUCTIONS
+    assert all(kind in INSTRUCTIONS for kind in SPECS)
+
+
+def test_the_budget_packs_articles_into_as_few_requests_as_fit():
+    from generator.consolidate.article import parse_article
+    from generator.consolidate.prompt import article_part, batches
+    from generator.consolidate.proposal import ArticleInput
+
+    items = [
+        ArticleInput(f"articles/{n}.md", n, ARTICLE_TEXT, parse_article(ARTICLE_TEXT), [])
+        for n in ("a", "b", "c")
+    ]
+    each = len(json.dumps(article_part("A99", items[0]))) // 3 + 1
+    fixed = 1000
+    assert [len(g) for g in batches(items, fixed, fixed + 3 * each)] == [3]
+    assert [len(g) for g in batches(items, fixed, fixed + 2 * each)] == [2, 1]
+    # An article bigger than the budget on its own still goes, alone.
+    assert [len(g) for g in batches(items, fixed, 1)] == [1, 1, 1]
+
+
+def test_past_the_budget_requests_split_and_share_a_cached_prefix(kitchen):
     _, settings = kitchen
     api = FakeAPI(message(BREAD_OPS), message(TEA_OPS))
-    run(settings, api)
+    report = run(settings, api, budget=1)
+    assert report.rejected == []
     first, second = api.bodies()
     assert first["system"] == second["system"]  # identical prefix: the cache can serve it
     assert first["system"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert "RULE-MARKER" in first["system"][0]["text"]
-    assert first["output_config"]["format"]["type"] == "json_schema"
-    assert first["model"] == "claude-sonnet-5-5" and first["max_tokens"] == 4096
-    user = first["messages"][0]["content"]
-    assert "L1: Feed the starter twelve hours before mixing." in user
-    assert f'<meta_article name="{NEW}"' in user
-    assert "> - Rye needs a wetter dough than wheat" in user  # quoted, line by line
-    assert "^l-feed-early" not in user  # block ids never shown
+    assert first["max_tokens"] == 4096
+    assert first["messages"][0]["content"].count("<article ") == 1
 
 
 def test_every_op_type_from_a_model_answer(kitchen):
@@ -192,8 +335,8 @@ def test_every_op_type_from_a_model_answer(kitchen):
     # Five of the article's six items change here: more than the wholesale guard lets land
     # unreviewed (test_a_wholesale_answer_waits_for_review), so this vault allows it.
     settings.options.max_change_share = 1.0
-    ops = {
-        "ops": [
+    ops = reply(
+        [
             {"op": "add_learning", "text": "Rye is wetter.", "sources": [NEW]},
             {"op": "confirm_learning", "target": "L1", "sources": [NEW]},
             {
@@ -214,8 +357,8 @@ def test_every_op_type_from_a_model_answer(kitchen):
             {"op": "amend_step", "target": "S3", "text": "Bake at 240 C.", "sources": [NEW]},
             {"op": "noop", "reason": "rest is known", "sources": [NEW]},
         ]
-    }
-    report = run(settings, FakeAPI(message(ops), message(TEA_OPS)))
+    )
+    report = run(settings, FakeAPI(message(both(ops, TEA_OPS))))
     assert report.rejected == []
     text = text_of(vault, ARTICLE)
     assert "- ~~Feed the starter twelve hours before mixing.~~ Deprecated: too slow (" in text
@@ -227,17 +370,21 @@ def test_every_op_type_from_a_model_answer(kitchen):
 
 
 INVALID = {
-    "max_tokens": lambda: message('{"ops": [{"op": "add_lear', stop="max_tokens"),
+    "max_tokens": lambda: message(
+        '{"articles": [{"article": "A1", "ops": [{"op": "add_lear', stop="max_tokens"
+    ),
     "refusal": lambda: message("I can't help with that.", stop="refusal"),
-    "malformed json": lambda: message('{"ops": [ {"op": "add_learning", '),
-    "not the schema": lambda: message({"ops": [{"op": "rewrite_article", "sources": [NEW]}]}),
+    "malformed json": lambda: message(
+        '{"articles": [{"article": "A1", "ops": [ {"op": "add_learning", '
+    ),
+    "not the schema": lambda: message(reply([{"op": "rewrite_article", "sources": [NEW]}])),
     "invented alias": lambda: message(
-        {"ops": [{"op": "confirm_learning", "target": "L99", "sources": [NEW]}]}
+        reply([{"op": "confirm_learning", "target": "L99", "sources": [NEW]}])
     ),
     "block id as target": lambda: message(
-        {"ops": [{"op": "confirm_learning", "target": "l-feed-early", "sources": [NEW]}]}
+        reply([{"op": "confirm_learning", "target": "l-feed-early", "sources": [NEW]}])
     ),
-    "uncited": lambda: message({"ops": [{"op": "add_learning", "text": "x", "sources": []}]}),
+    "uncited": lambda: message(reply([{"op": "add_learning", "text": "x", "sources": []}])),
     "400": lambda: error(400, "invalid_request_error", "max_tokens: too large"),
 }
 PERSISTENT = {
@@ -253,7 +400,7 @@ def test_each_bad_answer_leaves_the_article_unchanged_and_pending(kitchen, case)
     # A persistent failure is answered three times: the SDK retries twice, then gives up.
     first = [INVALID[case]()] if case in INVALID else [PERSISTENT[case]] * 3
     api = FakeAPI(*first, message(TEA_OPS))
-    report = run(settings, api)
+    report = run(settings, api, budget=1)
     assert text_of(vault, ARTICLE) == ARTICLE_TEXT
     bad = report.rejected
     assert [a.path for a in bad] == [ARTICLE]
@@ -274,10 +421,10 @@ def test_each_bad_answer_leaves_the_article_unchanged_and_pending(kitchen, case)
 def test_429_is_retried_by_the_sdk(kitchen):
     _, settings = kitchen
     limited = error(429, "rate_limit_error", "slow down", {"retry-after": "1"})
-    api = FakeAPI(limited, message(BREAD_OPS), message(TEA_OPS))
+    api = FakeAPI(limited, message(both(BREAD_OPS, TEA_OPS)))
     report = run(settings, api)
     assert report.rejected == []
-    assert [p for _, p, _ in api.requests] == ["/v1/messages"] * 3
+    assert [p for _, p, _ in api.requests] == ["/v1/messages"] * 2
 
 
 def test_secrets_private_notes_and_comments_never_leave_the_machine(make_vault, tmp_path):
@@ -290,11 +437,18 @@ def test_secrets_private_notes_and_comments_never_leave_the_machine(make_vault, 
         "2026-01-03 Ann secret bake", ["PRIVATE-MARKER recipe"], extra="publish: false\n"
     )
     files[ARTICLE] = ARTICLE_TEXT.replace("Human summary.", "Human summary. %%COMMENT-MARKER%%")
+    # The second article of the same request: its meta article and its human section leak too.
+    files[f"meta/{TEA_NEW}.md"] = files[f"meta/{TEA_NEW}.md"].replace(
+        "Baked a loaf.", f"Brewed. Token {SECRETS['github']}, mail {SECRETS['email']}"
+    )
+    files[TEA] = TEA_TEXT.replace("Dana owns this section.", f"Ring {SECRETS['url']}")
     vault = make_vault(files)
-    api = FakeAPI(message(BREAD_OPS), message(TEA_OPS))
+    api = FakeAPI(message(both(BREAD_OPS, TEA_OPS)))
     run(load_settings(vault=vault, site_dir=tmp_path / "s"), api)
+    (body,) = api.bodies()
+    assert body["messages"][0]["content"].count("<article ") == 2  # both in the one request
     sent = "\n".join(body for _, _, body in api.requests)
-    assert "[REDACTED:anthropic-api-key]" in sent
+    assert "[REDACTED:anthropic-api-key]" in sent and "[REDACTED:github-token]" in sent
     for name, secret in SECRETS.items():
         for piece in secret.splitlines():
             assert piece not in sent, name
@@ -306,21 +460,22 @@ def test_secrets_private_notes_and_comments_never_leave_the_machine(make_vault, 
 def test_cost_cap_stops_before_a_request_that_would_pass_it(kitchen):
     vault, settings = kitchen
     api = FakeAPI(message(BREAD_OPS, {"input_tokens": 1000}))
-    # The first request's worst case (~$0.043: a 4,096-token answer) fits under $0.046; after
-    # its real cost ($0.005), the second's worst case (~$0.043) no longer does.
-    report = run(settings, api, cap=0.046)
+    # The first request's worst case (~$0.047: a 4,096-token answer, the prompt and schema at
+    # the cache-write price) fits under $0.050; after its real cost ($0.005), the second's
+    # worst case (~$0.047) no longer does.
+    report = run(settings, api, cap=0.050, budget=1)
     assert len(api.requests) == 1
     assert [a.path for a in report.rejected] == [TEA]
     assert report.rejected[0].rejected.startswith("cost cap:")
     assert text_of(vault, TEA) == TEA_TEXT
     nothing = FakeAPI()
-    report = run(settings, nothing, cap=0.001)
+    report = run(settings, nothing, cap=0.001, budget=1)
     assert nothing.requests == [] and report.rejected[0].rejected.startswith("cost cap:")
 
 
 def test_a_second_run_with_nothing_new_makes_no_request(kitchen):
     _, settings = kitchen
-    run(settings, FakeAPI(message(BREAD_OPS), message(TEA_OPS)))
+    run(settings, FakeAPI(message(both(BREAD_OPS, TEA_OPS))))
     idle = FakeAPI()
     report = run(settings, idle)
     assert idle.requests == [] and report.run_id is None
@@ -366,12 +521,12 @@ def test_batch_flow_with_out_of_order_errored_and_expired_results(make_vault, tm
     )
     vault = make_vault(files)
     settings = load_settings(vault=vault, site_dir=tmp_path / "s")
-    # Articles in path order: bread = article-0, soup = article-1, tea = article-2.
+    # Articles in path order, one request each: bread = request-0, soup = 1, tea = 2.
     lines = [
-        {"custom_id": "article-1", "result": {"type": "expired"}},
-        {"custom_id": "article-2", "result": {"type": "succeeded", "message": message(TEA_OPS)}},
+        {"custom_id": "request-1", "result": {"type": "expired"}},
+        {"custom_id": "request-2", "result": {"type": "succeeded", "message": message(TEA_OPS)}},
         {
-            "custom_id": "article-0",
+            "custom_id": "request-0",
             "result": {
                 "type": "errored",
                 "error": {
@@ -390,11 +545,11 @@ def test_batch_flow_with_out_of_order_errored_and_expired_results(make_vault, tm
     def step(name: str, total: int | None):
         return nullcontext(ticks.append)
 
-    report = run(settings, api, batch=True, step=step)
+    report = run(settings, api, batch=True, step=step, budget=1)
     paths = [p for _, p, _ in api.requests]
     assert paths[0] == "/v1/messages/batches" and paths[-1].endswith("/results")
     created = api.bodies()[0]
-    assert [r["custom_id"] for r in created["requests"]] == ["article-0", "article-1", "article-2"]
+    assert [r["custom_id"] for r in created["requests"]] == ["request-0", "request-1", "request-2"]
     assert sum(ticks) == 3
     assert f"[[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
     assert text_of(vault, ARTICLE) == ARTICLE_TEXT
@@ -456,8 +611,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def cli(vault: Path, base_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": base_url}
+def cli(
+    vault: Path, base_url: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": base_url, **(env or {})
+    }  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "generator", "consolidate", "--vault", str(vault), *args],
         capture_output=True, text=True, env=env | {"NO_COLOR": "1"}, timeout=120,
@@ -466,27 +625,21 @@ def cli(vault: Path, base_url: str, *args: str) -> subprocess.CompletedProcess[s
 
 def test_cli_uses_the_api_at_anthropic_base_url_and_reports_tokens_and_dollars(make_vault):
     vault = make_vault(vault_files())
-    api = LocalAPI(
-        message(BREAD_OPS, {"cache_creation_input_tokens": 2000}),
-        message(
-            TEA_OPS, {"input_tokens": 800, "output_tokens": 200, "cache_read_input_tokens": 2000}
-        ),
-    )
+    api = LocalAPI(message(both(BREAD_OPS, TEA_OPS), {"input_tokens": 3000, "output_tokens": 500}))
     try:
         result = cli(vault, api.url, "--model", "claude-haiku-4-5")
     finally:
         api.shutdown()
     assert result.returncode == 0, result.stderr
-    assert [path for path, _, _ in api.seen] == ["/v1/messages", "/v1/messages"]
+    assert [path for path, _, _ in api.seen] == ["/v1/messages"]  # one request for both
     headers = api.seen[0][1]
     assert "sk-test" in headers.get("x-api-key", "") + headers.get("authorization", "")
     assert api.seen[0][2]["model"] == "claude-haiku-4-5"
-    assert "Baking bread: 1 add learning from 2026-01-02 Ann bakes rye (3000 in / 300 out" in (
-        result.stdout
-    )
-    # Haiku 4.5: (1000*1 + 300*5 + 2000*1.25) / 1e6 and (800*1 + 200*5 + 2000*0.1) / 1e6.
-    assert "$0.0050" in result.stdout and "$0.0020" in result.stdout
-    assert "5800 tokens in (2000 cache read, 2000 cache write), 500 out, $0.0070" in result.stdout
+    # Each article's line shows its share of the one request, in proportion to its part.
+    assert "Baking bread: 1 add learning from 2026-01-02 Ann bakes rye (" in result.stdout
+    assert f"Making tea: 1 confirm learning from {TEA_NEW} (" in result.stdout
+    # Haiku 4.5: (3000*1 + 500*5) / 1e6.
+    assert "3000 tokens in" in result.stdout and "500 out, $0.0055" in result.stdout
 
 
 def test_a_meta_article_no_op_cites_stays_pending(make_vault, tmp_path):
@@ -494,17 +647,45 @@ def test_a_meta_article_no_op_cites_stays_pending(make_vault, tmp_path):
     files["meta/2026-01-03 Ann bakes again.md"] = meta("2026-01-03 Ann bakes again", ["Same."])
     vault = make_vault(files)
     settings = load_settings(vault=vault, site_dir=tmp_path / "s")
-    report = run(settings, FakeAPI(message(BREAD_OPS), message(TEA_OPS)))
+    report = run(settings, FakeAPI(message(both(BREAD_OPS, TEA_OPS))))
     assert report.merged == 2
     bread = next(a for a in report.articles if a.path == ARTICLE)
     assert bread.waiting == ["2026-01-03 Ann bakes again"]
     entry = next(e for e in audit_lines(vault) if e.get("article") == ARTICLE)
     assert entry["merged"] == [f"meta/{NEW}.md"]
-    again = FakeAPI(message({"ops": [{"op": "noop", "reason": "same", "sources": ["x"]}]}))
+    again = FakeAPI(message(reply([{"op": "noop", "reason": "same", "sources": ["x"]}])))
     run(settings, again)
     (request,) = again.bodies()
     body = request["messages"][0]["content"]
     assert "Ann bakes again" in body and "no applied op cites it" in body
+
+
+@pytest.mark.parametrize("point", ["after-answer:1", "after-ledger:1"])
+def test_a_run_killed_after_its_answer_arrived_uses_it_and_never_asks_again(make_vault, point):
+    # Killed once the answer for both articles is stored (before either is applied), or
+    # once the first article is committed: the next run applies the stored answer and makes
+    # no request, and the run's usage is counted once.
+    vault = make_vault(vault_files())
+    as_machine_written(vault)
+    as_machine_written(vault, TEA)
+    usage = {"input_tokens": 3000, "output_tokens": 500}
+    api = LocalAPI(message(both(BREAD_OPS, TEA_OPS), usage))
+    try:
+        killed = cli(vault, api.url, env={"DEFINITIVE_KILL_AT": point})
+    finally:
+        api.shutdown()
+    assert killed.returncode == -9 and len(api.seen) == 1
+    idle = LocalAPI()
+    try:
+        resumed = cli(vault, idle.url)
+    finally:
+        idle.shutdown()
+    assert resumed.returncode == 0, resumed.stderr
+    assert idle.seen == []  # answered already, paid already
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
+    assert f"[[{TEA_NEW}]]) ^l-feed-early" in text_of(vault, TEA)
+    run_meta = next((vault / "meta").glob("* Consolidator run *.md")).read_text()
+    assert "tokens_in: 3000\n" in run_meta and "tokens_out: 500\n" in run_meta
 
 
 def test_cli_cost_cap_sends_nothing_that_could_pass_it(make_vault):
@@ -572,7 +753,10 @@ class Clock:
 
 def timed(settings, api: FakeAPI, clock: Clock, timeout_s: float, **kw):
     limits = Limits(
-        timeout_s=timeout_s, poll_s=kw.pop("poll_s", 30.0), retries=kw.pop("retries", 2)
+        timeout_s=timeout_s,
+        poll_s=kw.pop("poll_s", 30.0),
+        retries=kw.pop("retries", 2),
+        request_tokens=kw.pop("budget", 40_000),
     )
     consolidator = AnthropicConsolidator(
         api.client(), "claude-sonnet-5-5", limits, sleep=clock.sleep, clock=clock, **kw
@@ -613,7 +797,7 @@ def test_each_attempt_gets_only_the_time_left_and_a_stalled_one_ends_the_run(kit
     vault, settings = kitchen
     clock = Clock()
     api = FakeAPI(default=clock.latency(3600, message(BREAD_OPS)))  # answers after an hour
-    _, report = timed(settings, api, clock, 45.0)
+    _, report = timed(settings, api, clock, 45.0, budget=1)
     assert api.timeouts == [45.0] and clock.now == 45.0  # one attempt, cut at the deadline
     reasons = {a.path: a.rejected for a in report.rejected}
     assert reasons == {
@@ -632,7 +816,7 @@ def test_retry_after_is_honoured_unless_it_would_pass_the_deadline(kitchen):
         message(BREAD_OPS),
         error(529, "overloaded_error", "Overloaded", {"retry-after-ms": "120000"}),
     )
-    consolidator, report = timed(settings, api, clock, 60.0)
+    consolidator, report = timed(settings, api, clock, 60.0, budget=1)
     assert clock.slept == [5.0]  # waited as asked, then the answer came and was applied
     assert "Rye is wetter." in text_of(vault, ARTICLE)
     assert [a.path for a in report.rejected] == [TEA] and text_of(vault, TEA) == TEA_TEXT
@@ -652,7 +836,7 @@ def test_the_sdk_itself_never_retries_or_sleeps(kitchen, monkeypatch):
     )
     clock = Clock()
     api = FakeAPI(default=error(500, "api_error", "Internal server error"))
-    _, report = timed(settings, api, clock, 600.0)
+    _, report = timed(settings, api, clock, 600.0, budget=1)
     # Ours: 2 retries per request, with the SDK's backoff (0.5 s then 1 s, less jitter).
     assert len(api.requests) == 6 and len(clock.slept) == 4
     assert all(0.375 <= s <= 0.5 for s in clock.slept[::2]) and all(
@@ -679,8 +863,7 @@ def test_a_batch_is_polled_until_the_deadline_then_canceled(kitchen):
     }
     assert_nothing_merged(vault, report)
     assert (
-        consolidator.cut_short is not None
-        and "2 articles got no answer" in consolidator.cut_short
+        consolidator.cut_short is not None and "2 articles got no answer" in consolidator.cut_short
     )
 
 
@@ -797,18 +980,18 @@ def test_model_prices_in_mkdocs_yml_price_a_new_model_exactly(make_vault, tmp_pa
         "cache_creation": {"ephemeral_5m_input_tokens": 1500, "ephemeral_1h_input_tokens": 500},
         "cache_read_input_tokens": 4000,
     }
-    api = FakeAPI(message(BREAD_OPS, usage), message(TEA_OPS, usage))
+    api = FakeAPI(message(both(BREAD_OPS, TEA_OPS), usage))
     consolidator.client = api.client().with_options(max_retries=0)
     report = consolidate(settings, consolidator)
     assert json.loads(api.requests[0][2])["model"] == "my-model"
-    # (1000*3 + 300*15 + 1500*3.75 + 500*6 (the 1-hour writes) + 4000*0.30) / 1e6, twice.
-    assert report.cost_usd == pytest.approx(2 * 0.017325)
+    # (1000*3 + 300*15 + 1500*3.75 + 500*6 (the 1-hour writes) + 4000*0.30) / 1e6
+    assert report.cost_usd == pytest.approx(0.017325)
     run_meta = next((vault / "meta").glob("* Consolidator run *.md")).read_text()
-    assert "cost_usd: 0.03465\n" in run_meta
+    assert "cost_usd: 0.017325\n" in run_meta
     # Message Batches: this model's own discount (40% off).
     line = {
-        "custom_id": "article-0",
-        "result": {"type": "succeeded", "message": message({"ops": []}, usage)},
+        "custom_id": "request-0",
+        "result": {"type": "succeeded", "message": message(reply([]), usage)},
     }
     jsonl = (json.dumps(line) + "\n").encode()
     batched = FakeAPI(batch("ended", 3), batch("ended", 3), jsonl)
@@ -898,7 +1081,8 @@ def add_run(vault: Path, name: str) -> None:
 def test_a_paid_consolidator_waits_for_a_batch_then_asks_once_for_all_of_it(
     make_vault, tmp_path, monkeypatch
 ):
-    vault, settings = bread_only(make_vault, tmp_path)
+    # The article's batch alone: the run-wide minimum (test below) lowered out of the way.
+    vault, settings = bread_only(make_vault, tmp_path, "    batch_min_request_meta_articles: 3\n")
     before = text_of(vault, ARTICLE)
     monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-04T23:30:00+00:00")
     add_run(vault, "2026-01-04 Ann bakes spelt")
@@ -917,15 +1101,15 @@ def test_a_paid_consolidator_waits_for_a_batch_then_asks_once_for_all_of_it(
     ]
     # The third run fills the batch: one request carries all three.
     add_run(vault, "2026-01-04 Ann bakes rolls")
-    ops = {
-        "ops": [
+    ops = reply(
+        [
             {
                 "op": "add_learning",
                 "text": "Spelt needs less water.",
                 "sources": [NEW, "2026-01-04 Ann bakes spelt", "2026-01-04 Ann bakes rolls"],
             }
         ]
-    }
+    )
     api = FakeAPI(message(ops))
     report = run(settings, api)
     assert len(api.bodies()) == 1
@@ -934,6 +1118,31 @@ def test_a_paid_consolidator_waits_for_a_batch_then_asks_once_for_all_of_it(
         assert name in sent
     assert report.skipped == []
     assert "Spelt needs less water." in text_of(vault, ARTICLE)
+
+
+def test_a_run_asks_once_its_request_carries_enough_meta_articles(
+    make_vault, tmp_path, monkeypatch
+):
+    # Three runs fill the bread article's batch, but the request would carry only three meta
+    # articles against its fixed part (instructions, rules, schema): the run waits for more.
+    vault, settings = bread_only(make_vault, tmp_path)
+    before = text_of(vault, ARTICLE)
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-04T23:30:00+00:00")
+    for name in ("2026-01-04 Ann bakes spelt", "2026-01-04 Ann bakes rolls"):
+        add_run(vault, name)
+    idle = FakeAPI()
+    report = run(settings, idle)
+    assert idle.requests == [] and text_of(vault, ARTICLE) == before
+    assert {why for _, why in report.skipped} == {
+        "waiting for a fuller request: 3 of 8 meta articles ready, or until 2026-01-09"
+    }
+    assert len(report.skipped) == 3
+    # The oldest has waited seven days: the request goes with what there is.
+    monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-09T00:10:00+00:00")
+    api = FakeAPI(message(BREAD_OPS))
+    report = run(settings, api)
+    assert len(api.bodies()) == 1 and report.skipped == []
+    assert "Rye is wetter." in text_of(vault, ARTICLE)
 
 
 def test_a_lone_meta_article_goes_after_the_longest_wait(make_vault, tmp_path, monkeypatch):
@@ -959,7 +1168,11 @@ def test_only_asks_about_its_article_now(make_vault, tmp_path, monkeypatch):
 
 def test_batch_size_one_asks_every_night(make_vault, tmp_path, monkeypatch):
     monkeypatch.setenv("DEFINITIVE_NOW", "2026-01-03T23:30:00+00:00")
-    vault, settings = bread_only(make_vault, tmp_path, "    batch_min_meta_articles: 1\n")
+    vault, settings = bread_only(
+        make_vault,
+        tmp_path,
+        "    batch_min_meta_articles: 1\n    batch_min_request_meta_articles: 1\n",
+    )
     api = FakeAPI(message(BREAD_OPS))
     run(settings, api)
     assert len(api.bodies()) == 1 and "Rye is wetter." in text_of(vault, ARTICLE)
@@ -980,6 +1193,8 @@ def test_the_free_offline_consolidator_never_waits(make_vault, tmp_path, monkeyp
         ("batch_min_meta_articles: 0", "batch_min_meta_articles must be"),
         ("batch_max_wait_days: -1", "batch_max_wait_days must be"),
         ("batch_max_wait_days: soon", "batch_max_wait_days must be"),
+        ("batch_min_request_meta_articles: 0", "batch_min_request_meta_articles must be"),
+        ("consolidation_request_tokens: lots", "consolidation_request_tokens must be"),
     ],
 )
 def test_bad_batch_settings_are_clear_errors(make_vault, tmp_path, setting, message_):

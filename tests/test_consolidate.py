@@ -586,7 +586,7 @@ def test_each_change_is_a_new_revision_and_the_model_sees_the_evidence(bread):
 
     assert (
         "Feed the starter twelve hours before mixing. [support 1, last confirmed 2026-01-01]"
-        in (user_message(asked))
+        in user_message([asked])
     )
     (vault / "meta" / "2026-01-03 Ann bakes again.md").write_text(
         (vault / "meta" / f"{NEW}.md").read_text().replace("2026-01-02", "2026-01-03"),

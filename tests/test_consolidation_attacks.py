@@ -16,7 +16,7 @@ from generator.consolidate.export import export_skills
 from generator.consolidate.offline import OfflineConsolidator
 from generator.pipeline import analyse
 from tests.consolidate_helpers import ARTICLE, ARTICLE_TEXT, NEW, bread_vault, meta
-from tests.test_anthropic import FakeAPI, message, run
+from tests.test_anthropic import FakeAPI, message, reply, run
 
 OLD = "2026-01-01 Ann bakes"
 # 180 words: three per lesson, so no two of sixty lessons are alike.
@@ -120,7 +120,7 @@ def _vault(tmp_path: Path, *, human: bool = False) -> tuple[Path, object]:
 
 
 def _ops(*ops: dict[str, object], source: str = NEW) -> dict[str, object]:
-    return {"ops": [{**op, "sources": [source]} for op in ops]}
+    return reply([{**op, "sources": [source]} for op in ops])
 
 
 def _text(vault: Path) -> str:
@@ -161,7 +161,7 @@ def test_an_allow_listed_url_a_cited_run_gives_is_kept(tmp_path):
 
 def test_an_empty_answer_leaves_its_meta_articles_pending_and_is_not_paid_twice(tmp_path):
     vault, settings = _vault(tmp_path)
-    report = run(settings, FakeAPI(message({"ops": []})))
+    report = run(settings, FakeAPI(message(reply([]))))
     (outcome,) = report.articles
     assert outcome.rejected == "the answer held no ops: its meta articles stay pending"
     assert _text(vault) == ARTICLE_TEXT
@@ -210,7 +210,7 @@ def test_a_wholesale_answer_waits_for_review(tmp_path, answer):
 
     (proposal,) = open_proposals(vault)
     assert proposal.article == ARTICLE
-    again = FakeAPI(message({"ops": []}))
+    again = FakeAPI(message(reply([])))
     run(settings, again)  # in review: not sent again
     assert all(NEW not in json.dumps(b) for b in again.bodies())
 
@@ -232,7 +232,7 @@ def test_sixty_near_duplicates_fold_into_one_confirmation(tmp_path):
 
 def test_nothing_merged_is_sent_again(tmp_path):
     _, settings = _vault(tmp_path)
-    answer = {"ops": [{"op": "noop", "reason": "known", "sources": [NEW, "2026-01-03 Cy bakes"]}]}
+    answer = reply([{"op": "noop", "reason": "known", "sources": [NEW, "2026-01-03 Cy bakes"]}])
     run(settings, FakeAPI(message(answer)))
     again = FakeAPI()
     report = run(settings, again)

@@ -1,5 +1,7 @@
-"""The Anthropic consolidator: one Messages API request per article (or one Message Batch for
-all of them), through the official SDK.
+"""The Anthropic consolidator: one Messages API request for every ready article of a run (split
+into several only past ``consolidation_request_tokens``), or one Message Batch of those
+requests, through the official SDK. An answer names each article it is about (``A1``...);
+`AnthropicConsolidator.propose_all` hands the engine each article's share of it.
 
 Every failure becomes a `Proposal` with an error, never an exception: the engine then leaves
 the article byte-identical and its meta articles pending. The SDK reads ``ANTHROPIC_API_KEY``
@@ -30,7 +32,7 @@ import anthropic
 from anthropic.types.messages import MessageBatch
 
 from generator.config import Settings
-from generator.consolidate.edits import OpError, parse_ops
+from generator.consolidate.edits import Op, OpError, parse_answer
 from generator.consolidate.prices import (
     DEFAULT_MODEL,
     Price,
@@ -39,7 +41,7 @@ from generator.consolidate.prices import (
     price_of,
     price_table,
 )
-from generator.consolidate.prompt import estimate_tokens, request_params
+from generator.consolidate.prompt import article_part, batches, estimate_tokens, request_params
 from generator.consolidate.proposal import ArticleInput, Proposal, Usage
 from generator.wording import plural
 
@@ -55,7 +57,13 @@ def _no_step(name: str, total: int | None = None) -> AbstractContextManager[Call
 class Limits:
     max_cost_usd: float | None = None
     max_tokens: int = 4096
-    """Output tokens per answer; an answer cut at this length is rejected, never applied."""
+    """Output tokens per article of a request (an answer covering three articles may take three
+    times as many, up to ``max_answer_tokens``); an answer cut short is rejected, never applied."""
+    max_answer_tokens: int = 32_000
+    """Output tokens of one answer, whatever it covers (the current models' output limit)."""
+    request_tokens: int = 40_000
+    """Input tokens one request may carry (estimated high, see `estimate_tokens`): more ready
+    articles than fit are split into several requests (``consolidation_request_tokens``)."""
     timeout_s: float = 1800.0
     """The whole run: every attempt, every wait before a retry, the batch polling."""
     poll_s: float = 30.0
@@ -120,6 +128,7 @@ class AnthropicConsolidator:
         limits = Limits(
             max_cost_usd=max_cost_usd if max_cost_usd is not None else options.max_cost_usd,
             timeout_s=float(options.consolidation_timeout_s),
+            request_tokens=options.consolidation_request_tokens,
         )
         prices = parse_model_prices(options.model_prices, str(settings.config_file))
         client = anthropic.Anthropic(max_retries=0)
@@ -167,58 +176,73 @@ class AnthropicConsolidator:
                 self.sleep(wait)
                 attempt += 1
 
-    # -- one request per article ---------------------------------------------------------
+    # -- one request for all the ready articles --------------------------------------------
 
-    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
+    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[list[tuple[str, Proposal]]]:
         self._deadline = self.clock() + self.limits.timeout_s
         sendable = []
         for item in inputs:
             if not item.public:
-                yield item.path, self._fail("private article (publish: false): never sent")
+                yield [(item.path, self._fail("private article (publish: false): never sent"))]
             else:
                 sendable.append(item)
+        if not sendable:
+            return
+        rules = sendable[0].rules  # the vault's rule notes: the same for every article
+        fixed = estimate_tokens(request_params([], rules, self.model, 0, cache=False))
+        groups = batches(sendable, fixed, self.limits.request_tokens)
+        # Caching pays only when a later request of this run reads what the first wrote.
+        cache = len(groups) > 1
+        requests = [(group, self._params(group, cache)) for group in groups]
         if self.batch:
-            yield from self._batch(sendable)
+            yield from self._batch(requests)
             return
         unanswered = 0
-        for item in sendable:
-            params = request_params(item, item.rules, self.model, self.limits.max_tokens)
+        for group, params in requests:
             if self._left() <= 0:
-                unanswered += 1
-                yield (
-                    item.path,
-                    self._fail(f"overall timeout: {self._limit} reached; the request was not sent"),
-                )
+                unanswered += len(group)
+                why = f"overall timeout: {self._limit} reached; the request was not sent"
+                yield [(item.path, self._fail(why)) for item in group]
                 continue
             estimate, over = self._reserve(params, batch=False)
             if over:
-                yield item.path, self._fail(over)
+                yield [(item.path, self._fail(over)) for item in group]
                 continue
-            proposal = self._send(params)
+            answer = self._send(params, group)
             self.reserved -= estimate
-            if proposal.error and proposal.error.startswith("overall timeout"):
-                unanswered += 1
-            yield item.path, proposal
+            failed = answer[0][1].error or ""
+            if failed.startswith("overall timeout"):
+                unanswered += len(group)
+            yield answer
         if unanswered:
             self.cut_short = (
                 f"{self._limit} reached: {plural(unanswered, 'article')} got no answer; their meta "
                 "articles stay pending for the next run"
             )
 
-    def _send(self, params: dict[str, Any]) -> Proposal:
+    def _params(self, group: list[ArticleInput], cache: bool) -> dict[str, Any]:
+        answer = min(self.limits.max_tokens * len(group), self.limits.max_answer_tokens)
+        return request_params(group, group[0].rules, self.model, answer, cache=cache)
+
+    def _send(
+        self, params: dict[str, Any], group: list[ArticleInput]
+    ) -> list[tuple[str, Proposal]]:
         def send(timeout: float) -> anthropic.types.Message:
             return self.client.messages.create(**params, timeout=timeout)
 
         try:
             message = self._call(send, "the request")
         except DeadlineReached as exc:
-            return self._fail(str(exc))
+            return [(item.path, self._fail(str(exc))) for item in group]
         except anthropic.AnthropicError as exc:
-            return self._fail(_describe(exc))
-        return self._read(message.model_dump(), batch=False)
+            return [(item.path, self._fail(_describe(exc))) for item in group]
+        return self._shares(group, *self._read(message.model_dump(), batch=False))
 
-    def _read(self, message: dict[str, Any], batch: bool) -> Proposal:
-        """A Message (as the API returns it) to a proposal, with exact usage and dollars."""
+    def _read(
+        self, message: dict[str, Any], batch: bool
+    ) -> tuple[Proposal, dict[str, list[Op]] | None]:
+        """A Message (as the API returns it) to the whole answer's usage, dollars and error,
+        and its ops by article alias (None when the answer cannot be used at all)."""
         raw = message.get("usage") or {}
         usage = Usage(
             int(raw.get("input_tokens") or 0),
@@ -238,22 +262,56 @@ class AnthropicConsolidator:
         stop = message.get("stop_reason")
         if stop == "max_tokens":
             proposal.error = "answer truncated (stop_reason max_tokens)"
-            return proposal
+            return proposal, None
         if stop == "refusal":
             proposal.error = "the model refused (stop_reason refusal)"
-            return proposal
+            return proposal, None
         text = "".join(
             block.get("text", "")
             for block in message.get("content") or []
             if block.get("type") == "text"
         )
         try:
-            proposal.ops = parse_ops(json.loads(text))
+            return proposal, parse_answer(json.loads(text))
         except json.JSONDecodeError as exc:
             proposal.error = f"malformed JSON answer: {exc.msg} at character {exc.pos}"
         except OpError as exc:
             proposal.error = f"answer does not match the schema: {exc}"
-        return proposal
+        return proposal, None
+
+    def _shares(
+        self, group: list[ArticleInput], whole: Proposal, ops: dict[str, list[Op]] | None
+    ) -> list[tuple[str, Proposal]]:
+        """Each article's share of one answer: its ops (an article the answer leaves out gets
+        none, so its meta articles stay pending), and the answer's usage and dollars in
+        proportion to the size of its part of the request. Ops for an article the request did
+        not name are rejected, reported with the request's first article (each with why)."""
+        weights = [len(article_part(f"A{n}", item)) for n, item in enumerate(group, 1)]
+        usages = whole.usage.split(weights)
+        total = max(1, sum(weights))
+        costs = [round(whole.cost_usd * w / total, 6) for w in weights]
+        costs[-1] = round(whole.cost_usd - sum(costs[:-1]), 6)
+        names = {f"A{n}": item.path for n, item in enumerate(group, 1)}
+        stray = []
+        for alias, found in (ops or {}).items():
+            if alias not in names:
+                why = (
+                    f"names article {alias!r}, which is not in this request"
+                    if alias
+                    else "names no article of this request (a malformed alias)"
+                )
+                for op in found:
+                    op.problem = why
+                stray += found
+        shares = []
+        for n, item in enumerate(group):
+            share = Proposal(None, whole.error, usages[n], costs[n], whole.model, whole.request_id)
+            if ops is not None:
+                share.ops = list(ops.get(f"A{n + 1}", []))
+                if n == 0:
+                    share.ops += stray
+            shares.append((item.path, share))
+        return shares
 
     def _reserve(self, params: dict[str, Any], batch: bool) -> tuple[float, str | None]:
         """Reserve this request's worst-case cost (whole prompt at the cache-write price, the
@@ -275,31 +333,33 @@ class AnthropicConsolidator:
 
     # -- the Message Batches API -----------------------------------------------------------
 
-    def _batch(self, items: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
-        requests, by_id, reserved = [], {}, 0.0
-        for index, item in enumerate(items):
-            params = request_params(item, item.rules, self.model, self.limits.max_tokens)
+    def _batch(
+        self, requests: list[tuple[list[ArticleInput], dict[str, Any]]]
+    ) -> Iterator[list[tuple[str, Proposal]]]:
+        sent, by_id, reserved = [], {}, 0.0
+        for index, (group, params) in enumerate(requests):
             estimate, over = self._reserve(params, batch=True)
             if over:
-                yield item.path, self._fail(over)
+                yield [(item.path, self._fail(over)) for item in group]
                 continue
             reserved += estimate
-            custom_id = f"article-{index}"
-            by_id[custom_id] = item
-            requests.append({"custom_id": custom_id, "params": params})
-        if not requests:
+            custom_id = f"request-{index}"
+            by_id[custom_id] = group
+            sent.append({"custom_id": custom_id, "params": params})
+        if not sent:
             return
         answered: set[str] = set()
         try:
-            for custom_id, proposal in self._run_batch(requests):
+            for custom_id, result in self._run_batch(sent):
                 if custom_id in by_id and custom_id not in answered:
                     answered.add(custom_id)
-                    yield by_id[custom_id].path, proposal
+                    yield self._batch_result(by_id[custom_id], result)
             failure = "the batch returned no result for it"
         except DeadlineReached as exc:
             failure = str(exc)
+            missing = sum(len(g) for i, g in by_id.items() if i not in answered)
             self.cut_short = (
-                f"{failure}: {plural(len(by_id) - len(answered), 'article')} got no answer; "
+                f"{failure}: {plural(missing, 'article')} got no answer; "
                 "their meta articles stay pending for the next run"
             )
         except anthropic.AnthropicError as exc:
@@ -308,11 +368,11 @@ class AnthropicConsolidator:
             failure = str(exc)
         finally:
             self.reserved -= reserved
-        for custom_id, item in by_id.items():
+        for custom_id, group in by_id.items():
             if custom_id not in answered:
-                yield item.path, self._fail(failure)
+                yield [(item.path, self._fail(failure)) for item in group]
 
-    def _run_batch(self, requests: list[dict[str, Any]]) -> Iterator[tuple[str, Proposal]]:
+    def _run_batch(self, requests: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
         """Create the batch, poll it with a progress bar until it ends, stream its results
         (in any order: matched by custom_id). At the deadline the batch is canceled."""
         batches = self.client.messages.batches
@@ -360,7 +420,7 @@ class AnthropicConsolidator:
                 raise BatchBroken(
                     f"reading the results of batch {batch.id} failed: {type(exc).__name__}: {exc}"
                 ) from exc
-            yield line.custom_id, self._batch_result(line.result.model_dump())
+            yield line.custom_id, line.result.model_dump()
 
     def _status(self, batch_id: str, timeout: float) -> MessageBatch:
         return self.client.messages.batches.retrieve(batch_id, timeout=timeout)
@@ -373,14 +433,18 @@ class AnthropicConsolidator:
             return f"canceling batch {batch_id} failed ({_describe(exc)}); cancel it by hand"
         return f"batch {batch_id} canceled"
 
-    def _batch_result(self, result: dict[str, Any]) -> Proposal:
+    def _batch_result(
+        self, group: list[ArticleInput], result: dict[str, Any]
+    ) -> list[tuple[str, Proposal]]:
         kind = result.get("type")
         if kind == "succeeded":
-            return self._read(result["message"], batch=True)
+            return self._shares(group, *self._read(result["message"], batch=True))
         if kind == "errored":
             error = (result.get("error") or {}).get("error") or {}
-            return self._fail(f"batch request errored: {error.get('type')}: {error.get('message')}")
-        return self._fail(f"batch request {kind}")
+            why = f"batch request errored: {error.get('type')}: {error.get('message')}"
+        else:
+            why = f"batch request {kind}"
+        return [(item.path, self._fail(why)) for item in group]
 
 
 def _retryable(exc: anthropic.APIError) -> bool:

@@ -36,65 +36,51 @@ class Spec:
     """Fields it must carry besides ``op`` and ``sources``."""
     optional: tuple[str, ...]
     doc: str
+    """What the op does, where its name and fields do not say it (the instructions list it)."""
     changes_existing: bool = False
     """Rewrites, retires or removes an item that is already there (the wholesale guard)."""
 
 
 SPECS: dict[str, Spec] = {
-    "add_learning": Spec(None, ("text",), (), "a new lesson: the lesson first, then evidence"),
-    "confirm_learning": Spec("L", (), (), "a new run supports learning `target`"),
-    "update_learning": Spec(
-        "L", ("text",), (), "the new runs refine learning `target`: its new text", True
-    ),
-    "contradict_learning": Spec(
-        "L", ("reason",), (), "a new run went against learning `target` (kept, with why)"
-    ),
-    "deprecate_learning": Spec(
-        "L", ("reason",), (), "the new runs show learning `target` is wrong or stale", True
-    ),
-    "merge_learnings": Spec(
-        "L",
-        ("other",),
-        ("text",),
-        "learnings `target` and `other` say the same: `other` is folded into `target`, "
-        "their runs united; `text` the merged wording if needed",
-        True,
-    ),
-    "add_pitfall": Spec(None, ("text",), (), "a mistake to avoid, from a failed or partial run"),
-    "confirm_pitfall": Spec("P", (), (), "a new run hit pitfall `target` again"),
-    "update_pitfall": Spec("P", ("text",), (), "the new runs refine pitfall `target`", True),
-    "add_step": Spec(
-        None, ("text", "after"), (), "a new skill step, inserted after step `after` (0 = first)"
-    ),
-    "amend_step": Spec("S", ("text",), (), "skill step `target` changes: its new text", True),
-    "retire_step": Spec("S", ("reason",), (), "skill step `target` is no longer done", True),
-    "merge_steps": Spec(
-        "S",
-        ("other", "text"),
-        (),
-        "steps `target` and `other` become one step with `text`",
-        True,
-    ),
-    "flag_for_human": Spec(
-        None,
-        ("reason",),
-        ("target",),
-        "something a person must decide (a conflict, a risky change): nothing is edited",
-    ),
-    "noop": Spec(None, ("reason",), (), "a meta article adds nothing new: say why"),
+    "add_learning": Spec(None, ("text",), (), ""),
+    "confirm_learning": Spec("L", (), (), ""),
+    "update_learning": Spec("L", ("text",), (), "", True),
+    "contradict_learning": Spec("L", ("reason",), (), "kept, with why"),
+    "deprecate_learning": Spec("L", ("reason",), (), "", True),
+    "merge_learnings": Spec("L", ("other",), ("text",), "other folds into target", True),
+    "add_pitfall": Spec(None, ("text",), (), ""),
+    "confirm_pitfall": Spec("P", (), (), ""),
+    "update_pitfall": Spec("P", ("text",), (), "", True),
+    "add_step": Spec(None, ("text", "after"), (), "after: a step number, 0 for first"),
+    "amend_step": Spec("S", ("text",), (), "", True),
+    "retire_step": Spec("S", ("reason",), (), "", True),
+    "merge_steps": Spec("S", ("other", "text"), (), "", True),
+    "flag_for_human": Spec(None, ("reason",), ("target",), "a person must decide"),
+    "noop": Spec(None, ("reason",), (), "a meta article adds nothing new"),
 }
 OP_KINDS = tuple(SPECS)
 ALIAS_PATTERNS = {"L": r"^L[1-9][0-9]*$", "P": r"^P[1-9][0-9]*$", "S": r"^S[1-9][0-9]*$"}
 _ALIAS_RE = re.compile(r"^([LPS])([1-9][0-9]*)$")
 
 
-def _variant(kind: str, spec: Spec) -> dict[str, Any]:
-    """The JSON schema of one kind of op: only what the Anthropic structured-outputs subset
-    supports (const, pattern, required, additionalProperties false, local $ref; no length
-    limits, which the instructions state and the validator enforces). Kept terse: the schema
-    goes with every request, and the instructions already say what each op is for."""
+ARTICLE_PATTERN = r"^A[1-9][0-9]*$"
+"""An answer names each article of the request by its alias (``A1``, ``A2``...)."""
+
+
+def _shape(spec: Spec) -> tuple[Any, ...]:
+    return (spec.target, spec.needs, spec.optional)
+
+
+def _variant(kinds: list[str], spec: Spec) -> dict[str, Any]:
+    """The JSON schema of the op kinds that share one shape (the same target pattern, the same
+    required and optional fields): ``op`` is their ``enum``, so each kind still gets exactly
+    its own required fields and target pattern, and the schema accepts exactly what one
+    variant per kind would. Only what the Anthropic structured-outputs subset supports:
+    ``enum``, ``pattern``, ``required``, ``additionalProperties: false``, local ``$ref``, no
+    length limits (the instructions state MAX_TEXT and `check_shape` enforces it). Kept terse:
+    the schema goes with every request (and is billed like input, see BENCHMARKS.md)."""
     properties: dict[str, Any] = {
-        "op": {"const": kind},
+        "op": {"const": kinds[0]} if len(kinds) == 1 else {"enum": kinds},
         "sources": {"$ref": "#/$defs/sources"},
     }
     required = ["op", "sources"]
@@ -121,14 +107,29 @@ def _variant(kind: str, spec: Spec) -> dict[str, Any]:
     }
 
 
+def _variants() -> list[dict[str, Any]]:
+    shapes: dict[tuple[Any, ...], list[str]] = {}
+    for kind, spec in SPECS.items():
+        shapes.setdefault(_shape(spec), []).append(kind)
+    return [_variant(kinds, SPECS[kinds[0]]) for kinds in shapes.values()]
+
+
 ANSWER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["ops"],
+    "required": ["articles"],
     "properties": {
-        "ops": {
+        "articles": {
             "type": "array",
-            "items": {"anyOf": [_variant(kind, spec) for kind, spec in SPECS.items()]},
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["article", "ops"],
+                "properties": {
+                    "article": {"type": "string", "pattern": ARTICLE_PATTERN},
+                    "ops": {"type": "array", "items": {"anyOf": _variants()}},
+                },
+            },
         }
     },
     "$defs": {
@@ -137,8 +138,9 @@ ANSWER_SCHEMA: dict[str, Any] = {
         "item": {"type": "string", "pattern": r"^[LPS][1-9][0-9]*$"},
     },
 }
-"""What the model must return, one variant per kind of op: the validator's rules, as far as
-the structured-outputs schema subset can say them."""
+"""What the model must return: per article of the request (by alias), its ops, each of the
+shape its kind needs. The validator's rules, as far as the structured-outputs subset can say
+them."""
 
 
 class OpError(ValueError):
@@ -193,15 +195,24 @@ class ApplyResult:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-def parse_ops(answer: Any) -> list[Op]:
-    """Ops from a decoded answer ``{"ops": [...]}``. Only an answer that is not such an object
-    raises OpError; an op that is malformed comes back with its ``problem`` set."""
-    if not isinstance(answer, dict) or not isinstance(answer.get("ops"), list):
-        raise OpError('answer is not an object with an "ops" list')
-    ops = []
-    for index, raw in enumerate(answer["ops"], 1):
-        ops.append(_read_op(raw, index))
-    return ops
+def parse_answer(answer: Any) -> dict[str, list[Op]]:
+    """Ops by article alias from a decoded answer ``{"articles": [{"article": "A1", "ops":
+    [...]}]}``. Only an answer that is not such an object raises OpError; a malformed op comes
+    back with its ``problem`` set, and a group whose alias is malformed under the key ``""``
+    (the caller rejects what it cannot place). Two groups for one article are read as one."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("articles"), list):
+        raise OpError('answer is not an object with an "articles" list')
+    found: dict[str, list[Op]] = {}
+    for group in answer["articles"]:
+        if not isinstance(group, dict) or not isinstance(group.get("ops"), list):
+            raise OpError('an entry of "articles" is not an object with an "ops" list')
+        alias = group.get("article")
+        key = alias.strip().upper() if isinstance(alias, str) else ""
+        if not re.match(ARTICLE_PATTERN, key):
+            key = ""
+        ops = found.setdefault(key, [])
+        ops += [_read_op(raw, len(ops) + i) for i, raw in enumerate(group["ops"], 1)]
+    return found
 
 
 def _read_op(raw: Any, index: int) -> Op:

@@ -159,6 +159,7 @@ def consolidate(
         chosen = [p for p in chosen if p in wanted]
     elif getattr(consolidator, "paid", False):
         chosen = [p for p in chosen if _ready(p, pending.by_article[p], options, report)]
+        chosen = _worth_a_request(chosen, pending.by_article, options, report)
 
     inputs = []
     for path in chosen:
@@ -179,38 +180,59 @@ def consolidate(
 
     by_path = {item.path: item for item in inputs}
     to_ask = [item for item in inputs if item.path not in answered]
-    stored = [(item.path, answered[item.path]) for item in inputs if item.path in answered]
-    for path, proposal in itertools.chain(stored, consolidator.propose_all(to_ask)):
-        item = by_path[path]
-        if run is not None and path not in answered:
-            _store_answer(run, path, proposal)
-        outcome = settle(item, proposal, options)
-        report.articles.append(outcome)
-        if dry_run:
-            pass
-        elif review or (outcome.held and outcome.new_text is not None):
-            # Nothing lands: a proposal waits for `definitive approve` (or only the audit line,
-            # when nothing of the answer is usable), and rejections are counted as usual.
-            entry = audit_entry(None, consolidator.name, item, outcome, proposal)
-            if outcome.held:
-                entry["held"] = outcome.held
-            record = article_record(outcome, item)
-            text = outcome.new_text if outcome.merged else None
-            outcome.proposal_id = propose(vault, item.text, text, record, entry)
-            _count_rejections(ledger, item, outcome, proposal, options)
-            ledger.save()
-            if run is not None:
-                run.articles.pop(path, None)
-                run.save()
-        else:
-            assert run is not None
-            _record(run, ledger, item, outcome, proposal, options)
-        if progress is not None:
-            progress(outcome)
+    stored = [[(item.path, answered[item.path])] for item in inputs if item.path in answered]
+    for answer in itertools.chain(stored, consolidator.propose_all(to_ask)):
+        if run is not None:
+            _store_answers(run, [(p, a) for p, a in answer if p not in answered])
+        for path, proposal in answer:
+            outcome = _decide(vault, run, ledger, by_path[path], proposal, consolidator.name,
+                              options, report, dry_run=dry_run, review=review)  # fmt: skip
+            if progress is not None:
+                progress(outcome)
     report.articles.sort(key=lambda a: a.path)
     if run is not None:
         finish_run(run, ledger)
     return report
+
+
+def _decide(
+    vault: Path,
+    run: Run | None,
+    ledger: Ledger,
+    item: ArticleInput,
+    proposal: Proposal,
+    mode: str,
+    options: Options,
+    report: RunReport,
+    *,
+    dry_run: bool,
+    review: bool,
+) -> ArticleOutcome:
+    """Settle one article's share of an answer and record it (or propose it, with review):
+    each article lands, waits or is rejected on its own, whatever the others of the answer."""
+    path = item.path
+    outcome = settle(item, proposal, options)
+    report.articles.append(outcome)
+    if dry_run:
+        pass
+    elif review or (outcome.held and outcome.new_text is not None):
+        # Nothing lands: a proposal waits for `definitive approve` (or only the audit line,
+        # when nothing of the answer is usable), and rejections are counted as usual.
+        entry = audit_entry(None, mode, item, outcome, proposal)
+        if outcome.held:
+            entry["held"] = outcome.held
+        record = article_record(outcome, item)
+        text = outcome.new_text if outcome.merged else None
+        outcome.proposal_id = propose(vault, item.text, text, record, entry)
+        _count_rejections(ledger, item, outcome, proposal, options)
+        ledger.save()
+        if run is not None:
+            run.articles.pop(path, None)
+            run.save()
+    else:
+        assert run is not None
+        _record(run, ledger, item, outcome, proposal, options)
+    return outcome
 
 
 def _ready(path: str, metas: list[Note], options: Options, report: RunReport) -> bool:
@@ -233,6 +255,33 @@ def _ready(path: str, metas: list[Note], options: Options, report: RunReport) ->
             )
         )
     return False
+
+
+def _worth_a_request(
+    chosen: list[str], by_article: dict[str, list[Note]], options: Options, report: RunReport
+) -> list[str]:
+    """The ready articles, if together they are worth a request: the request's fixed part
+    (instructions, rules, schema: about as much as a dozen meta articles) is paid once a run,
+    so a run asks when its ready articles carry ``batch_min_request_meta_articles`` meta
+    articles in all, or one of them has waited ``batch_max_wait_days``; else all wait."""
+    metas = [m for p in chosen for m in by_article[p]]
+    if not metas or len(metas) >= options.batch_min_request_meta_articles:
+        return chosen
+    today = now().date()
+    dates = [d for m in metas if (d := _day(m.meta.get("date"))) is not None]
+    if len(dates) < len(metas) or (today - min(dates)).days >= options.batch_max_wait_days:
+        return chosen
+    due = min(dates) + dt.timedelta(days=options.batch_max_wait_days)
+    for meta in metas:
+        report.skipped.append(
+            (
+                meta.path,
+                f"waiting for a fuller request: {len(metas)} of "
+                f"{options.batch_min_request_meta_articles} meta articles ready, or until "
+                f"{due.isoformat()}",
+            )
+        )
+    return []
 
 
 def _day(value: Any) -> dt.date | None:
@@ -562,9 +611,14 @@ def mark_merged(ledger: Ledger, run_id: str, article: str, metas: dict[str, str]
         ledger.merge(meta, digest, article, run_id)
 
 
-def _store_answer(run: Run, path: str, proposal: Proposal) -> None:
-    """Keep an answer (and what it cost) in the run record before anything is decided."""
-    run.articles[path] = {"answer": proposal.to_json(), "status": "answered"}
+def _store_answers(run: Run, answer: list[tuple[str, Proposal]]) -> None:
+    """Keep an answer, every article's share of it (and what it cost), in the run record
+    before any of it is decided: a run killed half-way through applying it uses the rest
+    next time instead of asking, and paying, again."""
+    if not answer:
+        return
+    for path, proposal in answer:
+        run.articles[path] = {"answer": proposal.to_json(), "status": "answered"}
     run.save()
     checkpoint("after-answer")
 

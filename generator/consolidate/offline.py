@@ -29,9 +29,9 @@ class OfflineConsolidator:
     def __init__(self, url_hosts: Collection[str] = ()) -> None:
         self.url_hosts = tuple(url_hosts)
 
-    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
+    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[list[tuple[str, Proposal]]]:
         for item in inputs:
-            yield item.path, Proposal(self.ops_for(item))
+            yield [(item.path, Proposal(self.ops_for(item)))]
 
     def ops_for(self, item: ArticleInput) -> list[Op]:
         ops: list[Op] = []

@@ -53,10 +53,24 @@ class Usage:
     def to_json(self) -> dict[str, int]:
         return dict(self.__dict__)
 
+    def split(self, weights: list[int]) -> list[Usage]:
+        """This request's usage shared among the articles it covered, in proportion to
+        ``weights`` (their parts' sizes); the shares add up to it exactly."""
+        total = max(1, sum(weights))
+        shares = [Usage() for _ in weights]
+        for name, value in self.__dict__.items():
+            given = 0
+            for index, weight in enumerate(weights):
+                part = value - given if index == len(weights) - 1 else value * weight // total
+                setattr(shares[index], name, part)
+                given += part
+        return shares
+
 
 @dataclass
 class Proposal:
-    """A consolidator's answer for one article: ops, or the reason there are none."""
+    """A consolidator's answer for one article (its share of an answer that may cover
+    several): ops, or the reason there are none."""
 
     ops: list[Op] | None
     error: str | None = None
@@ -95,8 +109,9 @@ class Consolidator(Protocol):
     """Whether each request costs money: then articles are asked about in batches of
     pending meta articles (``batch_min_meta_articles``, ``batch_max_wait_days``)."""
 
-    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[tuple[str, Proposal]]:
-        """One proposal per input (by article path), in any order."""
+    def propose_all(self, inputs: list[ArticleInput]) -> Iterator[list[tuple[str, Proposal]]]:
+        """One proposal per input (by article path), in any order, grouped by the answer that
+        brought them: the engine stores a whole answer before it applies any of it."""
         ...
 
 
