@@ -76,11 +76,20 @@ class Resolver:
         for note in vault.notes.values():
             for alias in note.aliases:
                 self.by_alias[_fold(alias)].append(note.path)
+        # Memos: a vault's links repeat the same few targets, and its notes sit in few
+        # folders. The path part reads the source only for its folder; the subpath part only
+        # the target's headings and blocks.
+        self._found: dict[tuple[str, str], Resolution] = {}
+        self._parts: dict[tuple[Resolution, str], Resolution] = {}
+        self._headings: dict[str, list[str]] = {}
 
     def resolve(self, link: Link, source: Note) -> Resolution:
         if not link.target:
             return self._with_subpath(Resolution("resolved", source.path), link)
-        found = self._find(link.target, source)
+        key = (link.target, source.folder)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._find(link.target, source)
         if found.target is None or found.attachment:
             return found
         return self._with_subpath(found, link)
@@ -160,28 +169,42 @@ class Resolver:
     def _with_subpath(self, found: Resolution, link: Link) -> Resolution:
         if not link.subpath or found.target is None:
             return found
+        key = (found, link.subpath)
+        done = self._parts.get(key)
+        if done is None:
+            done = self._parts[key] = self._subpath(found, link.subpath)
+        return done
+
+    def _subpath(self, found: Resolution, subpath: str) -> Resolution:
+        assert found.target is not None
         note = self.vault.notes[found.target]
-        subpath = link.subpath
         if subpath.startswith("^"):
             block = subpath[1:]
             if block in note.blocks:
                 return replace(found, block=block)
             return replace(found, problem="block-missing")
-        index = find_heading(note, subpath)
+        headings = self._headings.get(note.path)
+        if headings is None:
+            headings = [normalise_heading(h.text) for h in note.headings]
+            self._headings[note.path] = headings
+        index = find_heading(note, subpath, headings)
         if index is None:
             return replace(found, problem="heading-missing")
         return replace(found, heading=index)
 
 
-def find_heading(note: Note, subpath: str) -> int | None:
-    """``H1#H2`` finds H2 under H1; a single name finds the first heading with that text."""
+def find_heading(note: Note, subpath: str, normalised: list[str] | None = None) -> int | None:
+    """``H1#H2`` finds H2 under H1; a single name finds the first heading with that text.
+    ``normalised``: the note's headings already through `normalise_heading`."""
     parts = [normalise_heading(p) for p in subpath.split("#") if p.strip()]
     if not parts:
         return None
+    if normalised is None:
+        normalised = [normalise_heading(h.text) for h in note.headings]
     want = 0
     found: int | None = None
-    for index, heading in enumerate(note.headings):
-        if normalise_heading(heading.text) == parts[want]:
+    for index, text in enumerate(normalised):
+        if text == parts[want]:
             if want == len(parts) - 1:
                 found = index
                 break
