@@ -32,6 +32,23 @@ QUERY_PARTS = (".pf_index", ".pf_fragment", ".pf_filter", ".pf_meta")
 COMPRESSED = (*QUERY_PARTS, ".pagefind")
 
 
+PARTS = {
+    ".pf_meta": "meta",
+    ".pf_filter": "filter",
+    ".pf_index": "index",
+    ".pf_fragment": "fragment",
+    ".pagefind": "wasm",
+    ".json": "entry",
+}
+
+
+def part(path: str) -> str:
+    """What a Pagefind file is: meta, filter, index, fragment (per bundle and query), wasm,
+    entry (the bundle listing and each bundle's entry file) or ui (scripts and styles)."""
+    name = path.split("?")[0]
+    return next((kind for end, kind in PARTS.items() if name.endswith(end)), "ui")
+
+
 def gzip_size(path: str, body: bytes) -> int:
     """The body's size from a server that compresses text (what is not compressed already)."""
     if path.split("?")[0].endswith(COMPRESSED):
@@ -102,6 +119,11 @@ def measure(site: Path, query: str, files: bool = False) -> dict[str, int]:
             results[f"{name}_requests"] = len(own)
             if name != "material":
                 results[f"{name}_index_chunk_bytes"] = chunks
+                bundles = {k.split("/")[0] for k in own if "/" in k}
+                results[f"{name}_bundles"] = len(bundles)
+                for kind in ("ui", "wasm", "entry", "meta", "filter", "index", "fragment"):
+                    mine = [k for k in own if part(k) == kind]
+                    results[f"{name}_{kind}_gzip_bytes"] = sum(zipped[k] for k in mine)
             context.close()
         browser.close()
     server.shutdown()
