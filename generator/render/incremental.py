@@ -93,8 +93,10 @@ class PageInputs:
 
     def fingerprint(self, note: Note, page: str, about: str = "") -> str | None:
         """The page's fingerprint, or None when the page is always rendered. ``about``: what
-        the page says about itself (render/page_info.py: its date, breadcrumbs, neighbouring
-        runs...), as text."""
+        the page says about itself that no other input here determines
+        (`generator.render.page_info.PageInfos.about`: its date, breadcrumbs, neighbouring
+        runs), as text. Its description and reading time follow from the note's text, its
+        run and the facts of that run's article and agent, all below."""
         if note.kind == "agent" or page == "index.md":
             return None  # they read the whole evidence model: agents' skills, the dashboard
         parts: list[str] = [self.key, page, about]

@@ -88,6 +88,16 @@ class PageInfos:
             pager=self.pager(page, run),
         )
 
+    def about(self, note: Note, page: str) -> str:
+        """What `info` says that a page's fingerprint (render/incremental.py) holds nowhere
+        else, as text: its breadcrumbs, date and pager. Its description and reading time are
+        functions of the note's text, its run and the titles of that run's article and agent,
+        which the fingerprint holds already, and they cost most of `info` (the description is
+        scanned for secrets): a page kept as it was never needs them."""
+        run = self.runs.get(note.path)
+        updated = self.updated.get(note.path)
+        return repr((self.crumbs(note, page, run), updated, self.pager(page, run)))
+
     def description(self, note: Note, run: Run | None) -> str:
         """The note's ``description:``; an agent's ``job:``; a run's outcome, article, agent
         and date before its first paragraph; otherwise its first paragraph.
