@@ -63,6 +63,21 @@ def test_deleted_note_is_removed_from_tree_and_site(make_vault, tmp_path) -> Non
     assert not (tmp_path / "site" / "d").exists()
 
 
+def test_a_page_gone_from_the_cache_is_rendered_again(make_vault, tmp_path) -> None:
+    """A kept page needs its docs file and its markdown copy where the last build left them;
+    one deleted from the cache (a careless clean-up) is rendered again, not assumed."""
+    vault = make_vault(FILES)
+    _build(vault, tmp_path / "site")
+    settings = settings_for(vault, tmp_path / "site")
+    (settings.docs_dir / "d.md").unlink()
+    (settings.cache_dir / "markdown" / "a.md").unlink()
+    report = _build(vault, tmp_path / "site")
+    assert report.emitted.written == ["d.md"]  # a.md's page came out the same bytes
+    assert (settings.docs_dir / "d.md").is_file()
+    assert (settings.cache_dir / "markdown" / "a.md").is_file()
+    assert "Unrelated" in (tmp_path / "site" / "d" / "index.html").read_text(encoding="utf-8")
+
+
 def test_deleted_site_is_rebuilt_even_without_vault_changes(make_vault, tmp_path) -> None:
     import shutil
 
