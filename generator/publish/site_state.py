@@ -5,7 +5,7 @@ scan, not for Pagefind's body markers, not for the check that every page was san
 site stamp (publish/mkdocs_site.py) keeps each file's size, modification time and inode as
 the last complete build left it; a file that still has that size and modification time was
 checked by that build and is skipped. Whatever wrote a file since (MkDocs, Pagefind,
-Definitive, the user), in place or by a rename, gave it a later modification time: every
+Definitive, the user), in place or by a rename, left another modification time: every
 write in a build happens at least a process start-up after the stamp's, well past the file
 system's timestamp granularity.
 
