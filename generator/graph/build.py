@@ -47,8 +47,9 @@ def build_graph(vault: Vault) -> LinkGraph:
     known: dict[tuple[str, str, str], Resolution] = {}
     for note in vault.notes.values():
         resolved = []
+        folder = note.folder  # a property: worked out once a note, not once a link
         for link in note.links:
-            key = (link.target, link.subpath, note.folder if link.target else note.path)
+            key = (link.target, link.subpath, folder if link.target else note.path)
             resolution = known.get(key)
             if resolution is None:
                 resolution = known[key] = resolver.resolve(link, note)
@@ -62,10 +63,9 @@ def build_graph(vault: Vault) -> LinkGraph:
                 incoming[target].add(note.path)
             if item.link.embed and target in vault.notes and not _part_elsewhere(note, item):
                 embeds.setdefault(note.path, {})[target] = None
-    backlinks = {
-        path: sorted(sources, key=lambda p: (vault.notes[p].title.casefold(), p))
-        for path, sources in incoming.items()
-    }
+    # Each source's sort key once, not once per note it links to (200,000 at 20,000 notes).
+    order = {p: (vault.notes[p].title.casefold(), p) for p in links}
+    backlinks = {path: sorted(sources, key=order.__getitem__) for path, sources in incoming.items()}
     return LinkGraph(vault, links, backlinks, _embed_cycles(embeds))
 
 

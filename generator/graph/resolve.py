@@ -86,20 +86,22 @@ class Resolver:
     def resolve(self, link: Link, source: Note) -> Resolution:
         if not link.target:
             return self._with_subpath(Resolution("resolved", source.path), link)
-        key = (link.target, source.folder)
+        folder = source.folder
+        key = (link.target, folder)
         found = self._found.get(key)
         if found is None:
-            found = self._found[key] = self._find(link.target, source)
+            found = self._found[key] = self._find(link.target, folder)
         if found.target is None or found.attachment:
             return found
         return self._with_subpath(found, link)
 
     # -- path part -------------------------------------------------------------------------
 
-    def _find(self, written: str, source: Note) -> Resolution:
+    def _find(self, written: str, folder: str) -> Resolution:
+        """The path part of a link written in a note of ``folder``."""
         target = unicodedata.normalize("NFC", written.strip().replace("\\", "/"))
         if target.startswith(("./", "../")) or "/../" in f"/{target}":
-            joined = posixpath.normpath(posixpath.join(source.folder, target.lstrip("/")))
+            joined = posixpath.normpath(posixpath.join(folder, target.lstrip("/")))
             if joined == ".." or joined.startswith("../"):
                 return Resolution("broken", problem="outside-vault")
             return self._exact(joined, written) or Resolution("broken")
@@ -107,11 +109,11 @@ class Resolver:
         exact = self._exact(target, written)
         if exact:
             return exact
-        if source.folder and "/" in target:  # bare names go by name: same folder wins there
-            relative = self._exact(posixpath.join(source.folder, target), written)
+        if folder and "/" in target:  # bare names go by name: same folder wins there
+            relative = self._exact(posixpath.join(folder, target), written)
             if relative:
                 return relative
-        return self._by_name(target, written, source) or self._by_alias(target)
+        return self._by_name(target, written, folder) or self._by_alias(target)
 
     def _exact(self, path: str, written: str) -> Resolution | None:
         for key in (path, f"{path}.md"):
@@ -121,7 +123,7 @@ class Resolver:
                 return self._hit(chosen, written, (), exact_case=chosen in (path, f"{path}.md"))
         return None
 
-    def _by_name(self, target: str, written: str, source: Note) -> Resolution | None:
+    def _by_name(self, target: str, written: str, folder: str) -> Resolution | None:
         name = target.rsplit("/", 1)[-1]
         names = [name] if not name.lower().endswith(".md") else [_strip_md(name), name]
         candidates: list[str] = []
@@ -133,8 +135,8 @@ class Resolver:
         candidates = sorted(set(candidates))
         if not candidates:
             return None
-        same_folder = [c for c in candidates if c.rsplit("/", 1)[0] == source.folder and "/" in c]
-        if not source.folder:
+        same_folder = [c for c in candidates if c.rsplit("/", 1)[0] == folder and "/" in c]
+        if not folder:
             same_folder = [c for c in candidates if "/" not in c]
         pool = same_folder or candidates
         chosen = min(pool, key=lambda c: (len(c), c))
