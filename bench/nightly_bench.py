@@ -9,7 +9,7 @@ For each vault size N (default 5000 and 20000), in a fresh temporary folder:
 3. the night: 10 new meta articles for that article, then ``definitive consolidate --offline
    --only ARTICLE`` (it changes the article), then ``definitive -v build`` again;
 4. Material's own floor on the same notes: plain ``mkdocs build`` with Material, a one-entry
-   nav and no plugins (no search index, nothing but the pages).
+   nav and no plugins (no search index, nothing but the pages); ``--no-floor`` skips it.
 
 Every step reports wall and CPU time (the command's own and its children's), peak memory (the
 largest process and all its processes together, sampled), and for builds the files written to
@@ -149,6 +149,8 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
             flush=True,
         )
 
+        if args.no_floor:
+            return result
         floor_cfg = (
             run_bench.BASELINE_CONFIG.format(site_dir="site-floor").replace(
                 "plugins:\n  - search\n", "plugins: []\n"
@@ -198,6 +200,11 @@ def main() -> int:
     parser.add_argument("--workdir", default=None, help="parent of the temporary folders")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip Material's floor (the nightly share needs only the cold build and the night)",
+    )
     parser.add_argument(
         "--rev",
         default=None,

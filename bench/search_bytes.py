@@ -6,13 +6,20 @@ result: Pagefind's script, WebAssembly and index chunks (from every bundle of a 
 on the Search page and in the header box's modal; Material's worker and ``search_index.json``
 when the site has Material's header search (``material_search_max_pages`` raised). Usage::
 
-    python bench/search_bytes.py SITE_DIR [--query WORD]
+    python bench/search_bytes.py SITE_DIR [--query WORD] [--files]
+
+Sizes are response bodies as a plain static server sends them. Pagefind's index files are
+gzip-compressed on disk already; its scripts, styles and JSON are not, and most static hosts
+(GitHub Pages, Netlify, nginx with gzip on) compress those in transfer: ``*_gzip_bytes`` is the
+same download with each of those compressed (gzip level 6), the figure a visitor's browser
+actually receives from such a host. ``--files`` lists every file fetched.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import threading
 from pathlib import Path
@@ -21,6 +28,32 @@ from playwright.sync_api import sync_playwright
 
 # Pagefind files fetched per query (the rest, UI script, WebAssembly and entry, once per visit).
 QUERY_PARTS = (".pf_index", ".pf_fragment", ".pf_filter", ".pf_meta")
+# Sent as they are by any server: already gzip-compressed by Pagefind.
+COMPRESSED = (*QUERY_PARTS, ".pagefind")
+
+
+PARTS = {
+    ".pf_meta": "meta",
+    ".pf_filter": "filter",
+    ".pf_index": "index",
+    ".pf_fragment": "fragment",
+    ".pagefind": "wasm",
+    ".json": "entry",
+}
+
+
+def part(path: str) -> str:
+    """What a Pagefind file is: meta, filter, index, fragment (per bundle and query), wasm,
+    entry (the bundle listing and each bundle's entry file) or ui (scripts and styles)."""
+    name = path.split("?")[0]
+    return next((kind for end, kind in PARTS.items() if name.endswith(end)), "ui")
+
+
+def gzip_size(path: str, body: bytes) -> int:
+    """The body's size from a server that compresses text (what is not compressed already)."""
+    if path.split("?")[0].endswith(COMPRESSED):
+        return len(body)
+    return min(len(body), len(gzip.compress(body, compresslevel=6, mtime=0)))
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -28,7 +61,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def measure(site: Path, query: str) -> dict[str, int]:
+def measure(site: Path, query: str, files: bool = False) -> dict[str, int]:
     handler = functools.partial(_Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -55,11 +88,14 @@ def measure(site: Path, query: str) -> dict[str, int]:
             context = browser.new_context()
             page = context.new_page()
             sizes: dict[str, int] = {}
+            zipped: dict[str, int] = {}
 
-            def record(response, sizes=sizes) -> None:
+            def record(response, sizes=sizes, zipped=zipped) -> None:
                 path = response.url.removeprefix(base)
                 if path.startswith(("pagefind", "search/", "assets/javascripts/workers/")):
-                    sizes[path] = len(response.body())
+                    body = response.body()
+                    sizes[path] = len(body)
+                    zipped[path] = gzip_size(path, body)
 
             page.on("response", record)
             page.goto(base + url)
@@ -76,9 +112,18 @@ def measure(site: Path, query: str) -> dict[str, int]:
                 k: v for k, v in sizes.items() if k.startswith("pagefind") == (name != "material")
             }
             results[f"{name}_total_bytes"] = sum(own.values())
+            results[f"{name}_total_gzip_bytes"] = sum(zipped[k] for k in own)
+            if files:
+                for path, size in sorted(own.items()):
+                    print(f"  {name}: {path} {size:,} ({zipped[path]:,} gzip)")
             results[f"{name}_requests"] = len(own)
             if name != "material":
                 results[f"{name}_index_chunk_bytes"] = chunks
+                bundles = {k.split("/")[0] for k in own if "/" in k}
+                results[f"{name}_bundles"] = len(bundles)
+                for kind in ("ui", "wasm", "entry", "meta", "filter", "index", "fragment"):
+                    mine = [k for k in own if part(k) == kind]
+                    results[f"{name}_{kind}_gzip_bytes"] = sum(zipped[k] for k in mine)
             context.close()
         browser.close()
     server.shutdown()
@@ -97,8 +142,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("site", type=Path)
     parser.add_argument("--query", default="panel")
+    parser.add_argument("--files", action="store_true", help="list every file fetched")
     args = parser.parse_args()
-    for key, value in measure(args.site, args.query).items():
+    for key, value in measure(args.site, args.query, args.files).items():
         print(f"{key}: {value:,}")
 
 

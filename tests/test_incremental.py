@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,42 @@ def test_deleted_note_is_removed_from_tree_and_site(make_vault, tmp_path) -> Non
     assert report.emitted.deleted == ["d.md"]
     assert not (docs / "d.md").exists()
     assert not (tmp_path / "site" / "d").exists()
+
+
+def test_a_page_gone_from_the_cache_is_rendered_again(make_vault, tmp_path) -> None:
+    """A kept page needs its docs file and its markdown copy where the last build left them;
+    one deleted from the cache (a careless clean-up) is rendered again, not assumed."""
+    vault = make_vault(FILES)
+    _build(vault, tmp_path / "site")
+    settings = settings_for(vault, tmp_path / "site")
+    (settings.docs_dir / "d.md").unlink()
+    (settings.cache_dir / "markdown" / "a.md").unlink()
+    report = _build(vault, tmp_path / "site")
+    assert report.emitted.written == ["d.md"]  # a.md's page came out the same bytes
+    assert (settings.docs_dir / "d.md").is_file()
+    assert (settings.cache_dir / "markdown" / "a.md").is_file()
+    assert "Unrelated" in (tmp_path / "site" / "d" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_site_restored_from_a_ci_cache_is_updated_not_failed(make_vault, tmp_path) -> None:
+    """docs/nightly.md's CI job restores site/ and the cache from an archive every night: the
+    same files and times under new inodes (as tar --posix, cp -a and rsync -a leave them).
+    The night's build updates what changed, as it would have in place."""
+    vault = make_vault(FILES)
+    site = tmp_path / "site"
+    _build(vault, site)
+    cache = settings_for(vault, site).cache_dir
+    for folder in (site, cache):
+        restored = folder.with_name(folder.name + "-restored")
+        shutil.copytree(folder, restored, symlinks=True)  # copy2: times to the nanosecond
+        shutil.rmtree(folder)
+        restored.rename(folder)
+    (vault / "b.md").write_text("# B\n\nThe b body, revised.\n", encoding="utf-8")
+    report = _build(vault, site)
+    assert report.site_built and sorted(report.emitted.written) == ["b.md", "c.md"]
+    assert "revised" in (site / "c" / "index.html").read_text(encoding="utf-8")
+    assert "Unrelated" in (site / "d" / "index.html").read_text(encoding="utf-8")
+    assert (site / "pagefind" / "pagefind.js").is_file()
 
 
 def test_deleted_site_is_rebuilt_even_without_vault_changes(make_vault, tmp_path) -> None:

@@ -173,6 +173,18 @@ def _set_publish(value: str) -> Callable[[Path], None]:
     return flip
 
 
+def _retitle(vault: Path) -> None:
+    """Titles that other pages repeat: a run's description names its article and agent."""
+    article = vault / "articles" / "Grading an article.md"
+    text = article.read_text("utf-8")
+    article.write_text(
+        text.replace('title: "Grading an article"', 'title: "Grading drafts"'), "utf-8"
+    )
+    agent = vault / "agents" / "Jennifer.md"
+    text = agent.read_text("utf-8")
+    agent.write_text(text.replace("type: agent\n", 'type: agent\ntitle: "Jen"\n'), "utf-8")
+
+
 def _consolidate(vault: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
     env.update(DEFINITIVE_NOW=NOW, NO_COLOR="1")
@@ -192,6 +204,7 @@ STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("deletion", _delete),
     ("made private", _set_publish("false")),
     ("made public", _set_publish("true")),
+    ("retitled", _retitle),
     ("consolidation", _consolidate),
 ]
 
@@ -271,3 +284,8 @@ def test_each_step_changed_what_it_should(night: dict[str, Step]) -> None:
     assert "assets/definitive/vendor/katex/katex.min.js" in night["consolidation"].files
     assert {"notes/board-canvas/index.html", "notes/notes-base/index.html"} <= night["edit"].pages
     assert "notes/board-canvas/index.html" not in night["deletion"].pages
+    # A run's page repeats its article's and agent's titles (its description): written again.
+    assert (
+        "meta/2026-11-18-jennifer-grades-granite-gym-page.md"
+        in night["retitled"].report.emitted.written
+    )

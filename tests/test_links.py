@@ -190,3 +190,29 @@ def test_tags_follow_obsidians_rules(check_vault) -> None:
     )
     names = [t.name for t in analysis.vault.notes["a.md"].tags]
     assert names == ["start", "nested/tag", "café", "🚀rocket", "y1984"]
+
+
+def test_embed_cycles_one_per_group_of_notes_embedding_each_other(check_vault) -> None:
+    """Each group of notes that embed one another is reported once, starting at its first
+    note; a note embedding itself is a cycle; embeds that only chain are none. A long chain
+    closing on itself is found too (the walk is iterative, not bounded by Python's stack)."""
+    chain = 1500
+    files: dict[str, str | bytes] = {
+        "A.md": "![[B]]\n",
+        "B.md": "![[C]] and [[A]]\n",  # a plain link closes no cycle
+        "C.md": "![[A]]\n",
+        "Self.md": "# Self\n\n![[Self]]\n",
+        "P.md": "![[Q]]\n",
+        "Q.md": "![[R]]\n",
+        "R.md": "x\n",
+        "X.md": "![[Y]]\n",
+        "Y.md": "![[X]]\n![[P]]\n",
+    }
+    for i in range(chain):
+        files[f"chain/L{i:04}.md"] = f"![[L{(i + 1) % chain:04}]]\n"
+    analysis = check_vault(files)
+    cycles = analysis.graph.embed_cycles
+    long = [f"chain/L{i:04}.md" for i in range(chain)]
+    assert cycles == sorted([["A.md", "B.md", "C.md"], ["Self.md"], ["X.md", "Y.md"], long])
+    flagged = sorted(f.path for f in analysis.findings if f.code == "embed-cycle")
+    assert flagged == ["A.md", "Self.md", "X.md", "chain/L0000.md"]

@@ -76,21 +76,32 @@ class Resolver:
         for note in vault.notes.values():
             for alias in note.aliases:
                 self.by_alias[_fold(alias)].append(note.path)
+        # Memos: a vault's links repeat the same few targets, and its notes sit in few
+        # folders. The path part reads the source only for its folder; the subpath part only
+        # the target's headings and blocks.
+        self._found: dict[tuple[str, str], Resolution] = {}
+        self._parts: dict[tuple[Resolution, str], Resolution] = {}
+        self._headings: dict[str, list[str]] = {}
 
     def resolve(self, link: Link, source: Note) -> Resolution:
         if not link.target:
             return self._with_subpath(Resolution("resolved", source.path), link)
-        found = self._find(link.target, source)
+        folder = source.folder
+        key = (link.target, folder)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._find(link.target, folder)
         if found.target is None or found.attachment:
             return found
         return self._with_subpath(found, link)
 
     # -- path part -------------------------------------------------------------------------
 
-    def _find(self, written: str, source: Note) -> Resolution:
+    def _find(self, written: str, folder: str) -> Resolution:
+        """The path part of a link written in a note of ``folder``."""
         target = unicodedata.normalize("NFC", written.strip().replace("\\", "/"))
         if target.startswith(("./", "../")) or "/../" in f"/{target}":
-            joined = posixpath.normpath(posixpath.join(source.folder, target.lstrip("/")))
+            joined = posixpath.normpath(posixpath.join(folder, target.lstrip("/")))
             if joined == ".." or joined.startswith("../"):
                 return Resolution("broken", problem="outside-vault")
             return self._exact(joined, written) or Resolution("broken")
@@ -98,11 +109,11 @@ class Resolver:
         exact = self._exact(target, written)
         if exact:
             return exact
-        if source.folder and "/" in target:  # bare names go by name: same folder wins there
-            relative = self._exact(posixpath.join(source.folder, target), written)
+        if folder and "/" in target:  # bare names go by name: same folder wins there
+            relative = self._exact(posixpath.join(folder, target), written)
             if relative:
                 return relative
-        return self._by_name(target, written, source) or self._by_alias(target)
+        return self._by_name(target, written, folder) or self._by_alias(target)
 
     def _exact(self, path: str, written: str) -> Resolution | None:
         for key in (path, f"{path}.md"):
@@ -112,7 +123,7 @@ class Resolver:
                 return self._hit(chosen, written, (), exact_case=chosen in (path, f"{path}.md"))
         return None
 
-    def _by_name(self, target: str, written: str, source: Note) -> Resolution | None:
+    def _by_name(self, target: str, written: str, folder: str) -> Resolution | None:
         name = target.rsplit("/", 1)[-1]
         names = [name] if not name.lower().endswith(".md") else [_strip_md(name), name]
         candidates: list[str] = []
@@ -124,8 +135,8 @@ class Resolver:
         candidates = sorted(set(candidates))
         if not candidates:
             return None
-        same_folder = [c for c in candidates if c.rsplit("/", 1)[0] == source.folder and "/" in c]
-        if not source.folder:
+        same_folder = [c for c in candidates if c.rsplit("/", 1)[0] == folder and "/" in c]
+        if not folder:
             same_folder = [c for c in candidates if "/" not in c]
         pool = same_folder or candidates
         chosen = min(pool, key=lambda c: (len(c), c))
@@ -160,28 +171,42 @@ class Resolver:
     def _with_subpath(self, found: Resolution, link: Link) -> Resolution:
         if not link.subpath or found.target is None:
             return found
+        key = (found, link.subpath)
+        done = self._parts.get(key)
+        if done is None:
+            done = self._parts[key] = self._subpath(found, link.subpath)
+        return done
+
+    def _subpath(self, found: Resolution, subpath: str) -> Resolution:
+        assert found.target is not None
         note = self.vault.notes[found.target]
-        subpath = link.subpath
         if subpath.startswith("^"):
             block = subpath[1:]
             if block in note.blocks:
                 return replace(found, block=block)
             return replace(found, problem="block-missing")
-        index = find_heading(note, subpath)
+        headings = self._headings.get(note.path)
+        if headings is None:
+            headings = [normalise_heading(h.text) for h in note.headings]
+            self._headings[note.path] = headings
+        index = find_heading(note, subpath, headings)
         if index is None:
             return replace(found, problem="heading-missing")
         return replace(found, heading=index)
 
 
-def find_heading(note: Note, subpath: str) -> int | None:
-    """``H1#H2`` finds H2 under H1; a single name finds the first heading with that text."""
+def find_heading(note: Note, subpath: str, normalised: list[str] | None = None) -> int | None:
+    """``H1#H2`` finds H2 under H1; a single name finds the first heading with that text.
+    ``normalised``: the note's headings already through `normalise_heading`."""
     parts = [normalise_heading(p) for p in subpath.split("#") if p.strip()]
     if not parts:
         return None
+    if normalised is None:
+        normalised = [normalise_heading(h.text) for h in note.headings]
     want = 0
     found: int | None = None
-    for index, heading in enumerate(note.headings):
-        if normalise_heading(heading.text) == parts[want]:
+    for index, text in enumerate(normalised):
+        if text == parts[want]:
             if want == len(parts) - 1:
                 found = index
                 break

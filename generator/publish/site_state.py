@@ -3,10 +3,20 @@
 A rebuild that re-renders a few pages must not read the whole site again: not for the secret
 scan, not for Pagefind's body markers, not for the check that every page was sanitised. The
 site stamp (publish/mkdocs_site.py) keeps each file's size, modification time and inode as
-the last complete build left it; a file that still matches all three was checked by that build
-and is skipped. Whatever wrote a file since (MkDocs, Pagefind, Definitive, the user) changed
-its modification time or its inode: every write in a build happens at least a process start-up
-after the stamp's, well past the file system's timestamp granularity.
+the last complete build left it; a file that still has that size and modification time was
+checked by that build and is skipped. Whatever wrote a file since (MkDocs, Pagefind,
+Definitive, the user), in place or by a rename, left another modification time: every
+write in a build happens at least a process start-up after the stamp's, well past the file
+system's timestamp granularity.
+
+The inode is recorded but not compared. A site restored from an archive or a copy (a CI
+cache, as in docs/nightly.md; ``tar --posix``, ``cp -a`` and ``rsync -a`` keep modification
+times to the nanosecond) has the same files under new inodes; compared, every page looked
+rewritten by something other than MkDocs, the next build that changed anything removed them
+all and failed, and so did every night after it, since a failed night does not save the
+cache it restored. An archive that keeps whole seconds only (GNU tar's default format) still
+makes every file look written, and the build fails closed. Faking a modification time to the
+nanosecond takes write access to the site folder, which only the build has.
 
 No MkDocs internals are involved: the state is read from the folder itself, so it holds
 whatever renderer wrote the site.
@@ -49,5 +59,11 @@ def _walk(folder: str, prefix: str) -> Iterator[tuple[str, FileStat]]:
 
 
 def unchanged(now: dict[str, FileStat], before: dict[str, FileStat]) -> set[str]:
-    """Site paths whose file is as ``before`` recorded it."""
-    return {path for path, stat in now.items() if before.get(path) == stat}
+    """Site paths whose file has the size and modification time ``before`` recorded (not
+    necessarily its inode: see the module docstring)."""
+    same = set()
+    for path, stat in now.items():
+        old = before.get(path)
+        if old is not None and old[:2] == stat[:2]:
+            same.add(path)
+    return same

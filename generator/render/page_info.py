@@ -88,6 +88,24 @@ class PageInfos:
             pager=self.pager(page, run),
         )
 
+    def about(self, note: Note, page: str) -> str:
+        """What `info` says that a page's fingerprint (render/incremental.py) holds nowhere
+        else, as text: the inputs of its breadcrumbs, date and pager, not the links made of
+        them (a link is a function of the page, which the fingerprint holds, and of the
+        target's docs path). Its description and reading time are functions of the note's
+        text, its run and the titles of that run's article and agent, which the fingerprint
+        holds already. Kept pages, most of a nightly rebuild, need nothing more."""
+        run = self.runs.get(note.path)
+        hubs = (self.hubs.get("definitive"), self.hubs.get(note.kind))
+        neighbours: list[tuple[str, str, str, str]] | None = None
+        if run is not None and run.article in self.evidence.articles:
+            runs, position = self._published_runs(run.article)
+            at = position.get(run.path)
+            if at is not None and len(runs) >= 2:
+                near = runs[max(0, at - 1) : at + 2]
+                neighbours = [(r.path, self.note_paths[r.path], r.title, str(r.date)) for r in near]
+        return repr((self.updated.get(note.path), hubs, neighbours))
+
     def description(self, note: Note, run: Run | None) -> str:
         """The note's ``description:``; an agent's ``job:``; a run's outcome, article, agent
         and date before its first paragraph; otherwise its first paragraph.

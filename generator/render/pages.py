@@ -241,8 +241,8 @@ def plan_site(
     features: set[str] = set()
     for note in notes:
         page = plan.note_paths[note.path]
-        info = infos.info(note, page)
-        fingerprint = inputs.fingerprint(note, page, repr(info)) if inputs is not None else None
+        about = infos.about(note, page) if inputs is not None else ""
+        fingerprint = inputs.fingerprint(note, page, about) if inputs is not None else None
         kept = memo.reusable(page, fingerprint) if memo is not None else None
         if advance is not None:
             advance(1)
@@ -255,6 +255,7 @@ def plan_site(
             record = PageRecord(kept.fingerprint, kept.attempts, kept.features, kept.copy)
             plan.inputs[page] = record
             continue
+        info = infos.info(note, page)
         ctx.attempts = []
         rendered = renderer.render(note, page)
         features |= rendered.features
