@@ -1,16 +1,14 @@
 """The link graph: each note's resolved links (line, raw text, status, target), the backlinks of
 every note and linked attachment, and the cycles of notes that embed one another.
 
-Plain dicts, no graph library: nothing downstream walks the graph, and importing networkx for
-a DiGraph nobody read cost every command 0.5 s or more of start-up (a third of a nightly
-rebuild's fixed cost). The one algorithm needed, strongly connected components of the embeds,
-is Tarjan's, below.
+Links and backlinks are plain dicts: nothing downstream walks a graph object. The one graph
+algorithm needed, cycles among embeds, is networkx's, imported only when the embeds can hold a
+cycle at all (most vaults' cannot: its import is a tenth of a nightly rebuild's start-up).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from generator.graph.resolve import Resolution, Resolver
@@ -91,79 +89,46 @@ def _embed_cycles(embeds: dict[str, dict[str, None]]) -> list[list[str]]:
     in linear time: listing every simple cycle is exponential (six notes embedding each other
     have 409; twenty, billions). Each cycle is the first one a depth-first walk from the
     group's smallest path finds, turned to start at its smallest path."""
+    looping = _on_cycles(embeds)
+    if not looping:
+        return []
+    import networkx as nx
+
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_edges_from((a, b) for a in looping for b in embeds[a] if b in looping)
     cycles: list[list[str]] = []
-    for component in _components(embeds):
-        if len(component) == 1:
-            node = next(iter(component))
-            if node in embeds.get(node, ()):
-                cycles.append([node])
+    for component in nx.strongly_connected_components(graph):
+        start = min(component)
+        if len(component) == 1 and not graph.has_edge(start, start):
             continue
-        cycle = _first_cycle(embeds, component, min(component))
+        edges = nx.find_cycle(graph.subgraph(component), source=start)
+        cycle = [edge[0] for edge in edges]
         turn = cycle.index(min(cycle))
         cycles.append(cycle[turn:] + cycle[:turn])
     return sorted(cycles)
 
 
-def _components(edges: dict[str, dict[str, None]]) -> Iterator[set[str]]:
-    """Tarjan's strongly connected components, iterative (a long chain of embeds must not hit
-    Python's recursion limit)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    for root in list(edges):
-        if root in index:
+def _on_cycles(embeds: dict[str, dict[str, None]]) -> set[str]:
+    """The notes that may lie on a cycle: what is left once notes that embed nothing, or that
+    nothing embeds, are taken away again and again (a topological sort's leftovers; linear)."""
+    out = {a: {b for b in targets if b in embeds} for a, targets in embeds.items()}
+    into: dict[str, set[str]] = defaultdict(set)
+    for a, targets in out.items():
+        for b in targets:
+            into[b].add(a)
+    queue = [a for a in out if not out[a] or not into[a]]
+    left = set(out)
+    while queue:
+        node = queue.pop()
+        if node not in left:
             continue
-        work: list[tuple[str, Iterator[str]]] = [(root, iter(edges.get(root, ())))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, successors = work[-1]
-            for successor in successors:
-                if successor not in index:
-                    index[successor] = low[successor] = len(index)
-                    stack.append(successor)
-                    on_stack.add(successor)
-                    work.append((successor, iter(edges.get(successor, ()))))
-                    break
-                if successor in on_stack:
-                    low[node] = min(low[node], index[successor])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    component: set[str] = set()
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.add(member)
-                        if member == node:
-                            break
-                    yield component
-
-
-def _first_cycle(edges: dict[str, dict[str, None]], within: set[str], start: str) -> list[str]:
-    """The first cycle a depth-first walk from ``start`` meets, staying ``within`` a strongly
-    connected component (which always holds one)."""
-    path = [start]
-    on_path = {start}
-    done: set[str] = set()
-    work = [iter([t for t in edges.get(start, ()) if t in within])]
-    while work:
-        for successor in work[-1]:
-            if successor in on_path:
-                return path[path.index(successor) :]
-            if successor not in done:
-                path.append(successor)
-                on_path.add(successor)
-                work.append(iter([t for t in edges.get(successor, ()) if t in within]))
-                break
-        else:
-            work.pop()
-            node = path.pop()
-            on_path.discard(node)
-            done.add(node)
-    raise AssertionError("a strongly connected component of several notes has a cycle")
+        left.discard(node)
+        for b in out[node]:
+            into[b].discard(node)
+            if not into[b] and b in left:
+                queue.append(b)
+        for a in into[node]:
+            out[a].discard(node)
+            if not out[a] and a in left:
+                queue.append(a)
+    return left
