@@ -229,3 +229,29 @@ def test_track_record_compares_revisions_and_flags_a_worse_one(build_vault) -> N
     assert 'class="dfn-chart dfn-revisions"' in page
     assert "The newest revision does worse" in page
     assert "revision 2 succeeds in 50% of 4 runs, revision 1 in 100% of 4" in page
+
+
+def test_an_agent_page_shows_its_own_runs_per_skill_and_keeps_still_when_others_run(
+    build_vault,
+) -> None:
+    """Ann ran Alpha five times, Bo once: Bo's Skills row counts Bo's run, beside the skill's
+    status (from all six runs). A new run of Ann's changes Ann's page, not Bo's (a nightly
+    rebuild renders only the agents that ran)."""
+    files = _vault({"Alpha": ["success"] * 5})
+    files["agents/Bo.md"] = "---\ntype: agent\n---\n# Bo\n"
+    files["meta/Alpha by Bo.md"] = _run("Alpha", 6, "success", agent="Bo")
+    built = build_vault(files)
+
+    def skills(agent: str) -> str:
+        table = built.html(f"agents/{agent}/").split('id="user-content-dfn-skills"', 1)[1]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table.split("</table>", 1)[0]))
+
+    assert "Runs by Bo" in skills("bo") and " Alpha proven 1 100% " in skills("bo")
+    assert " Alpha proven 5 100% " in skills("ann")
+    bo_page = (built.site / "agents" / "bo" / "index.html").read_bytes()
+    ann_page = (built.site / "agents" / "ann" / "index.html").read_bytes()
+    (built.settings.vault / "meta" / "Alpha 7.md").write_text(_run("Alpha", 7, "success"))
+    build(built.settings)
+    assert (built.site / "agents" / "bo" / "index.html").read_bytes() == bo_page
+    assert (built.site / "agents" / "ann" / "index.html").read_bytes() != ann_page
+    assert " Alpha proven 6 100% " in skills("ann")

@@ -98,6 +98,13 @@ def compute_evidence(view: PublicView, options: Options, today: dt.date | None =
         runs=runs,
         articles={p: record(rs) for p, rs in by_article.items()},
         agents={p: record(rs) for p, rs in by_agent.items()},
+        agent_skills={
+            agent: {
+                article: record([r for r in rs if r.article == article])
+                for article in dict.fromkeys(r.article for r in rs if r.article in by_article)
+            }
+            for agent, rs in by_agent.items()
+        },
         learnings={p: learnings_of(graph, view.notes[p], meta_dates) for p in by_article},
         total=record([r for r in runs if not r.internal]),
         internal=frozenset(internal_agents | internal_articles),

@@ -187,6 +187,10 @@ class Evidence:
     articles: dict[str, Record]
     """Published definitive article path -> its record (every article, runs or not)."""
     agents: dict[str, Record]
+    agent_skills: dict[str, dict[str, Record]]
+    """Agent path -> published article path -> the agent's own runs of that article (what
+    its page shows per skill: the article's record would change every agent's page whenever
+    any agent ran it)."""
     learnings: dict[str, list[Learning]]
     """Definitive article path -> its learnings."""
     total: Record

@@ -77,10 +77,12 @@ def oneline(text: Any) -> str:
     return " ".join(str(text).replace("[", "(").replace("]", ")").split())
 
 
-def badge(record: Record) -> Markup:
+def badge(record: Record, why: str | None = None) -> Markup:
     """A status badge that says why on hover and on keyboard focus (title, shown by CSS on
-    focus), for markdown or HTML."""
-    status, reason = html.escape(record.status), html.escape(record.reason, quote=True)
+    focus), for markdown or HTML. ``why`` replaces the reason where the page is not the
+    record's own (the reason's counts change with every run: the page would too)."""
+    status = html.escape(record.status)
+    reason = html.escape(record.reason if why is None else why, quote=True)
     return Markup(
         f'<span class="dfn-badge dfn-{status}" tabindex="0" title="{reason}" '
         f'aria-label="{status}: {reason}">{status}</span>'
@@ -228,8 +230,13 @@ class ProofPages:
         record = self.evidence.agents[note.path]
         ran = {r.article for r in record.runs if r.article}
         listed = _listed_skills(note)
+        own = self.evidence.agent_skills.get(note.path, {})
         skills = [
-            {"link": self._link(page, path), "record": self.evidence.articles[path]}
+            {
+                "link": self._link(page, path),
+                "skill": self.evidence.articles[path],
+                "own": own.get(path),
+            }
             for path in sorted(self.evidence.articles)
             if path in ran or self.vault.notes[path].title.casefold() in listed
         ]
