@@ -44,6 +44,9 @@ GENERATED = re.compile(r"^<!-- dfn:html -->\n(.*?)\n<!-- /dfn:html -->$", re.M |
 # a stdlib one would shadow it.
 TOKEN = f"dfnhtml{os.urandom(6).hex()}x"
 ATTRIBUTE = "definitive_generated_html"
+PLACEHOLDER = re.compile(r"dfnhtml[0-9a-f]{12}x(\d+)x")
+"""Any process's `TOKEN` and block number: MkDocs loads this file as a module of its own, so
+publish/markdown_reuse.py cannot read that module's `TOKEN`, only recognise one."""
 
 
 _previewing = False  # set by on_startup; one module per loaded config

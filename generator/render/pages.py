@@ -41,7 +41,13 @@ from generator.render.incremental import (
     replay,
 )
 from generator.render.llms import LLMS_TXT, llms_txt
-from generator.render.markdown import NoteRenderer, RenderContext, escape_text, html_block
+from generator.render.markdown import (
+    NoteRenderer,
+    RenderContext,
+    escape_text,
+    html_block,
+    title_heading,
+)
 from generator.render.page_info import PageInfos
 from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
 from generator.slugs import (
@@ -136,6 +142,14 @@ def _environment() -> jinja2.Environment:
     env.filters["title_str"] = lambda s: json.dumps(html.escape(str(s)), ensure_ascii=False)
     add_filters(env)
     return env
+
+
+BACKLINKS_HEADING = (
+    '<h2 class="dfn-backlinks" id="backlinks">Backlinks'
+    '<a class="headerlink" href="#backlinks" title="Permanent link">&para;</a></h2>'
+)
+"""The backlinks section's heading on a note's page (HTML, as the rest of the page); its
+markdown copy says ``## Backlinks``."""
 
 
 def plan_site(
@@ -267,7 +281,8 @@ def plan_site(
         properties = _properties(note, page, ctx, renderer)
         if before and note.kind == "meta":  # the run card shows these
             properties = [(k, v) for k, v in properties if k not in CARD_KEYS]
-        heading = html_block(rendered.title) if rendered.title else None
+        title = rendered.title or title_heading(note.title, ctx.heading_ids(note))
+        heading = html_block(title)
         body_block = html_block(body) if body.strip() else ""
         plan.pages[page] = note_template.render(
             note=note,
@@ -283,6 +298,7 @@ def plan_site(
                 (t, href(page, tag_pages[t.casefold()]))
                 for t in sorted({t.name for t in note.tags}, key=str.casefold)
             ],
+            backlinks_heading=BACKLINKS_HEADING,
             backlinks=[
                 (src.title, href(page, plan.note_paths[src.path]))
                 for src in (vault.notes[p] for p in view.backlinks.get(note.path, ()))
@@ -291,11 +307,14 @@ def plan_site(
         # The copy beside the page holds the note's own markdown instead of its HTML.
         own = renderer.markdown(note, page)
         text = plan.pages[page]
-        if heading:
+        if rendered.title:
             lines = own.split("\n")
             line = note.headings[0].line
             text = text.replace(heading, lines[line], 1)
             own = "\n".join(lines[line + 1 :])
+        else:
+            text = text.replace(heading, f"# {escape_text(note.title)}", 1)
+        text = text.replace(BACKLINKS_HEADING, "## Backlinks\n", 1)
         plan.markdown[page] = text.replace(body_block, own.strip("\n"), 1) if body_block else text
         if fingerprint is not None:
             copy = page in plan.markdown
