@@ -77,6 +77,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     for number, block in enumerate(blocks):
         placeholder = f"{TOKEN}{number}x"
         html = html.replace(f"<p>{placeholder}</p>", block).replace(placeholder, block)
+    setattr(page, ATTRIBUTE, [])  # back in the page: not held until the build ends
     html = sanitize(html, _iframe_hosts(config))
     page.toc = _toc(html)
     _note_sanitised(page.file.dest_uri)

@@ -119,9 +119,19 @@ class SitePlan:
     """Docs path -> the fingerprint of its inputs and what it reported and needs, for the
     next build's `RenderMemo`."""
 
+    released: bool = False
+    """`release` ran: `pages` and `markdown` keep their keys, their texts are on disk."""
+
     def docs_pages(self) -> list[str]:
         """Every page of the docs tree, rendered or kept."""
         return [*self.pages, *self.kept]
+
+    def release(self) -> None:
+        """Drop the pages' texts once emit wrote them (the docs tree and the copies folder
+        hold them): at 20,000 notes several hundred MB this process held while MkDocs ran."""
+        self.pages = dict.fromkeys(self.pages, "")
+        self.markdown = dict.fromkeys(self.markdown, "")
+        self.released = True
 
 
 def _environment() -> jinja2.Environment:
