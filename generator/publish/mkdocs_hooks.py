@@ -162,6 +162,43 @@ class _RenderedOnce:
         return cached
 
 
+class _DepthKey:
+    """``dfn_depth_key(page, base_url)``: the `_RenderedOnce` key of a template part whose only
+    links are to `_targets`, or "" where it must be rendered for the page itself.
+
+    A relative link from a page to a target depends on the page's depth alone, unless the page
+    sits in the target's top folder (``find/`` to ``find/`` is ``./``, from ``graph/`` it is
+    ``../find/``): pages in those folders render the part themselves."""
+
+    def __init__(self, config: Any) -> None:
+        self.tops = frozenset(_top(t) for t in _targets(config)) - {""}
+
+    def __call__(self, page: Any, base_url: str) -> str:
+        url = getattr(page, "url", None)
+        if not isinstance(url, str) or _top(url) in self.tops:
+            return ""
+        return f"depth {base_url}"
+
+
+def _top(path: str) -> str:
+    return path.lstrip("/").split("/", 1)[0]
+
+
+def _targets(config: Any) -> list[str]:
+    """Site paths linked from the parts of Material's templates rendered once per depth
+    (``main.html``'s config and scripts blocks, ``partials/header.html``): its bundle and search
+    worker and the logo (``assets/``), the Search page, the extra scripts, the home page and
+    the language links."""
+    extra = config.get("extra") or {}
+    theme = config.get("theme")
+    logo = theme.get("logo") if theme is not None else None
+    found = ["assets/", "find/", str(logo or ""), str(extra.get("homepage") or "")]
+    found += [str(script) for script in config.get("extra_javascript") or []]
+    alternates = extra.get("alternate") or []
+    found += [str(a.get("link") or "") for a in alternates if isinstance(a, dict)]
+    return [t for t in found if "://" not in t and not t.startswith("//")]
+
+
 def on_env(env: Any, config: Any, files: Any) -> Any:
     from jinja2 import ChoiceLoader, FileSystemBytecodeCache, FileSystemLoader, PrefixLoader
 
@@ -169,6 +206,7 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
     env.loader = ChoiceLoader([env.loader, PrefixLoader({"theme": FileSystemLoader(theme)})])
     if renderer_versions.material_tested():  # else Material renders the nav for every page
         env.globals["dfn_cached"] = _RenderedOnce()
+        env.globals["dfn_depth_key"] = _DepthKey(config)
     if env.bytecode_cache is None:  # every build process compiled the theme's templates again
         env.bytecode_cache = FileSystemBytecodeCache()  # Jinja's private folder of the user's
     return env
