@@ -81,18 +81,17 @@ def emit(
     # A page's bytes are made again when written rather than all held at once beside the
     # plan's texts (at 20,000 notes both were hundreds of MB of this process's peak). A
     # file's bytes are read once: the digest recorded is that of the bytes written.
-    outputs: dict[str, str | bytes | Path] = {**plan.pages, **plan.files}
     changed: list[tuple[str, bytes | None]] = []
     for rel, digest in plan.kept.items():
         if previous.get(rel) != digest or not os.path.isfile(docs_dir / rel):
             raise BuildError(f"docs tree changed while building: {rel}; build again")
         current[rel] = digest
         result.unchanged += 1
-    for rel in sorted(outputs):
-        source = outputs[rel]
+    for rel in sorted({*plan.pages, *plan.files}):
         held: bytes | None = None  # a page's text is encoded again when written
-        if isinstance(source, str):
-            data = source.encode("utf-8")
+        source = plan.files.get(rel)  # a file of the same path wins over a page
+        if source is None:
+            data = plan.pages[rel].encode("utf-8")
         else:
             data = held = source.read_bytes() if isinstance(source, Path) else source
         digest = hashlib.sha256(data).hexdigest()

@@ -11,7 +11,8 @@ import html
 import itertools
 import json
 import re
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,11 +95,38 @@ class Page:
     content: str
 
 
+class Texts(MutableMapping[str, str]):
+    """Texts by docs path, held zlib-compressed until emit writes them: a site plan holds
+    every page and every markdown copy at once, at 20,000 notes about 400 MB of strings at
+    the build process's peak, a sixth of that compressed (for about 1% more CPU)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def __getitem__(self, key: str) -> str:
+        return zlib.decompress(self._data[key]).decode("utf-8")
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._data[key] = zlib.compress(value.encode("utf-8"), 1)
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+
 @dataclass
 class SitePlan:
     """Everything render decided: each output file and the nav that points at the hubs."""
 
-    pages: dict[str, str] = field(default_factory=dict)
+    pages: MutableMapping[str, str] = field(default_factory=Texts)
     """Docs path -> markdown text."""
     files: dict[str, Path | bytes] = field(default_factory=dict)
     """Docs path -> source file to copy (attachments, our CSS), or the bytes to write (an
@@ -106,7 +134,7 @@ class SitePlan:
     nav: list[dict[str, str]] = field(default_factory=list)
     note_paths: dict[str, str] = field(default_factory=dict)
     """Published vault note path -> docs path."""
-    markdown: dict[str, str] = field(default_factory=dict)
+    markdown: MutableMapping[str, str] = field(default_factory=Texts)
     """Docs path -> the markdown copy put beside the page, where it differs from the docs
     tree's page: a note's, whose text is its published markdown rather than its HTML."""
     graph_json: dict[str, Any] = field(default_factory=dict)
@@ -294,7 +322,7 @@ def plan_site(
         title = rendered.title or title_heading(note.title, ctx.heading_ids(note))
         heading = html_block(title)
         body_block = html_block(body) if body.strip() else ""
-        plan.pages[page] = note_template.render(
+        text = plan.pages[page] = note_template.render(
             note=note,
             heading=heading,
             header=proof.header(note, page),
@@ -316,7 +344,6 @@ def plan_site(
         )
         # The copy beside the page holds the note's own markdown instead of its HTML.
         own = renderer.markdown(note, page)
-        text = plan.pages[page]
         if rendered.title:
             lines = own.split("\n")
             line = note.headings[0].line
