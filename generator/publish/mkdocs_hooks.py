@@ -20,7 +20,8 @@
   ``dfn_cached`` renders it once per depth. The theme overrides ``partials/nav.html`` and
   ``partials/tabs.html`` wrap Material's own partials (reached as ``theme/partials/...``)
   in it; ``main.html`` does the same for Material's ``config`` and ``scripts`` blocks (a JSON
-  of settings and translations, and the script tags), which only depend on the depth.
+  of settings and translations, and the script tags) and ``partials/header.html`` for the
+  header around the page's title, which depend only on the depth, keyed by `_DepthKey`.
 
 MkDocs loads this file by path (``hooks:``); what it sets aside lives on the page object, so
 the hooks hold no state of their own but whether MkDocs serves. The options come from
