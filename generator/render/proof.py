@@ -224,7 +224,7 @@ class ProofPages:
         return self.env.get_template("track_record.md.j2").render(
             record=record,
             chart=cost_chart(record.runs, note.title),
-            runs=[self._run_row(page, r) for r in reversed(record.runs)],
+            runs=[self._run_row(page, r, final=True) for r in reversed(record.runs)],
             revisions=revisions if len(revisions) > 1 or any(r.since for r in revisions) else [],
             revision_chart=revision_chart(revisions, note.title) if len(revisions) > 1 else "",
             regression=revision_regression(revisions),
