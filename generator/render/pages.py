@@ -98,7 +98,8 @@ class Page:
 class Texts(MutableMapping[str, str]):
     """Texts by docs path, held zlib-compressed until emit writes them: a site plan holds
     every page and every markdown copy at once, at 20,000 notes about 400 MB of strings at
-    the build process's peak, a sixth of that compressed (for about 1% more CPU)."""
+    the build process's peak, a sixth of that compressed (for about 2% more CPU: level 1
+    compresses 12,000 pages in about 2 s, and emit decompresses them in half that)."""
 
     def __init__(self) -> None:
         self._data: dict[str, bytes] = {}
