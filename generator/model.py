@@ -136,6 +136,8 @@ class Note:
     text; their links and tags are not read (load/density.py)."""
     deep_lines: list[int] = field(default_factory=list)
     """Body lines nested deeper than ``max_nesting``, cut back when rendered."""
+    lead: str = ""
+    """The body's first paragraph of prose as plain text (load/markdown.py `lead_text`)."""
 
     @property
     def stem(self) -> str:

@@ -123,6 +123,7 @@ def render(
         )
     with step("Writing docs tree", None):
         emitted = emit(plan, settings.docs_dir, settings.cache_dir, memo)
+    plan.release()  # on disk now; MkDocs and the copies read them there
     return plan, emitted
 
 

@@ -619,9 +619,8 @@ def test_imported_runs_show_on_the_track_records(site) -> None:
     docs = site.docs_dir
     article = (docs / "articles" / "grading-an-article.md").read_text(encoding="utf-8")
     # The run is evidence, marked unknown, with its exact cost; no rate counts it.
-    row = next(
-        line for line in article.splitlines() if line.startswith("| 2026-11-20 | [Jennifer Grade")
-    )
+    rows = article.split("<tr>")  # the Evidence table (HTML in the docs tree)
+    row = next(r for r in rows if "<td>2026-11-20</td>" in r and ">Jennifer Grade" in r)
     assert "dfn-unknown" in row and "25,512" in row and "$0.038" in row
     page = (site.site_dir / "articles" / "grading-an-article" / "index.html").read_text(
         encoding="utf-8"

@@ -101,6 +101,26 @@ NOTES: dict[str, str | bytes] = {
         [^x]: Plain's note.
         """,
     "notes/pixel.png": PNG,
+    # A run (its card above the text) and a note without a title of its own: all HTML.
+    "meta/2026-11-12 Cam grades.md": """\
+        ---
+        type: meta
+        article: "[[Grading]]"
+        agent: "[[Cam]]"
+        date: 2026-11-12
+        outcome: success
+        tokens_in: 61240
+        cost_usd: 0.0912
+        model: claude-<haiku>
+        ---
+        ## What was done
+        Graded with $x^2$ and a [[Panels#Sources]] link.
+
+        ```mermaid
+        graph TD; A-->B
+        ```
+        """,
+    "agents/Cam.md": "---\ntype: agent\n---\nGrades pages. See [[Grading]].\n",
 }
 
 
@@ -131,8 +151,16 @@ def test_the_driver_renders_every_page_as_mkdocs_own_build(
 
     vault = make_vault(NOTES)
     config = _config(tmp_path, workers)
-    created = 0
+    created = converted = 0
     init = markdown.Markdown.__init__
+    convert = markdown.Markdown.convert
+
+    def converting(self: Any, source: str) -> str:
+        nonlocal converted
+        converted += 1
+        return convert(self, source)
+
+    monkeypatch.setattr(markdown.Markdown, "convert", converting)
 
     def counting(self: markdown.Markdown, *args: Any, **kwargs: Any) -> None:
         nonlocal created
@@ -144,6 +172,10 @@ def test_the_driver_renders_every_page_as_mkdocs_own_build(
     report = build(driver)
     assert report.mkdocs_processes == workers
     assert created == 1  # one instance for every page (this process's share of them)
+    # The four pages that are all HTML (three notes and the run) skip Python-Markdown; the
+    # home (its dashboard), the agent's track record, hubs and tag pages do not.
+    if workers == 1:
+        assert converted == report.mkdocs_pages - 4
     # The same emitted docs and config through MkDocs' own build (as with a user's plugin).
     monkeypatch.setattr(mkdocs_site, "parallel_safe", lambda *args: False)
     plain = settings_for(vault, tmp_path / "plain", config=config)
@@ -158,6 +190,16 @@ def test_the_driver_renders_every_page_as_mkdocs_own_build(
     panels = ours["notes/panels/index.html"].decode("utf-8")
     assert 'id="user-content-fn:1"' in panels  # numbering restarts
     assert 'id="user-content-fn:2"' not in panels
+    run = ours["meta/2026-11-12-cam-grades/index.html"].decode("utf-8")
+    card = run.split('<div class="dfn-card">', 1)[1].split("</div>", 1)[0]
+    assert 'href="../../notes/grading/"' in card and 'href="../../agents/cam/"' in card
+    assert "claude-&lt;haiku&gt;" in card and "61,240 in" in card
+    assert 'class="dfn-math"' in run and 'class="dfn-mermaid"' in run
+    # The title of a note without one of its own, and the backlinks: in the page's contents.
+    agent = ours["agents/cam/index.html"].decode("utf-8")
+    assert '<h1 id="user-content-cam"><a name="cam"></a>Cam<a class="headerlink"' in agent
+    for page in (run, agent, grading):
+        assert 'href="#user-content-backlinks"' in page  # Material's table of contents
 
 
 # Page by page: MkDocs' Page.render against the reused instance, for every extension that

@@ -18,6 +18,10 @@ NOTES = {
     "notes/deep/Nested.md": "# Nested\n\nSee [[Rubric#^bands]]. #grading\n",
     "notes/Agent output.md": "# Agent output\n\n<script>alert(1)</script><b onclick=x()>hi</b>\n",
     **{f"notes/Note {i}.md": f"# Note {i}\n\n[[Note {i + 1}]], [[Rubric]]\n" for i in range(6)},
+    # In the folder of the theme's scripts: their relative links are not those of the other
+    # pages at the same depth, whose rendering is shared (mkdocs_hooks.py dfn_depth_key).
+    "assets/Asset notes.md": "# Asset notes\n\nSee [[Rubric]].\n",
+    "assets/javascripts/Scripts.md": "# Scripts\n\nSee [[Asset notes]].\n",
 }
 
 

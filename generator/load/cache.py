@@ -19,7 +19,8 @@ from generator.findings import Finding
 from generator.model import Block, Heading, Link, Note, Span, Tag
 from generator.secrets import RULES_VERSION
 
-FORMAT = 4  # 2: comments stripped at load, privacy decided later; 3: dense blocks; 4: buckets
+FORMAT = 5  # 2: comments stripped at load, privacy decided later; 3: dense blocks; 4: buckets;
+# 5: the first paragraph as plain text (Note.lead)
 Parsed = tuple[Note | None, list[Finding]]
 """A note (None: not a note after all, e.g. binary) and the findings its parse raised."""
 

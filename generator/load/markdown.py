@@ -514,6 +514,8 @@ class ParsedBody:
     """Where each `` ^id`` sits, so render can replace it with an anchor."""
     dense_lines: list[int] = field(default_factory=list)
     """First body line of each paragraph too dense to read every markdown link of."""
+    lead: str = ""
+    """The first paragraph of prose as plain text (`lead_text`)."""
 
 
 class _Locator:
@@ -602,6 +604,7 @@ def parse_body(
         body = "\n".join(lines)
     tokens = parser().parse(body, env)
     result.dense_lines = env.get("dfn_dense_lines", [])
+    result.lead = lead_text(tokens, env)
     depth = 0  # blockquote nesting
     previous_block: tuple[int, int] | None = None  # map of the last finished block
     open_items: list[Token] = []
@@ -654,6 +657,86 @@ def parse_body(
             if parent is not None and parent.type == "paragraph_open":
                 previous_block = (token.map[0], token.map[1])
     return result
+
+
+_READER: MarkdownIt | None = None
+
+
+def lead_text(tokens: list[Token], env: dict[str, Any]) -> str:
+    """The note's first paragraph of prose as plain text, for its page's description: the
+    first paragraph outside quotes and callouts (a list: its items, as one paragraph) that
+    holds more than tags, embeds and a block id. Its inline markup is read by the render
+    parser (``make_parser(render=True)``), so this decides no syntax of its own: links show
+    their words, embeds, HTML, block ids and footnote marks nothing, emphasis its text.
+    ``env``: the parse's, which knows the note's footnotes and link references."""
+    global _READER
+    quotes = 0
+    for index, token in enumerate(tokens):
+        if token.type == "blockquote_open":
+            quotes += 1
+        elif token.type == "blockquote_close":
+            quotes -= 1
+        elif token.type == "paragraph_open" and not quotes:
+            parts = [_item_text(tokens, index)]
+            if token.level:  # in a list: the rest of the outermost list too
+                parts += _list_rest(tokens, index + 1)
+            if _READER is None:
+                _READER = make_parser(skip_plain_inline=False, render=True)
+            inline = _READER.parseInline("\n".join(parts), env)
+            words, prose = _plain_words(inline[0].children or [] if inline else [])
+            if prose:
+                return words
+    return ""
+
+
+def _item_text(tokens: list[Token], index: int) -> str:
+    """A paragraph's inline text, without a task item's ``[x]`` marker."""
+    content = tokens[index + 1].content
+    if tokens[index].level and index and tokens[index - 1].type == "list_item_open":
+        match = TASK_RE.match(content)
+        return content[match.end() :] if match else content
+    return content
+
+
+def _list_rest(tokens: list[Token], start: int) -> list[str]:
+    parts: list[str] = []
+    quotes = 0
+    for index in range(start, len(tokens)):
+        token = tokens[index]
+        if token.level == 0 and token.type.endswith("_list_close"):
+            break
+        if token.type == "blockquote_open":
+            quotes += 1
+        elif token.type == "blockquote_close":
+            quotes -= 1
+        elif token.type == "paragraph_open" and not quotes:
+            parts.append(_item_text(tokens, index))
+    return parts
+
+
+def _plain_words(children: list[Token]) -> tuple[str, bool]:
+    """Inline tokens as plain words, and whether they hold any besides tags (a line of tags or
+    an embed alone is no prose)."""
+    out: list[str] = []
+    prose = False
+    for child in children:
+        kind = child.type
+        text = ""
+        if kind in ("text", "code_inline", "math_inline", "math_inline_double"):
+            text = child.content
+        elif kind in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif kind == "wikilink" and not (child.meta or {}).get("embed"):
+            target, subpath, display = split_wikilink(child.content)
+            text = Link("", target, subpath, display, False, "wiki", 0).label
+        elif kind == "image":
+            text = "".join(c.content for c in child.children or () if c.type == "text")
+        elif kind == "hashtag":
+            out.append(f"#{child.content}")
+        if text.strip():
+            prose = True
+        out.append(text)
+    return " ".join("".join(out).split()), prose
 
 
 def _table_id(result: ParsedBody, table: Token, lines: list[str], offset: int) -> None:

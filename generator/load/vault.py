@@ -428,6 +428,7 @@ def note_from_bytes(
         h1=_opens_with_h1(parsed.headings, body),
         dense=limits.dense,
         deep_lines=limits.deep,
+        lead=parsed.lead,
     )
     validate(note, split.frontmatter_text, findings)
     return note

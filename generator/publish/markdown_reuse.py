@@ -18,6 +18,16 @@ own rendering (the build is as before, only not faster).
 
 MkDocs' serial ``build()`` (used when a plugin may gather data across pages) never enters
 `reuse_markdown`, so it keeps MkDocs' own rendering too.
+
+**Pages that are all HTML skip Python-Markdown.** A note's page is final HTML between
+``dfn:html`` markers (its title, run card, text, tags and backlinks; render/pages.py), which
+the hooks set aside before Python-Markdown runs (publish/mkdocs_hooks.py): what reaches
+Python-Markdown is one placeholder paragraph per block and blank lines, and all it does is
+wrap each in ``<p>`` (about 3 ms a run page, mostly setting up its tree processors). For such a
+page `render` writes that result itself (`_placeholders_only`); the hooks then put the blocks
+back and sanitise the page as for any other, and the table of contents is read from the
+sanitised HTML (``on_page_content``). Anything else on the page (an article's track record in
+markdown, a user's plugin adding text) takes the full path.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from generator.publish import renderer_versions
+from generator.publish.mkdocs_hooks import PLACEHOLDER
 
 if TYPE_CHECKING:
     import markdown
@@ -151,6 +162,17 @@ class _Renderer:
         # As mkdocs/structure/pages.py (1.6) Page.render, with `md` reused.
         if page.markdown is None:
             raise RuntimeError("`markdown` field hasn't been set (via `read_source`)")
+        if config is self.config:
+            content = _placeholders_only(page.markdown)
+            if content is not None:
+                # What Python-Markdown returns for such a page, and what its processors leave.
+                page.content = content
+                page.toc = get_toc([])
+                page._title_from_render = None
+                page.present_anchor_ids = set()
+                if pages.log.getEffectiveLevel() > logging.DEBUG:
+                    page.links_to_anchors = {}
+                return None
         md = self._markdown() if self.usable and config is self.config else None
         if md is None:
             return self.fallback(page, config, files)
@@ -177,6 +199,18 @@ class _Renderer:
             page.links_to_anchors = relative_path_ext.links_to_anchors
         self.idle = md.reset()
         return None
+
+
+def _placeholders_only(markdown: str) -> str | None:
+    """The HTML Python-Markdown makes of a page holding only the hooks' placeholders (each a
+    paragraph of its own) and blank lines: each placeholder in ``<p>``, one a line. None for
+    any other page."""
+    found = PLACEHOLDER.findall(markdown)
+    if not found or found != [str(n) for n in range(len(found))]:
+        return None
+    if PLACEHOLDER.sub("", markdown).strip(" \n"):
+        return None
+    return "\n".join(f"<p>{m.group(0)}</p>" for m in PLACEHOLDER.finditer(markdown))
 
 
 @contextmanager

@@ -19,7 +19,9 @@
   nav item is active, so that HTML depends only on the page's depth (its relative links):
   ``dfn_cached`` renders it once per depth. The theme overrides ``partials/nav.html`` and
   ``partials/tabs.html`` wrap Material's own partials (reached as ``theme/partials/...``)
-  in it.
+  in it; ``main.html`` does the same for Material's ``config`` and ``scripts`` blocks (a JSON
+  of settings and translations, and the script tags) and ``partials/header.html`` for the
+  header around the page's title, which depend only on the depth, keyed by `_DepthKey`.
 
 MkDocs loads this file by path (``hooks:``); what it sets aside lives on the page object, so
 the hooks hold no state of their own but whether MkDocs serves. The options come from
@@ -44,6 +46,9 @@ GENERATED = re.compile(r"^<!-- dfn:html -->\n(.*?)\n<!-- /dfn:html -->$", re.M |
 # a stdlib one would shadow it.
 TOKEN = f"dfnhtml{os.urandom(6).hex()}x"
 ATTRIBUTE = "definitive_generated_html"
+PLACEHOLDER = re.compile(r"dfnhtml[0-9a-f]{12}x(\d+)x")
+"""Any process's `TOKEN` and block number: MkDocs loads this file as a module of its own, so
+publish/markdown_reuse.py cannot read that module's `TOKEN`, only recognise one."""
 
 
 _previewing = False  # set by on_startup; one module per loaded config
@@ -74,6 +79,7 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     for number, block in enumerate(blocks):
         placeholder = f"{TOKEN}{number}x"
         html = html.replace(f"<p>{placeholder}</p>", block).replace(placeholder, block)
+    setattr(page, ATTRIBUTE, [])  # back in the page: not held until the build ends
     html = sanitize(html, _iframe_hosts(config))
     page.toc = _toc(html)
     _note_sanitised(page.file.dest_uri)
@@ -157,6 +163,43 @@ class _RenderedOnce:
         return cached
 
 
+class _DepthKey:
+    """``dfn_depth_key(page, base_url)``: the `_RenderedOnce` key of a template part whose only
+    links are to `_targets`, or "" where it must be rendered for the page itself.
+
+    A relative link from a page to a target depends on the page's depth alone, unless the page
+    sits in the target's top folder (``find/`` to ``find/`` is ``./``, from ``graph/`` it is
+    ``../find/``): pages in those folders render the part themselves."""
+
+    def __init__(self, config: Any) -> None:
+        self.tops = frozenset(_top(t) for t in _targets(config)) - {""}
+
+    def __call__(self, page: Any, base_url: str) -> str:
+        url = getattr(page, "url", None)
+        if not isinstance(url, str) or _top(url) in self.tops:
+            return ""
+        return f"depth {base_url}"
+
+
+def _top(path: str) -> str:
+    return path.lstrip("/").split("/", 1)[0]
+
+
+def _targets(config: Any) -> list[str]:
+    """Site paths linked from the parts of Material's templates rendered once per depth
+    (``main.html``'s config and scripts blocks, ``partials/header.html``): its bundle and search
+    worker and the logo (``assets/``), the Search page, the extra scripts, the home page and
+    the language links."""
+    extra = config.get("extra") or {}
+    theme = config.get("theme")
+    logo = theme.get("logo") if theme is not None else None
+    found = ["assets/", "find/", str(logo or ""), str(extra.get("homepage") or "")]
+    found += [str(script) for script in config.get("extra_javascript") or []]
+    alternates = extra.get("alternate") or []
+    found += [str(a.get("link") or "") for a in alternates if isinstance(a, dict)]
+    return [t for t in found if "://" not in t and not t.startswith("//")]
+
+
 def on_env(env: Any, config: Any, files: Any) -> Any:
     from jinja2 import ChoiceLoader, FileSystemBytecodeCache, FileSystemLoader, PrefixLoader
 
@@ -164,6 +207,7 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
     env.loader = ChoiceLoader([env.loader, PrefixLoader({"theme": FileSystemLoader(theme)})])
     if renderer_versions.material_tested():  # else Material renders the nav for every page
         env.globals["dfn_cached"] = _RenderedOnce()
+        env.globals["dfn_depth_key"] = _DepthKey(config)
     if env.bytecode_cache is None:  # every build process compiled the theme's templates again
         env.bytecode_cache = FileSystemBytecodeCache()  # Jinja's private folder of the user's
     return env

@@ -45,7 +45,7 @@ def write_markdown(
             folders.add(target.parent)
         if source is None or not _link(source, target):
             # site/ is build output that MkDocs itself writes in place: no temp-file dance.
-            text = own if own is not None else plan.pages.get(docs_path)
+            text = None if plan.released else own if own is not None else plan.pages.get(docs_path)
             target.unlink(missing_ok=True)  # may be a hard link into the cache
             data = text.encode("utf-8") if text is not None else source.read_bytes()  # type: ignore[union-attr]
             target.write_bytes(data)

@@ -8,8 +8,10 @@ Three speed-ups reach into the renderer's internals:
 - one Markdown instance for many pages (publish/markdown_reuse.py) replaces MkDocs'
   ``Page.render``;
 - Material's navigation rendered once per depth (publish/mkdocs_hooks.py ``dfn_cached`` and
-  the theme overrides' ``partials/nav.html`` and ``tabs.html``) relies on what Material's
-  partials read.
+  the theme overrides' ``partials/nav.html`` and ``tabs.html``), and its ``config`` and
+  ``scripts`` blocks once per depth (``main.html``), rely on what Material's templates read;
+- a page that is all HTML skips Python-Markdown (publish/markdown_reuse.py), reached only
+  through the Markdown reuse above.
 
 On any other version each falls back to MkDocs' plain path (one process, every page built,
 a Markdown instance per page, the nav rendered for every page): slower, the same site.

@@ -158,11 +158,17 @@ def _site_pdf(parts: Any) -> bool:
 _FRAME_WITHOUT_SRC = re.compile(
     r'<iframe(?:\s+(?!src=)[^\s/>"\'=]+="[^"]*")*\s*>.*?</iframe>', re.S
 )
-# A start or end tag as nh3 (html5ever) writes it: every attribute value double-quoted, with
-# `"`, `<` and `>` escaped inside, and text never holding a raw `<`; so this finds every tag,
-# and only tags.
-_TAG = re.compile(r'<(/?)([a-zA-Z][\w:-]*)((?:\s+[^\s/>"\'=]+="[^"]*")*)\s*/?>')
 _PREFIXED_ID = re.compile(rf'\sid="{PREFIX}([^"]+)"')
+# Tags as nh3 (html5ever) writes them: every attribute value double-quoted, with `"`, `<` and
+# `>` escaped inside, and text never holding a raw `<`; so these find tags, and only tags.
+_ATTRIBUTES = r'(?:\s+[^\s/>"\'=]+="[^"]*")*'
+# The tags `_anchor_names` acts on: <a>, <svg> and <math> opening or closing (their depth),
+# and any other start tag with a prefixed id; the rest of the page (most of its tags) is
+# skipped in C.
+_ANCHOR_TAG = re.compile(
+    rf"<(/?)(a|svg|math)({_ATTRIBUTES})\s*/?>"
+    rf'|<([a-zA-Z][\w:-]*)({_ATTRIBUTES}\s+id="{PREFIX}[^"]*"{_ATTRIBUTES})\s*/?>'
+)
 # Where an anchor cannot go inside the element (void, an anchor itself, table and list
 # structure, hidden or whitespace-sensitive content): it goes just before it.
 _ANCHOR_BEFORE = {
@@ -184,7 +190,9 @@ def _anchor_names(html: str) -> str:
 
     def visit(match: re.Match[str]) -> str:
         nonlocal foreign, links
-        closing, tag, attributes = match.groups()
+        closing, tag, attributes, other, other_attributes = match.groups()
+        if tag is None:
+            closing, tag, attributes = "", other, other_attributes
         tag = tag.lower()
         if tag in ("svg", "math"):
             foreign = max(0, foreign - 1) if closing else foreign + 1
@@ -203,7 +211,7 @@ def _anchor_names(html: str) -> str:
             return anchor + match.group(0)
         return match.group(0) + anchor
 
-    return _TAG.sub(visit, html)
+    return _ANCHOR_TAG.sub(visit, html)
 
 
 # --- SVG attachments ------------------------------------------------------------------------

@@ -550,13 +550,7 @@ class _NoteHTML(RendererHTML):
         if kind == "heading_close":
             anchor = env.pop("dfn_heading", None)
             env["dfn_inline_only"] = False
-            link = (
-                f'<a class="headerlink" href="#{html.escape(anchor)}" '
-                'title="Permanent link">&para;</a>'
-                if anchor
-                else ""
-            )
-            return f"{link}</{token.tag}>\n"
+            return f"{permalink(anchor) if anchor else ''}</{token.tag}>\n"
         if kind == "callout_open":
             return _callout_open(token)
         if kind == "callout_close":
@@ -787,6 +781,23 @@ def _size(text: str | None, default: str) -> tuple[str, str | None, str | None]:
     if match:
         return (alt.strip() if bar else default), match.group(1), match.group(2)
     return text, None, None
+
+
+def permalink(anchor: str) -> str:
+    """The ¶ link a heading ends with, in the markup of Python-Markdown's ``toc`` extension
+    (``permalink: true``), which Material styles."""
+    return f'<a class="headerlink" href="#{html.escape(anchor)}" title="Permanent link">&para;</a>'
+
+
+def title_heading(title: str, taken: list[str]) -> str:
+    """The ``<h1>`` of a note without a ``# Title`` of its own: its title, with an id unique
+    among the page's heading ids (``taken``) and a permalink."""
+    anchor = base = heading_slug(title)
+    count = 0
+    while anchor in taken or anchor == "backlinks":
+        count += 1
+        anchor = f"{base}-{count}"
+    return f'<h1 id="{html.escape(anchor)}">{_escape(title)}{permalink(anchor)}</h1>'
 
 
 def _block_anchor(block_id: str) -> str:

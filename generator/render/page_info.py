@@ -9,7 +9,6 @@ changes. A new run changes its own page and the one run page before it (its "nex
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,15 +26,6 @@ DESCRIPTION_CHARS = 200
 WORDS_PER_MINUTE = 220
 MIN_READING_MINUTES = 2
 """A page shorter than this gets no reading time: "1 min read" says nothing."""
-
-_FENCE = ("```", "~~~")
-_NOT_PROSE = (">", "|", "<", "$$", "%%")
-_RULE_RE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
-_LIST_RE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(?:\[.\]\s+)?")
-_MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_TAG_RE = re.compile(r"<[^>]*>")
-_EMPHASIS_RE = re.compile(r"\*\*|__|==|~~|`|\*")
-_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
 
 
 @dataclass
@@ -123,7 +113,7 @@ class PageInfos:
             value = note.meta.get(key)
             if isinstance(value, str) and value.strip():
                 return shorten(" ".join(value.split()))
-        text = first_paragraph(note)
+        text = note.lead  # its first paragraph of prose, as load read it
         if run is not None:
             notes = self.view.vault.notes
             what = f"{run.outcome.capitalize()} run"
@@ -212,62 +202,3 @@ def shorten(text: str, limit: int = DESCRIPTION_CHARS) -> str:
     if " " in cut[limit // 2 :]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.-–") + "…"
-
-
-def first_paragraph(note: Note) -> str:
-    """The note's first paragraph of prose as plain text: no heading, quote, callout, table,
-    code, HTML block or embed; links shown as their words, block ids and markup dropped."""
-    lines = note.body.split("\n")
-    skipped = {h.line for h in note.headings}
-    for start, end in [*note.callouts, *note.dense]:
-        skipped.update(range(start, end))
-    fence: str | None = None
-    first: int | None = None
-    last = 0
-    for number, line in enumerate(lines):
-        text = line.strip()
-        if fence is not None:
-            fence = None if text.startswith(fence) else fence
-            continue
-        if text.startswith(_FENCE):
-            fence = text[:3]
-        elif number not in skipped and text and _prose(text):
-            first = number if first is None else first
-            last = number + 1
-            continue
-        if first is not None:
-            break
-    if first is None:
-        return ""
-    return _plain(note, lines, first, last)
-
-
-def _prose(text: str) -> bool:
-    if text.startswith(_NOT_PROSE) or _RULE_RE.match(text):
-        return False
-    words = text.split()
-    if all(w.startswith("#") for w in words):  # a line of tags
-        return False
-    return not (text.startswith("![[") and text.endswith("]]"))  # an embed alone
-
-
-def _plain(note: Note, lines: list[str], first: int, last: int) -> str:
-    edits: dict[int, list[tuple[int, int, str]]] = {}
-    for link in note.links:
-        if link.span is not None and first <= link.span.line < last:
-            shown = "" if link.embed else link.label
-            edits.setdefault(link.span.line, []).append((link.span.start, link.span.end, shown))
-    for span in note.block_markers:
-        if first <= span.line < last:
-            edits.setdefault(span.line, []).append((span.start, span.end, ""))
-    out = []
-    for number in range(first, last):
-        line = lines[number]
-        for start, end, shown in sorted(edits.get(number, []), reverse=True):
-            line = line[:start] + shown + line[end:]
-        out.append(_LIST_RE.sub("", line.strip()))
-    text = " ".join(out)
-    text = _MD_LINK_RE.sub(r"\1", text)  # links to other sites: their words
-    text = _TAG_RE.sub("", text)
-    text = _EMPHASIS_RE.sub("", _ESCAPE_RE.sub(r"\1", text))
-    return " ".join(text.split())

@@ -135,18 +135,24 @@ class ProofPages:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _link(self, page: str, path: str | None, anchor: str = "") -> dict[str, str] | None:
+    def _link(
+        self, page: str, path: str | None, anchor: str = "", *, final: bool = False
+    ) -> dict[str, str] | None:
+        """Title and link of a published note: a ``.md`` link for markdown (MkDocs rewrites
+        it), or with ``final`` the final URL, for HTML."""
         if path is None or path not in self.note_paths:
             return None
         title = self.vault.notes[path].title
+        if final:
+            return {"title": title, "href": self._href(page, path)}
         return {"title": title, "href": relative_url(page, self.note_paths[path], anchor)}
 
     def _href(self, page: str, path: str) -> str:
         """The final URL, for HTML that MkDocs does not rewrite."""
         return site_href(page, self.note_paths[path], self.directory_urls)
 
-    def _run_row(self, page: str, run: Run) -> dict[str, Any]:
-        link = self._link(page, run.path)
+    def _run_row(self, page: str, run: Run, *, final: bool = False) -> dict[str, Any]:
+        link = self._link(page, run.path, final=final)
         # Run tables have a date column: drop the date that starts a run title.
         if link is not None:
             short = run.title.removeprefix(run.date.isoformat()).strip(" -–·")
@@ -154,9 +160,9 @@ class ProofPages:
         return {
             "run": run,
             "link": link,
-            "agent": self._link(page, run.agent),
-            "article": self._link(page, run.article),
-            "triggers": self._link(page, run.triggers),
+            "agent": self._link(page, run.agent, final=final),
+            "article": self._link(page, run.article, final=final),
+            "triggers": self._link(page, run.triggers, final=final),
         }
 
     def _strip(self, page: str, record: Record) -> list[dict[str, str]]:
@@ -220,7 +226,7 @@ class ProofPages:
         return self.env.get_template("track_record.md.j2").render(
             record=record,
             chart=cost_chart(record.runs, note.title),
-            runs=[self._run_row(page, r) for r in reversed(record.runs)],
+            runs=[self._run_row(page, r, final=True) for r in reversed(record.runs)],
             revisions=revisions if len(revisions) > 1 or any(r.since for r in revisions) else [],
             revision_chart=revision_chart(revisions, note.title) if len(revisions) > 1 else "",
             regression=revision_regression(revisions),
@@ -257,7 +263,8 @@ class ProofPages:
 
     def _card(self, note: Note, page: str) -> str:
         run = self._runs[note.path]
-        return self.env.get_template("run_card.md.j2").render(row=self._run_row(page, run))
+        row = self._run_row(page, run, final=True)
+        return self.env.get_template("run_card.html.j2").render(row=row)
 
     # -- generated pages -----------------------------------------------------------------------
 
