@@ -41,7 +41,7 @@ def write_vault(root: Path, files: dict[str, str | bytes], *, dedent: bool = Tru
 
 def run_cli(
     *args: str,
-    cwd: Path,
+    cwd: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 300,
     preexec_fn: Callable[[], None] | None = None,

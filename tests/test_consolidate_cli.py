@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_CONFIG, DEMO_VAULT
+from tests.conftest import DEMO_CONFIG, DEMO_VAULT, run_cli
 from tests.consolidate_helpers import tree
 
 NOW = "2026-11-23T02:00:00+00:00"
@@ -21,14 +21,7 @@ NOW = "2026-11-23T02:00:00+00:00"
 def definitive(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
     full_env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
     full_env.update({"DEFINITIVE_NOW": NOW, "NO_COLOR": "1", **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return run_cli(*args, cwd=cwd, env=full_env, timeout=120)
 
 
 @pytest.fixture
