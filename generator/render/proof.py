@@ -239,7 +239,7 @@ class ProofPages:
         own = self.evidence.agent_skills.get(note.path, {})
         skills = [
             {
-                "link": self._link(page, path),
+                "link": self._link(page, path, final=True),
                 "skill": self.evidence.articles[path],
                 "own": own.get(path),
             }
@@ -256,7 +256,10 @@ class ProofPages:
             skills=skills,
             handoffs_out=handoffs(self._handoffs_out.get(note.path, [])),
             handoffs_in=handoffs(self._handoffs_in.get(note.path, [])),
-            recent=[self._run_row(page, r) for r in list(reversed(record.runs))[:RECENT_RUNS]],
+            recent=[
+                self._run_row(page, r, final=True)
+                for r in list(reversed(record.runs))[:RECENT_RUNS]
+            ],
             name=note.title,
             internal=note.path in self.evidence.internal,
         )
