@@ -75,8 +75,20 @@ def _differences(incremental: Path, cold: Path) -> list[str]:
     mine, theirs = _files(incremental), _files(cold)
     out = [f"only in incremental: {p}" for p in sorted(mine.keys() - theirs.keys())]
     out += [f"only in cold: {p}" for p in sorted(theirs.keys() - mine.keys())]
-    out += [f"differs: {p}" for p in sorted(mine.keys() & theirs.keys()) if mine[p] != theirs[p]]
+    for p in sorted(mine.keys() & theirs.keys()):
+        if mine[p] != theirs[p]:
+            out.append(f"differs: {p}\n{_diff(mine[p], theirs[p])}")
     return out
+
+
+def _diff(mine: bytes, theirs: bytes, lines: int = 12) -> str:
+    """The first lines of a unified diff (incremental, then cold), to say what differs."""
+    import difflib
+
+    a = mine.decode("utf-8", "replace").splitlines()
+    b = theirs.decode("utf-8", "replace").splitlines()
+    diff = difflib.unified_diff(a, b, "incremental", "cold", n=1, lineterm="")
+    return "\n".join(line[:300] for line in list(diff)[:lines])
 
 
 def _meta(day: int, client: str, outcome: str = "success", extra: str = "") -> str:
