@@ -110,7 +110,8 @@ OBSIDIAN = {
         "```mermaid\ngraph TD\n  A --> B\n```\n\n![[Board.canvas]]\n"
     ),
     "notes/Board.canvas": (
-        '{"nodes":[{"id":"a","type":"text","text":"See [[How we grade]]","x":0,"y":0,'
+        '{"nodes":[{"id":"a","type":"text","text":"See [[How we grade]]\\n\\n![[Rubric v3]]",'
+        '"x":0,"y":0,'
         '"width":200,"height":100},{"id":"b","type":"file","file":"notes/Rubric v3.md",'
         '"x":300,"y":0,"width":200,"height":100}],"edges":[]}'
     ),

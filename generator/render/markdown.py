@@ -255,7 +255,9 @@ class NoteRenderer:
     def begin(self, source: str) -> None:
         """Start a page made of pieces (a Canvas): they share one embed budget."""
         self.budget, self.over_budget = self.ctx.options.embed_budget_bytes, False
-        self.page_note, self.features = source, set()
+        # The embed count numbers the ids inside embeds: carried over from the page rendered
+        # before, a canvas's ids would depend on which notes this build rendered again.
+        self.page_note, self.features, self.embeds = source, set(), 0
 
     def render_text(self, text: str, source: str, page: str) -> str:
         """Markdown that is no note of its own (a Canvas card) as HTML, its links resolved as
