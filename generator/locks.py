@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from generator.config import STATE_DIR
-from generator.errors import LockBusy
+from generator.errors import LockBusy, UsageError
 
 try:
     import fcntl
@@ -52,6 +52,8 @@ def _take(path: Path, command: str) -> bool:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         return False
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot create the vault lock ({exc.strerror})") from None
     owner = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
@@ -66,7 +68,7 @@ def _take(path: Path, command: str) -> bool:
 @contextmanager
 def vault_lock(vault: Path, command: str) -> Iterator[None]:
     path = vault / STATE_DIR / LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _state_folder(path)
     if not _take(path, command):
         try:
             owner = json.loads(path.read_text(encoding="utf-8"))
@@ -98,8 +100,11 @@ def runs_lock(vault: Path, *, wait_s: float = RUNS_WAIT_S) -> Iterator[None]:
         yield
         return
     path = vault / STATE_DIR / RUNS_LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    _state_folder(path)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot open the runs lock ({exc.strerror})") from None
     try:
         deadline = time.monotonic() + wait_s
         while True:
@@ -116,3 +121,14 @@ def runs_lock(vault: Path, *, wait_s: float = RUNS_WAIT_S) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the file releases the lock
+
+
+def _state_folder(lock: Path) -> None:
+    """The folder a lock goes in, made if missing; a clear message, not a traceback, when it
+    cannot be (a read-only vault, a file named ``.definitive``)."""
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"{lock.parent}: cannot make Definitive's state folder ({exc.strerror})"
+        ) from None

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import subprocess
-import sys
 
 import yaml
 
-from tests.conftest import DEMO_VAULT, write_vault
+from tests.conftest import DEMO_VAULT, run_cli, write_vault
 
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -19,10 +17,7 @@ def test_export_skills_writes_valid_skill_folders_for_proven_articles_only(tmp_p
     vault = tmp_path / "vault"
     shutil.copytree(DEMO_VAULT, vault, ignore=shutil.ignore_patterns(".definitive"))
     out = tmp_path / "skills"
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "export-skills", str(out), "--vault", str(vault)],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
+    result = run_cli("export-skills", str(out), "--vault", str(vault), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     # Only grading is proven (6 of 8); panels (4 of 7) are on probation, comments fell below
     # the bar (the latest run failed), source checks have 1 success.
@@ -80,10 +75,7 @@ def test_reference_has_its_title_once_and_names_an_embedded_image(tmp_path):
         },
     )
     out = tmp_path / "skills"
-    result = subprocess.run(
-        [sys.executable, "-m", "generator", "export-skills", str(out), "--vault", str(vault)],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
+    result = run_cli("export-skills", str(out), "--vault", str(vault), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     reference = (out / "brewing" / "references" / "brewing.md").read_text(encoding="utf-8")
     assert reference.startswith("# Brewing\n\nHow we brew.")

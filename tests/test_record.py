@@ -404,3 +404,23 @@ def test_a_turn_held_too_long_ends_in_try_later(tmp_path: Path) -> None:
         os.close(fd)
     with runs_lock(tmp_path, wait_s=0.2):  # given back: the next writer gets its turn
         pass
+
+
+def test_a_vault_whose_state_folder_is_a_file_gets_a_message_not_a_traceback(
+    vault_config,
+) -> None:
+    """A careless user left a file named .definitive in the vault: record --source and the
+    vault lock say which path is wrong, and nothing is written."""
+    from generator.errors import UsageError
+    from generator.locks import vault_lock
+
+    vault, config = vault_config
+    shutil.rmtree(vault / ".definitive", ignore_errors=True)
+    (vault / ".definitive").write_text("not a folder", encoding="utf-8")
+    args = ["--article", "Grading an article", "--agent", "Jennifer", "--outcome", "success"]
+    result = record(config, *args, "--source", "ci:job-8", stdin="Ran.")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert ".definitive" in result.err and "state folder" in result.err
+    assert meta_files(vault) == {}
+    with pytest.raises(UsageError, match="state folder"), vault_lock(vault, "consolidate"):
+        pass

@@ -76,11 +76,14 @@ def compute_evidence(view: PublicView, options: Options, today: dt.date | None =
 
     by_article: dict[str, list[Run]] = {n.path: [] for n in view.public_of_kind("definitive")}
     by_agent: dict[str, list[Run]] = {n.path: [] for n in view.public_of_kind("agent")}
+    by_agent_article: dict[str, dict[str, list[Run]]] = {agent: {} for agent in by_agent}
     for run in runs:
         if run.article in by_article:
             by_article[run.article].append(run)
         if run.agent in by_agent:
             by_agent[run.agent].append(run)
+            if run.article in by_article:  # one pass: an agent's runs of each article
+                by_agent_article[run.agent].setdefault(run.article, []).append(run)
     internal_articles = {
         path
         for path, items in by_article.items()
@@ -99,11 +102,8 @@ def compute_evidence(view: PublicView, options: Options, today: dt.date | None =
         articles={p: record(rs) for p, rs in by_article.items()},
         agents={p: record(rs) for p, rs in by_agent.items()},
         agent_skills={
-            agent: {
-                article: record([r for r in rs if r.article == article])
-                for article in dict.fromkeys(r.article for r in rs if r.article in by_article)
-            }
-            for agent, rs in by_agent.items()
+            agent: {article: record(items) for article, items in skills.items()}
+            for agent, skills in by_agent_article.items()
         },
         learnings={p: learnings_of(graph, view.notes[p], meta_dates) for p in by_article},
         total=record([r for r in runs if not r.internal]),

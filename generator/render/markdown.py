@@ -723,19 +723,20 @@ def _footnote_number(token: Token, env: EnvType) -> str:
     return f"{env.get('docId') or ''}{token.meta['id'] + 1}"
 
 
+def _footnote_ids(token: Token, env: EnvType) -> tuple[str, str, int]:
+    """(its id, the id of this reference to it, the number shown)."""
+    number = _footnote_number(token, env)
+    sub = token.meta.get("subId", 0)
+    return number, f"fnref{sub + 1 if sub else ''}:{number}", token.meta["id"] + 1
+
+
 def _footnote_ref(tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-    number = _footnote_number(tokens[idx], env)
-    sub = tokens[idx].meta.get("subId", 0)
-    ref = f"fnref{sub + 1 if sub else ''}:{number}"
-    shown = tokens[idx].meta["id"] + 1
+    number, ref, shown = _footnote_ids(tokens[idx], env)
     return f'<sup id="{ref}"><a class="footnote-ref" href="#fn:{number}">{shown}</a></sup>'
 
 
 def _footnote_anchor(tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-    number = _footnote_number(tokens[idx], env)
-    sub = tokens[idx].meta.get("subId", 0)
-    ref = f"fnref{sub + 1 if sub else ''}:{number}"
-    shown = tokens[idx].meta["id"] + 1
+    _, ref, shown = _footnote_ids(tokens[idx], env)
     return (
         f'&nbsp;<a class="footnote-backref" href="#{ref}" '
         f'title="Jump back to footnote {shown} in the text">&#8617;&#xFE0E;</a>'
