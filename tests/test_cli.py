@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -148,6 +149,8 @@ def test_serve_rebuilds_when_a_vault_note_changes(tmp_path: Path) -> None:
 
     vault = write_vault(tmp_path / "v", {"a.md": "# A\n\nFirst words.\n", "b.md": "[[a]]\n"})
     port = _free_port()
+    scratch = tmp_path / "tmp"  # where the preview's temporary site goes
+    scratch.mkdir()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -160,6 +163,7 @@ def test_serve_rebuilds_when_a_vault_note_changes(tmp_path: Path) -> None:
             f"127.0.0.1:{port}",
         ],
         cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(scratch)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -179,8 +183,9 @@ def test_serve_rebuilds_when_a_vault_note_changes(tmp_path: Path) -> None:
             page = _get(url)
         assert page and "Second words." in page
     finally:
-        process.terminate()
+        process.terminate()  # as a process manager stops it
         process.wait(timeout=20)
+    assert not list(scratch.glob("definitive-serve-*")), "the preview's site was left behind"
 
 
 def test_check_runs_from_inside_the_vault(tmp_path: Path) -> None:

@@ -15,8 +15,10 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -404,6 +406,7 @@ def serve_site(
     check_port(host, port)  # before the first build, not after it
     server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
     try:
+        _stop_on_termination()
         builder()
         server.watch(str(settings.vault))
         if settings.config_file is not None:
@@ -418,6 +421,23 @@ def serve_site(
             server.shutdown()
     finally:
         shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def _stop_on_termination() -> None:
+    """Stop the preview on SIGTERM and SIGHUP as on Ctrl-C, so that its temporary site is
+    removed: Python's default for those signals exits at once, skipping ``finally``, and a
+    preview stopped by a process manager or a closed terminal left a whole site in the
+    temporary folder each time."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers (an embedding program's choice)
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, stop)
 
 
 def check_port(host: str, port: int) -> None:
