@@ -281,6 +281,12 @@ def test_a_new_run_rerenders_and_reindexes_a_part_of_the_site(night: dict[str, S
     assert added.report.search is not None
     assert 0 < added.report.mkdocs_pages < added.cold_pages / 2
     assert 0 < added.report.search.indexed < added.cold_bundles
+    # Hub and tag pages that list none of the new notes are kept, not rendered again; those
+    # that list them are rendered (and the cold build above agrees with both).
+    plan = added.report.plan
+    for folder in ("browse/runs/", "tags/"):
+        assert any(p.startswith(folder) for p in plan.kept), (folder, sorted(plan.pages))
+    assert {"browse/runs/index.md", "tags/voice.md"} <= set(plan.pages), sorted(plan.pages)
 
 
 def test_each_step_changed_what_it_should(night: dict[str, Step]) -> None:

@@ -13,9 +13,14 @@ The inputs are the link graph and the evidence, not how the page is written: any
 fed the same inputs writes the same page. A fingerprint may say more changed than did (the
 page is rendered again, and the content hash of the emitted tree then finds it unchanged);
 it must never say less. Pages that read the whole evidence model (agents, a vault's own home
-page with the dashboard) and the generated pages (hubs, tags, the catalogue...) are always
-rendered. Anything new that a note page shows about another note must be added here;
+page with the dashboard) and the generated pages other than hubs and tags (the catalogue,
+the feeds...) are always rendered. Anything new that a note page shows about another note must be added here;
 tests/test_incremental_equals_cold.py compares every page with a cold build.
+
+Hub and tag pages are kept the same way (`PageInputs.listing`): their fingerprint holds the
+page's own template arguments and, for each entry, what it shows of its note but for the link,
+which follows from the two pages' docs paths. A night's new runs then render the pages that
+list them (a hub's front and last page, a tag's) rather than every page of every list.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +116,14 @@ class PageInputs:
             parts.append(repr(run))
             parts += [self._fact(p) for p in (run.article, run.agent, run.triggers) if p]
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def listing(self, page: str, head: str, entries: Iterable[str]) -> str:
+        """The fingerprint of a hub's or a tag's page: ``head``, its template arguments but
+        the entries, as text; ``entries``, what each entry shows but its link."""
+        digest = hashlib.sha256(f"{self.key}\0{page}\0{head}".encode("utf-8", "surrogatepass"))
+        for entry in entries:
+            digest.update(b"\0" + entry.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
 
     def _fact(self, path: str) -> str:
         """What a page may show about another note or file: its docs path (whether it is
