@@ -14,8 +14,9 @@ fed the same inputs writes the same page. A fingerprint may say more changed tha
 page is rendered again, and the content hash of the emitted tree then finds it unchanged);
 it must never say less. Pages that read the whole evidence model (agents, a vault's own home
 page with the dashboard) and the generated pages other than hubs and tags (the catalogue,
-the feeds...) are always rendered. Anything new that a note page shows about another note must be added here;
-tests/test_incremental_equals_cold.py compares every page with a cold build.
+the feeds...) are always rendered. Anything new that a note page shows about another note
+must be added here; tests/test_incremental_equals_cold.py compares every page with a cold
+build.
 
 Hub and tag pages are kept the same way (`PageInputs.listing`): their fingerprint holds the
 page's own template arguments and, for each entry, what it shows of its note but for the link,
