@@ -38,6 +38,7 @@ from typing import Any
 from generator import __version__
 from generator.config import Options, site_templates_dir
 from generator.filter import PublicView
+from generator.graph.resolve import Resolution
 from generator.model import Note
 from generator.proof import Evidence
 from generator.render.markdown import RenderContext
@@ -93,7 +94,7 @@ class PageInputs:
     _facts: dict[str, str] = field(default_factory=dict)
     _runs: dict[str, Any] = field(default_factory=dict)
     _resolved: dict[int, str] = field(default_factory=dict)
-    """id() of a resolution -> its fields as text: links share resolutions (graph/build.py)."""
+    """id() of a resolution -> `_resolution`: links share resolutions (graph/build.py)."""
 
     def __post_init__(self) -> None:
         self._runs = {run.path: run for run in self.evidence.runs}
@@ -143,23 +144,31 @@ class PageInputs:
         for item in self.view.graph.links.get(note.path, ()):
             resolution = item.resolution
             text = self._resolved.get(id(resolution))
-            if text is None:  # every field, whatever fields a resolution has
-                text = self._resolved[id(resolution)] = repr(resolution)
+            if text is None:  # links share resolutions: worked out once each
+                text = self._resolved[id(resolution)] = self._resolution(resolution)
             parts.append(text)
             target = resolution.target
-            if target is None:
+            if not item.link.embed or target is None or target in seen:
                 continue
-            parts.append(self._fact(target))
             linked = notes.get(target)
-            if linked is None:
-                continue
-            if resolution.heading is not None:  # the anchor: every heading up to that one
-                parts += [h.text for h in linked.headings[: resolution.heading + 1]]
-            if item.link.embed and target in self.docs_paths and target not in seen:
+            if linked is not None and target in self.docs_paths:
                 seen.add(target)
                 self._content(linked, parts, seen)
         for tag in note.tags:
             parts.append(f"#{tag.name}\1{self.tag_pages.get(tag.name.casefold(), '')}")
+
+    def _resolution(self, resolution: Resolution) -> str:
+        """What a link shows of what it leads to: every field of its resolution (whatever
+        fields a resolution has), the target's docs path and title, and for an anchor every
+        heading up to that one."""
+        parts = [repr(resolution)]
+        target = resolution.target
+        if target is not None:
+            parts.append(self._fact(target))
+            linked = self.view.vault.notes.get(target)
+            if linked is not None and resolution.heading is not None:
+                parts += [h.text for h in linked.headings[: resolution.heading + 1]]
+        return "\0".join(parts)
 
     def _article(self, note: Note, parts: list[str]) -> None:
         evidence, path = self.evidence, note.path
