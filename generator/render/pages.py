@@ -382,7 +382,7 @@ def plan_site(
     hub_template = env.get_template("hub.md.j2")
     tag_template = env.get_template("tag.md.j2")
     # Hub and tag pages are kept, as note pages are, when what they show is what the last
-    # build showed: their own arguments, and each entry's inputs (`_listing`).
+    # build showed: their own arguments, and each entry's inputs (`PageInputs.listing`).
     facts: dict[tuple[bool, str], str] = {}
 
     def entry(note: Note, href: str, hub: bool) -> dict[str, str]:
