@@ -205,6 +205,32 @@ def test_search_matches_what_a_note_says_not_what_is_generated_around_it(
     assert "Zebra" in indexed["/notes/linker/"]
 
 
+def test_an_article_and_an_agent_are_found_by_their_words_not_their_runs_tables(
+    build_vault, tmp_path
+) -> None:
+    """The Evidence table of an article and an agent's Skills and Recent runs tables list
+    pages of their own: left out of the index (they were most of the hot shard's HTML)."""
+    run = (
+        '---\ntype: meta\narticle: "[[Pouring]]"\nagent: "[[Barista]]"\ndate: 2026-01-02\n'
+        "outcome: success\n---\n# Quokka latte run\n\nSteamed the milk twice.\n"
+    )
+    built = build_vault(
+        {
+            "articles/Pouring.md": "---\ntype: definitive\n---\n# Pouring\n\nTilt the cup.\n",
+            "agents/Barista.md": "---\ntype: agent\n---\n# Barista\n\nMakes coffee daily.\n",
+            "meta/2026-01-02 Quokka latte run.md": run,
+        },
+        config=_config(tmp_path, ""),
+    )
+    indexed = _indexed(built.site / "pagefind")
+    article, agent = indexed["/articles/pouring/"], indexed["/agents/barista/"]
+    html = (built.site / "articles" / "pouring" / "index.html").read_text(encoding="utf-8")
+    assert "Quokka latte run" in html.split('id="user-content-dfn-evidence"', 1)[1]  # shown
+    assert "Tilt the cup" in article and "Quokka" not in article  # not indexed there
+    assert "Makes coffee daily" in agent and "Quokka" not in agent and "Pouring" not in agent
+    assert "Quokka latte run" in indexed["/meta/2026-01-02-quokka-latte-run/"]
+
+
 # --- indexing while MkDocs renders ------------------------------------------------------------
 
 MANY = {f"notes/Note {i:02}.md": f"# Note {i}\n\nword{i} and marmalade\n" for i in range(20)}

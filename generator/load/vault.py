@@ -68,7 +68,7 @@ def load_vault(
     results: dict[str, Parsed] = {}
     pending: list[tuple[str, bytes, str, FileStat]] = []
     attachments: dict[str, Attachment] = {}
-    for path, rel, info in _walk(root, excluded, findings):
+    for where, rel, info in _walk(root, excluded, findings):
         if advance is not None:
             advance(1)
         if rel.lower().endswith(NOTE_SUFFIX):
@@ -82,7 +82,7 @@ def load_vault(
                 results[rel] = cached
                 continue
             try:
-                data = read_regular(path, options.max_note_bytes)
+                data = read_regular(Path(where), options.max_note_bytes)
             except OSError as exc:
                 message = f"cannot read note: {exc.strerror or exc}"
                 results[rel] = (None, [Finding("file-unreadable", rel, None, message, "error")])
@@ -95,6 +95,7 @@ def load_vault(
                 results[rel] = (None, [])  # keeps the walk order; filled in below
                 pending.append((rel, data, sha, stat))
         else:
+            path = Path(where)
             try:
                 digest, size = _hash_regular(path)
             except OSError as exc:
@@ -125,7 +126,7 @@ LOAD_OPTIONS = ("max_note_bytes", "max_frontmatter_bytes", "max_frontmatter_item
 
 def _walk(
     root: Path, excluded: list[str], findings: Findings
-) -> Iterator[tuple[Path, str, os.stat_result]]:
+) -> Iterator[tuple[str, str, os.stat_result]]:
     """Vault files in a stable order, as (path, vault-relative path, stat): regular files
     only, skipping dot-folders, Obsidian's own and excluded globs.
 
@@ -148,15 +149,18 @@ def _walk(
                 continue
             kept.append(name)
         dirs[:] = kept
+        prefix = f"{rel_dir}/" if rel_dir != "." else ""
         for name in sorted(files):
             if name.startswith("."):
                 continue
-            path = base / name
-            rel = path.relative_to(root).as_posix()
+            # Strings, not Paths, for each file: a night walks every note to stat it, and
+            # pathlib's joins and relative_to were most of that walk.
+            where = os.path.join(folder, name)
+            rel = prefix + name
             if _matches(rel, excluded) or not _valid_name(rel, findings):
                 continue
             try:
-                info = path.stat()  # follows a symlink: its target is what would be read
+                info = os.stat(where)  # follows a symlink: its target is what would be read
             except OSError as exc:
                 _report_broken(rel, exc, findings)
                 continue
@@ -166,12 +170,12 @@ def _walk(
                     "file-special", rel, None, f"{what}, not a regular file; skipped", "error"
                 )
                 continue
-            if path.is_symlink() and not _inside(root, path):
+            if os.path.islink(where) and not _inside(root, Path(where)):
                 findings.add(
                     "file-outside-vault", rel, None, "symlink points outside the vault; skipped"
                 )
                 continue
-            yield path, rel, info
+            yield where, rel, info
 
 
 def _inside(root: Path, path: Path) -> bool:

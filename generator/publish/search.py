@@ -72,10 +72,12 @@ _BUNDLE_NAME = re.compile(rf"{BUNDLE}(?:-\d+)?")
 # bar and embedded notes (found under their own page, as in Obsidian's search). Indexed, they
 # made every note that links to "Rubric v3" a hit for "rubric", above the rubric itself. The
 # proof header's figures and outcome strip are numbers without words ("Price per task$4.00"
-# was an agent's excerpt); its status and reason stay searchable.
+# was an agent's excerpt); its status and reason stay searchable. The long tables of an
+# article's runs and an agent's skills and runs (`.dfn-listing`) list pages found under their
+# own words: they were most of the hot shard's HTML, which every night indexes again.
 NOT_CONTENT = (
     ".headerlink", ".dfn-backlinks", ".dfn-backlink-list", ".dfn-tags", ".dfn-embed",
-    ".dfn-proof-figures", ".dfn-strip",
+    ".dfn-proof-figures", ".dfn-strip", ".dfn-listing",
 )  # fmt: skip
 # The marker in a tag, not in text: in a page's text `<` is always escaped.
 _BODY = re.compile(rb"<[A-Za-z][^<>]*\sdata-pagefind-body[\s=/>]")

@@ -13,9 +13,15 @@ The inputs are the link graph and the evidence, not how the page is written: any
 fed the same inputs writes the same page. A fingerprint may say more changed than did (the
 page is rendered again, and the content hash of the emitted tree then finds it unchanged);
 it must never say less. Pages that read the whole evidence model (agents, a vault's own home
-page with the dashboard) and the generated pages (hubs, tags, the catalogue...) are always
-rendered. Anything new that a note page shows about another note must be added here;
-tests/test_incremental_equals_cold.py compares every page with a cold build.
+page with the dashboard) and the generated pages other than hubs and tags (the catalogue,
+the feeds...) are always rendered. Anything new that a note page shows about another note
+must be added here; tests/test_incremental_equals_cold.py compares every page with a cold
+build.
+
+Hub and tag pages are kept the same way (`PageInputs.listing`): their fingerprint holds the
+page's own template arguments and, for each entry, what it shows of its note but for the link,
+which follows from the two pages' docs paths. A night's new runs then render the pages that
+list them (a hub's front and last page, a tag's) rather than every page of every list.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,7 @@ from typing import Any
 from generator import __version__
 from generator.config import Options, site_templates_dir
 from generator.filter import PublicView
+from generator.graph.resolve import Resolution
 from generator.model import Note
 from generator.proof import Evidence
 from generator.render.markdown import RenderContext
@@ -87,7 +94,7 @@ class PageInputs:
     _facts: dict[str, str] = field(default_factory=dict)
     _runs: dict[str, Any] = field(default_factory=dict)
     _resolved: dict[int, str] = field(default_factory=dict)
-    """id() of a resolution -> its fields as text: links share resolutions (graph/build.py)."""
+    """id() of a resolution -> `_resolution`: links share resolutions (graph/build.py)."""
 
     def __post_init__(self) -> None:
         self._runs = {run.path: run for run in self.evidence.runs}
@@ -112,6 +119,14 @@ class PageInputs:
             parts += [self._fact(p) for p in (run.article, run.agent, run.triggers) if p]
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
+    def listing(self, page: str, head: str, entries: Iterable[str]) -> str:
+        """The fingerprint of a hub's or a tag's page: ``head``, its template arguments but
+        the entries, as text; ``entries``, what each entry shows but its link."""
+        digest = hashlib.sha256(f"{self.key}\0{page}\0{head}".encode("utf-8", "surrogatepass"))
+        for entry in entries:
+            digest.update(b"\0" + entry.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
     def _fact(self, path: str) -> str:
         """What a page may show about another note or file: its docs path (whether it is
         published) and its title."""
@@ -129,23 +144,31 @@ class PageInputs:
         for item in self.view.graph.links.get(note.path, ()):
             resolution = item.resolution
             text = self._resolved.get(id(resolution))
-            if text is None:  # every field, whatever fields a resolution has
-                text = self._resolved[id(resolution)] = repr(resolution)
+            if text is None:  # links share resolutions: worked out once each
+                text = self._resolved[id(resolution)] = self._resolution(resolution)
             parts.append(text)
             target = resolution.target
-            if target is None:
+            if not item.link.embed or target is None or target in seen:
                 continue
-            parts.append(self._fact(target))
             linked = notes.get(target)
-            if linked is None:
-                continue
-            if resolution.heading is not None:  # the anchor: every heading up to that one
-                parts += [h.text for h in linked.headings[: resolution.heading + 1]]
-            if item.link.embed and target in self.docs_paths and target not in seen:
+            if linked is not None and target in self.docs_paths:
                 seen.add(target)
                 self._content(linked, parts, seen)
         for tag in note.tags:
             parts.append(f"#{tag.name}\1{self.tag_pages.get(tag.name.casefold(), '')}")
+
+    def _resolution(self, resolution: Resolution) -> str:
+        """What a link shows of what it leads to: every field of its resolution (whatever
+        fields a resolution has), the target's docs path and title, and for an anchor every
+        heading up to that one."""
+        parts = [repr(resolution)]
+        target = resolution.target
+        if target is not None:
+            parts.append(self._fact(target))
+            linked = self.view.vault.notes.get(target)
+            if linked is not None and resolution.heading is not None:
+                parts += [h.text for h in linked.headings[: resolution.heading + 1]]
+        return "\0".join(parts)
 
     def _article(self, note: Note, parts: list[str]) -> None:
         evidence, path = self.evidence, note.path

@@ -380,6 +380,41 @@ def plan_site(
         )
 
     hub_template = env.get_template("hub.md.j2")
+    tag_template = env.get_template("tag.md.j2")
+    # Hub and tag pages are kept, as note pages are, when what they show is what the last
+    # build showed: their own arguments, and each entry's inputs (`PageInputs.listing`).
+    facts: dict[tuple[bool, str], str] = {}
+
+    def entry(note: Note, href: str, hub: bool) -> dict[str, str]:
+        shown = _entry(note, href)
+        return proof.entry(note, shown) if hub else shown  # hubs say an article's status
+
+    def fact(note: Note, hub: bool) -> str:
+        """What an entry shows of its note, but for its link (a function of the page's and
+        the note's docs paths, both in the fingerprint)."""
+        found = facts.get((hub, note.path))
+        if found is None:
+            shown = (plan.note_paths[note.path], entry(note, "", hub))
+            found = facts[(hub, note.path)] = repr(shown)
+        return found
+
+    def listing(
+        page: str, template: jinja2.Template, args: dict[str, Any], listed: list[Note], hub: bool
+    ) -> None:
+        fingerprint = None
+        if inputs is not None and memo is not None:
+            head = repr(sorted(args.items()))
+            fingerprint = inputs.listing(page, head, (fact(n, hub) for n in listed))
+            kept = memo.reusable(page, fingerprint)
+            if kept is not None:
+                plan.kept[page] = kept.digest
+                plan.inputs[page] = PageRecord(fingerprint, [], frozenset(), False)
+                return
+        entries = [entry(n, href(page, plan.note_paths[n.path]), hub) for n in listed]
+        plan.pages[page] = template.render(**args, entries=entries)
+        if fingerprint is not None:
+            plan.inputs[page] = PageRecord(fingerprint, [], frozenset(), False)
+
     for kind, lists in hub_lists.items():
         label = HUBS[kind][1]
         for item in lists:
@@ -395,8 +430,8 @@ def plan_site(
                 for other in reversed(lists[1:])
                 if kind == "meta" and item.number == 0
             ]
-            listed = reversed(item.notes) if kind == "meta" else item.notes  # newest runs first
-            plan.pages[page] = hub_template.render(
+            listed = item.notes[::-1] if kind == "meta" else item.notes  # newest runs first
+            hub_args: dict[str, Any] = dict(
                 title=label if item.number <= 1 else f"{label}, page {item.number}",
                 crumbs=(
                     _crumbs(page, lists[0].path, label, directory_urls)
@@ -411,9 +446,6 @@ def plan_site(
                 ),
                 kind=kind,
                 count=len(by_kind[kind]) if item.number <= 1 else None,
-                entries=[
-                    proof.entry(n, _entry(n, href(page, plan.note_paths[n.path]))) for n in listed
-                ],
                 archive=archive,
                 previous=href(page, item.previous) if item.previous else None,
                 next=href(page, item.next) if item.next else None,
@@ -421,6 +453,7 @@ def plan_site(
                 kind_label=label.lower(),
                 front=href(page, lists[0].path) if page != lists[0].path else None,
             )
+            listing(page, hub_template, hub_args, listed, True)
 
     browse_page = f"{BROWSE}/index.md"
     hubs = [
@@ -439,20 +472,19 @@ def plan_site(
             for key in sorted(tagged)
         ]
     )
-    tag_template = env.get_template("tag.md.j2")
     for key, lists in tag_lists.items():
         for item in lists:
             page = item.path
-            plan.pages[page] = tag_template.render(
+            tag_args: dict[str, Any] = dict(
                 name=names[key],
                 number=item.number,
                 count=len(tagged[key]) if item.number == 1 else None,
                 crumbs=_crumbs(page, tags_index, "Tags", directory_urls),
                 all_tags=relative_url(page, tags_index),
-                entries=[_entry(n, href(page, plan.note_paths[n.path])) for n in item.notes],
                 previous=href(page, item.previous) if item.previous else None,
                 next=href(page, item.next) if item.next else None,
             )
+            listing(page, tag_template, tag_args, item.notes, False)
 
     if home is None:
         plan.pages["index.md"] = env.get_template("home.md.j2").render(
