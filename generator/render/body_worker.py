@@ -30,6 +30,7 @@ import pickle
 import select
 import signal
 import struct
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,9 +46,11 @@ if TYPE_CHECKING:
 MIN_NOTES = 400
 """Below this many notes to render (a nightly rebuild renders about 40), the fork, the job
 and the answers cost about what the second core saves."""
-SHARE = 0.5
-"""The child's part of the notes to render. The parent also lays out every page (templates,
-the markdown copy, compression), so it could take less; see BENCHMARKS.md."""
+SHARE = 0.65
+"""The child's part of the notes to render. The parent also lays out every page around its
+body (templates, properties, the markdown copy, compression): at 5,000 notes bodies took
+10.9 s of plan_site's 17.4 s of CPU. With half, the child idled; at 0.7-0.8 the parent
+waited for it (1.2-3.0 s on a loaded machine); see BENCHMARKS.md."""
 BATCH = 16
 """Notes per answer: a pipe write and an unpickling per batch, not per note."""
 SILENCE = 300.0
@@ -78,6 +81,8 @@ class BodyShare:
         """Vault paths of the notes the child renders (empty until `start`)."""
         self.status: int | None = None
         """The child's exit status, once reaped."""
+        self.waited = 0.0
+        """Seconds the parent waited for the child's answers (bench/: is `SHARE` right?)."""
         self.message: str | None = None
         """Why the child stopped before answering for all its notes, if it did."""
 
@@ -148,7 +153,9 @@ class BodyShare:
         while len(self._buffer) < _HEADER.size or len(self._buffer) < _HEADER.size + int(
             _HEADER.unpack_from(self._buffer)[0]
         ):
+            started = time.perf_counter()
             ready, _, _ = select.select([self._answers], [], [], SILENCE)
+            self.waited += time.perf_counter() - started
             if not ready:
                 self._stop(f"it answered nothing for {SILENCE:.0f} s")
                 return
