@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 
@@ -38,13 +39,21 @@ def worker_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": root + (os.pathsep + existing if existing else "")}
 
 
-def may_fork() -> bool:
+def may_fork(*, grace: float = 0.0) -> bool:
     """Whether this process may fork a worker: Linux, two cores or more, and no thread but
-    this one (Python's own, or any a C library started, as /proc lists them)."""
+    this one (Python's own, or any a C library started, as /proc lists them). ``grace``:
+    seconds to let threads that are ending finish (rich stops a progress bar's refresh
+    thread without waiting for it to exit)."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork") or cpu_count() < 2:
         return False
-    try:
-        threads = len(os.listdir("/proc/self/task"))
-    except OSError:
-        return False
-    return threads == 1 and threading.active_count() == 1
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            threads = len(os.listdir("/proc/self/task"))
+        except OSError:
+            return False
+        if threads == 1 and threading.active_count() == 1:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)

@@ -90,7 +90,7 @@ class BodyShare:
     def fork(cls, view: PublicView, options: Options, *, expected: int) -> BodyShare | None:
         """A child forked now, when about ``expected`` notes will be rendered (at least
         `MIN_NOTES`) and forking is safe here; else None (the render is serial)."""
-        if expected < max(MIN_NOTES, 2) or not may_fork():
+        if expected < max(MIN_NOTES, 2) or not may_fork(grace=0.1):
             return None
         jobs_read, jobs_write = os.pipe()
         answers_read, answers_write = os.pipe()
