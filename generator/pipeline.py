@@ -131,11 +131,10 @@ def render(
     finally:
         if bodies is not None:
             bodies.close()
-    if bodies is not None and bodies.assigned:
-        if bodies.message is None:
-            plan.body_processes = 2
-        else:
-            plan.notices.append(bodies.message)
+    if bodies is not None and bodies.message is not None:
+        plan.notices.append(bodies.message)
+    elif bodies is not None and bodies.assigned:
+        plan.body_processes = 2
     with step("Writing docs tree", None):
         emitted = emit(plan, settings.docs_dir, settings.cache_dir, memo)
     plan.release()  # on disk now; MkDocs and the copies read them there

@@ -172,8 +172,8 @@ class BodyShare:
             for path, title, body, features, attempts in batch:
                 rendered = _rendered(title, body, frozenset(features))
                 self._done[path] = Body(rendered, [tuple(a) for a in attempts])
-        except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as error:
-            self._stop(f"its answer could not be read ({error})")
+        except Exception as error:  # any malformed answer: the parent renders the rest
+            self._stop(f"its answer could not be read ({type(error).__name__})")
 
     def _stop(self, why: str) -> None:
         self.message = (
