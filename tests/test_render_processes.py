@@ -1,5 +1,6 @@
 """Note bodies rendered in two processes (render/body_worker.py) give the site a serial render
-gives, byte for byte, and a second process that dies only means the first renders its notes.
+gives, byte for byte, and a second process that dies or hangs only means the first renders
+its notes.
 
 The builds run as ``definitive -v build`` in fresh processes: the worker is a fork, which
 `generator.processes.may_fork` refuses while another thread is alive (pytest-xdist's own), and
@@ -29,6 +30,14 @@ if mode == "dying":
         real(pipe, batch)
         os._exit(3)  # after its first note's answer
     body_worker._send = dying
+if mode == "hung":
+    import time
+    body_worker.SILENCE = 0.5
+    real = body_worker._send
+    def hung(pipe, batch):
+        real(pipe, batch)
+        time.sleep(120)  # after its first note's answer
+    body_worker._send = hung
 from generator.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -86,7 +95,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, st
     files["notes/Shared.md"] = "# Shared\n\nEmbedded everywhere[^s], with $y$.\n\n[^s]: Its own.\n"
     files["notes/Long.md"] = "# Long\n\n" + "A long paragraph. " * 80 + "\n\n![[Shared]]\n"
     results: dict[str, tuple[Path, str]] = {}
-    for mode in ("serial", "shared", "dying"):
+    for mode in ("serial", "shared", "dying", "hung"):
         work = base / mode
         write_vault(work / "vault", files)
         (work / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
@@ -163,6 +172,16 @@ def test_a_second_process_that_dies_leaves_the_same_site_and_says_so(builds) -> 
     assert sorted(dying) == sorted(serial)
     assert [k for k in serial if serial[k] != dying[k]] == []
     assert _findings(dying_out) == _findings(serial_out)
+
+
+def test_a_hung_second_process_is_ended_and_its_notes_rendered_here(builds) -> None:
+    serial_dir, serial_out = builds["serial"]
+    hung_dir, hung_out = builds["hung"]
+    assert "the second rendering process stopped: it answered nothing for 0.5 s" in hung_out
+    serial, hung = _outputs(serial_dir), _outputs(hung_dir)
+    assert sorted(hung) == sorted(serial)
+    assert [k for k in serial if serial[k] != hung[k]] == []
+    assert _findings(hung_out) == _findings(serial_out)
 
 
 def test_no_fork_beside_another_thread(monkeypatch: pytest.MonkeyPatch) -> None:

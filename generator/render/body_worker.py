@@ -157,7 +157,7 @@ class BodyShare:
             ready, _, _ = select.select([self._answers], [], [], SILENCE)
             self.waited += time.perf_counter() - started
             if not ready:
-                self._stop(f"it answered nothing for {SILENCE:.0f} s")
+                self._stop(f"it answered nothing for {SILENCE:g} s")
                 return
             data = os.read(self._answers, 1 << 20)
             if not data:
