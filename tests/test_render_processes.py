@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -87,31 +88,52 @@ def _note(n: int) -> str:
     """
 
 
+EXTRA = {
+    f"notes/Later {n}.md": f"# Later {n}\n\nSee [[Note {n:02d}]]: ![[Shared]][^x]\n\n[^x]: Hi.\n"
+    for n in range(4)
+}
+"""Notes added after a first build: the next build keeps most pages and renders a few (those
+and the pages whose backlinks change), so the second process gets its notes only once the
+pages' fingerprints are worked out."""
+
+
+@dataclass
+class Build:
+    outputs: dict[str, bytes]
+    log: str
+
+
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
-    """Each mode's work folder and its output, from the same vault."""
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
+    """Each mode's outputs from the same vault; "serial+" and "shared+" after EXTRA."""
     base = tmp_path_factory.mktemp("processes")
     files = {f"notes/Note {n:02d}.md": _note(n) for n in range(12)}
     files["notes/Shared.md"] = "# Shared\n\nEmbedded everywhere[^s], with $y$.\n\n[^s]: Its own.\n"
     files["notes/Long.md"] = "# Long\n\n" + "A long paragraph. " * 80 + "\n\n![[Shared]]\n"
-    results: dict[str, tuple[Path, str]] = {}
+    results: dict[str, Build] = {}
     for mode in ("serial", "shared", "dying", "hung"):
         work = base / mode
         write_vault(work / "vault", files)
         (work / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-        command = [sys.executable, "-c", DRIVER, mode, "-v", "build", "--vault", "vault"]
-        env = {**PLAIN_ENV, "PYTHONPATH": str(ROOT), "HOME": str(base)}
-        done = subprocess.run(
-            [*command, "--site-dir", "site"],
-            cwd=work,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env=env,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        results[mode] = (work, done.stdout + done.stderr)
+        results[mode] = _build(work, mode, base)
+        if mode in ("serial", "shared"):
+            write_vault(work / "vault", dict(EXTRA))
+            results[f"{mode}+"] = _build(work, mode, base)
     return results
+
+
+def _build(work: Path, mode: str, home: Path) -> Build:
+    command = [sys.executable, "-c", DRIVER, mode, "-v", "build", "--vault", "vault"]
+    done = subprocess.run(
+        [*command, "--site-dir", "site"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**PLAIN_ENV, "PYTHONPATH": str(ROOT), "HOME": str(home)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return Build(_outputs(work), done.stdout + done.stderr)
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -139,49 +161,50 @@ def _findings(output: str) -> list[str]:
     return [line for line in output.splitlines() if ": warning " in line or ": info " in line]
 
 
+def _same(mine: Build, theirs: Build) -> None:
+    assert sorted(mine.outputs) == sorted(theirs.outputs)
+    assert [k for k in theirs.outputs if theirs.outputs[k] != mine.outputs[k]] == []
+    # The findings (a broken link per note, the embed budget) are the same, in the same order.
+    assert _findings(mine.log) == _findings(theirs.log)
+
+
 def test_two_processes_render_the_site_a_serial_render_does(builds) -> None:
-    serial_dir, serial_out = builds["serial"]
-    shared_dir, shared_out = builds["shared"]
-    assert "Note bodies rendered in 2 processes" in shared_out
-    assert "Note bodies rendered in" not in serial_out
-    serial, shared = _outputs(serial_dir), _outputs(shared_dir)
-    assert any(k.startswith("cache/docs/") for k in serial)
-    assert sorted(shared) == sorted(serial)
-    assert [k for k in serial if serial[k] != shared[k]] == []
+    serial, shared = builds["serial"], builds["shared"]
+    assert "Note bodies rendered in 2 processes" in shared.log
+    assert "Note bodies rendered in" not in serial.log
+    assert any(k.startswith("cache/docs/") for k in serial.outputs)
+    _same(shared, serial)
+    assert any("link-broken" in line for line in _findings(serial.log))
+    assert any("embed-budget" in line for line in _findings(serial.log))
     # The per-page render state was exercised in both halves (the notes in path order go to
     # the two processes in turn): footnote ids numbered inside embeds, block anchors, math,
     # embeds cut by the depth and size limits.
     for n in range(12):
-        page = (shared_dir / "site" / "notes" / f"note-{n:02d}" / "index.html").read_text("utf-8")
+        page = shared.outputs[f"site/notes/note-{n:02d}/index.html"].decode("utf-8")
         assert 'id="user-content-fn:1"' in page and 'id="user-content-fn:e' in page
         assert f'id="user-content-^p{n}"' in page and f'id="user-content-^l{n}"' in page
         assert "dfn-math" in page
         assert "embed size limit" in page and "embed depth limit" in page
-    # The findings (a broken link per note, the embed budget) are the same, in the same order.
-    assert _findings(shared_out) == _findings(serial_out)
-    assert any("link-broken" in line for line in _findings(serial_out))
-    assert any("embed-budget" in line for line in _findings(serial_out))
+
+
+def test_a_build_that_keeps_pages_shares_the_rest_the_same_way(builds) -> None:
+    serial, shared = builds["serial+"], builds["shared+"]
+    assert "Note bodies rendered in 2 processes" in shared.log
+    assert "site/notes/later-3/index.html" in shared.outputs
+    _same(shared, serial)
 
 
 def test_a_second_process_that_dies_leaves_the_same_site_and_says_so(builds) -> None:
-    serial_dir, serial_out = builds["serial"]
-    dying_dir, dying_out = builds["dying"]
-    assert "the second rendering process stopped: it exited with status 3" in dying_out
-    assert "Note bodies rendered in 2 processes" not in dying_out
-    serial, dying = _outputs(serial_dir), _outputs(dying_dir)
-    assert sorted(dying) == sorted(serial)
-    assert [k for k in serial if serial[k] != dying[k]] == []
-    assert _findings(dying_out) == _findings(serial_out)
+    dying = builds["dying"]
+    assert "the second rendering process stopped: it exited with status 3" in dying.log
+    assert "Note bodies rendered in 2 processes" not in dying.log
+    _same(dying, builds["serial"])
 
 
 def test_a_hung_second_process_is_ended_and_its_notes_rendered_here(builds) -> None:
-    serial_dir, serial_out = builds["serial"]
-    hung_dir, hung_out = builds["hung"]
-    assert "the second rendering process stopped: it answered nothing for 0.5 s" in hung_out
-    serial, hung = _outputs(serial_dir), _outputs(hung_dir)
-    assert sorted(hung) == sorted(serial)
-    assert [k for k in serial if serial[k] != hung[k]] == []
-    assert _findings(hung_out) == _findings(serial_out)
+    hung = builds["hung"]
+    assert "the second rendering process stopped: it answered nothing for 0.5 s" in hung.log
+    _same(hung, builds["serial"])
 
 
 def test_no_fork_beside_another_thread(monkeypatch: pytest.MonkeyPatch) -> None:

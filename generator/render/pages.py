@@ -302,14 +302,19 @@ def plan_site(
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     features: set[str] = set()
+    # A second process renders part of the notes (body_worker.py). With nothing to keep (a
+    # cold build) it starts at once, while this one works out the pages' fingerprints.
+    keeps_nothing = memo is None or not memo.entries
+    if bodies is not None and keeps_nothing:
+        bodies.start(ctx, [(note, plan.note_paths[note.path]) for note in notes])
     decided: list[tuple[Note, str, str | None, Kept | None]] = []
     for note in notes:
         page = plan.note_paths[note.path]
         about = infos.about(note, page) if inputs is not None else ""
         fingerprint = inputs.fingerprint(note, page, about) if inputs is not None else None
-        kept = memo.reusable(page, fingerprint) if memo is not None else None
+        kept = memo.reusable(page, fingerprint) if memo is not None and not keeps_nothing else None
         decided.append((note, page, fingerprint, kept))
-    if bodies is not None:  # a second process renders part of the notes (body_worker.py)
+    if bodies is not None and not keeps_nothing:
         bodies.start(ctx, [(note, page) for note, page, _, kept in decided if kept is None])
     for note, page, fingerprint, kept in decided:
         if advance is not None:
