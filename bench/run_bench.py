@@ -94,8 +94,10 @@ validation:
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def session_rss(session: int) -> int:
-    """Bytes resident in every process of a session, now (Linux /proc; 0 elsewhere)."""
+def session_rss(session: int, *, proportional: bool = False) -> int:
+    """Bytes resident in every process of a session, now (Linux /proc; 0 elsewhere). With
+    ``proportional``, each process's PSS (/proc/PID/smaps_rollup): a page shared by N
+    processes counts 1/N in each, so a fork's inherited pages are not counted twice."""
     total = 0
     for entry in os.scandir("/proc") if os.path.isdir("/proc") else []:
         if not entry.name.isdigit():
@@ -104,6 +106,11 @@ def session_rss(session: int) -> int:
             with open(f"/proc/{entry.name}/stat", "rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
             if int(fields[3]) != session:  # field 6, the session id
+                continue
+            if proportional:
+                with open(f"/proc/{entry.name}/smaps_rollup", "rb") as handle:
+                    rollup = handle.read()
+                total += int(rollup.split(b"\nPss:", 1)[1].split()[0]) * 1024
                 continue
             with open(f"/proc/{entry.name}/statm", "rb") as handle:
                 total += int(handle.read().split()[1]) * PAGE_SIZE
@@ -120,10 +127,13 @@ class TreeMemory(threading.Thread):
     def __init__(self, session: int) -> None:
         super().__init__(daemon=True)
         self.session, self.peak, self.done = session, 0, threading.Event()
+        self.peak_pss = 0
+        """The same of PSS: a forked worker shares most of its pages with its parent."""
 
     def run(self) -> None:
         while not self.done.wait(0.05):
             self.peak = max(self.peak, session_rss(self.session))
+            self.peak_pss = max(self.peak_pss, session_rss(self.session, proportional=True))
 
 
 def run(
@@ -169,6 +179,7 @@ def run(
         "load_before": load_before,
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: kilobytes
         "peak_tree_rss_mb": round(memory.peak / 2**20, 1),
+        "peak_tree_pss_mb": round(memory.peak_pss / 2**20, 1),
         "returncode": proc.returncode,
         "timed_out": timed_out.is_set(),
         "output": text,

@@ -229,6 +229,10 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
     output.findings(problems, None if args.verbose else 20)
     for message in report.mkdocs_warnings:
         output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
+    for message in report.plan.notices:
+        output.err.print(f"[yellow]note:[/yellow] {escape(message)}")
+    if args.verbose and report.plan.body_processes > 1:
+        output.info(f"[dim]Note bodies rendered in {report.plan.body_processes} processes[/dim]")
     if args.verbose and report.mkdocs_processes:
         pages, processes = report.mkdocs_pages, report.mkdocs_processes
         processes_text = plural(processes, "process", "processes")

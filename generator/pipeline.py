@@ -21,6 +21,7 @@ from generator.publish.search import SearchIndex
 from generator.publish.site import publish
 from generator.publish.site_files import reserved_paths
 from generator.render import EmitResult, SitePlan, emit, plan_site
+from generator.render.body_worker import BodyShare
 from generator.render.incremental import RenderMemo, global_key
 from generator.wording import plural
 
@@ -109,18 +110,31 @@ def render(
         settings.options, settings.directory_urls, settings.site_name, settings.site_url
     )
     memo = RenderMemo(settings.cache_dir, settings.docs_dir, key)
-    with step("Rendering pages", len(analysis.public.notes)) as advance:
-        plan = plan_site(
-            analysis.public,
-            analysis.evidence,
-            settings.options,
-            analysis.findings,
-            settings.directory_urls,
-            advance,
-            site_name=settings.site_name,
-            site_url=settings.site_url,
-            memo=memo,
-        )
+    notes = len(analysis.public.notes)
+    # Forked here, between two steps: no progress-bar thread is alive (processes.may_fork).
+    # A build that keeps most pages (the memo knows them) renders alone.
+    bodies = BodyShare.fork(analysis.public, settings.options, expected=notes - len(memo.entries))
+    try:
+        with step("Rendering pages", notes) as advance:
+            plan = plan_site(
+                analysis.public,
+                analysis.evidence,
+                settings.options,
+                analysis.findings,
+                settings.directory_urls,
+                advance,
+                site_name=settings.site_name,
+                site_url=settings.site_url,
+                memo=memo,
+                bodies=bodies,
+            )
+    finally:
+        if bodies is not None:
+            bodies.close()
+    if bodies is not None and bodies.message is not None:
+        plan.notices.append(bodies.message)
+    elif bodies is not None and bodies.assigned:
+        plan.body_processes = 2
     with step("Writing docs tree", None):
         emitted = emit(plan, settings.docs_dir, settings.cache_dir, memo)
     plan.release()  # on disk now; MkDocs and the copies read them there

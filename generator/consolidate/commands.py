@@ -252,6 +252,8 @@ def cmd_nightly(args: argparse.Namespace, settings: Settings, output: Output) ->
     built = build(settings, output.step, verbose=args.verbose)
     for message in built.mkdocs_warnings:
         output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
+    for message in built.plan.notices:
+        output.err.print(f"[yellow]note:[/yellow] {escape(message)}")
     output.info(f"site {'built' if built.site_built else 'up to date'} in {settings.site_dir}")
     return 1 if report.rejected else 0
 

@@ -29,12 +29,14 @@ from generator.proof import Evidence
 from generator.render import changelog
 from generator.render.activity import FEED as ACTIVITY_FEED
 from generator.render.activity import activity_feed
+from generator.render.body_worker import BodyShare
 from generator.render.changelog import CHANGELOG, FEED
 from generator.render.explorer import explorer_files
 from generator.render.files import file_page, has_page
 from generator.render.files import read as read_file
 from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.incremental import (
+    Kept,
     PageInputs,
     PageRecord,
     RecordingContext,
@@ -148,6 +150,11 @@ class SitePlan:
     """Docs path -> the fingerprint of its inputs and what it reported and needs, for the
     next build's `RenderMemo`."""
 
+    body_processes: int = 1
+    """Processes that rendered note bodies: 2 when a second one took part (body_worker.py)."""
+    notices: list[str] = field(default_factory=list)
+    """What the user should know about how the pages were rendered (a worker that failed)."""
+
     released: bool = False
     """`release` ran: `pages` and `markdown` keep their keys, their texts are on disk."""
 
@@ -201,9 +208,12 @@ def plan_site(
     site_name: str = "",
     site_url: str | None = None,
     memo: RenderMemo | None = None,
+    *,
+    bodies: BodyShare | None = None,
 ) -> SitePlan:
     """Lay out every page; with ``memo``, note pages whose inputs did not change since the
-    last build are kept as they are (`SitePlan.kept`) instead of being rendered again."""
+    last build are kept as they are (`SitePlan.kept`) instead of being rendered again; with
+    ``bodies``, a second process renders part of the note bodies (`BodyShare`)."""
     graph, vault = view.graph, view.vault
     notes = sorted(view.notes.values(), key=lambda n: n.path)
     plan = SitePlan()
@@ -292,11 +302,21 @@ def plan_site(
     renderer = NoteRenderer(ctx)
     note_template = env.get_template("note.md.j2")
     features: set[str] = set()
+    # A second process renders part of the notes (body_worker.py). With nothing to keep (a
+    # cold build) it starts at once, while this one works out the pages' fingerprints.
+    keeps_nothing = memo is None or not memo.entries
+    if bodies is not None and keeps_nothing:
+        bodies.start(ctx, [(note, plan.note_paths[note.path]) for note in notes])
+    decided: list[tuple[Note, str, str | None, Kept | None]] = []
     for note in notes:
         page = plan.note_paths[note.path]
         about = infos.about(note, page) if inputs is not None else ""
         fingerprint = inputs.fingerprint(note, page, about) if inputs is not None else None
-        kept = memo.reusable(page, fingerprint) if memo is not None else None
+        kept = memo.reusable(page, fingerprint) if memo is not None and not keeps_nothing else None
+        decided.append((note, page, fingerprint, kept))
+    if bodies is not None and not keeps_nothing:
+        bodies.start(ctx, [(note, page) for note, page, _, kept in decided if kept is None])
+    for note, page, fingerprint, kept in decided:
         if advance is not None:
             advance(1)
         if kept is not None:  # its page and markdown copy stay as the last build wrote them
@@ -310,7 +330,12 @@ def plan_site(
             continue
         info = infos.info(note, page)
         ctx.attempts = []
-        rendered = renderer.render(note, page)
+        done = bodies.take(note.path) if bodies is not None else None
+        if done is not None:  # rendered by the second process: report what it reported
+            replay(ctx, done.attempts)
+            rendered = done.rendered
+        else:
+            rendered = renderer.render(note, page)
         features |= rendered.features
         body = rendered.body
         before, after = proof.sections(note, page)

@@ -1,0 +1,223 @@
+"""Note bodies rendered in two processes (render/body_worker.py) give the site a serial render
+gives, byte for byte, and a second process that dies or hangs only means the first renders
+its notes.
+
+The builds run as ``definitive -v build`` in fresh processes: the worker is a fork, which
+`generator.processes.may_fork` refuses while another thread is alive (pytest-xdist's own), and
+its threshold is lowered (and its batches made one note) by a small driver script.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PLAIN_ENV, ROOT, write_vault
+
+DRIVER = """
+import os, sys
+from generator.render import body_worker
+mode = sys.argv[1]
+body_worker.MIN_NOTES = 10**9 if mode == "serial" else 2
+body_worker.BATCH = 1
+if mode == "dying":
+    real = body_worker._send
+    def dying(pipe, batch):
+        real(pipe, batch)
+        os._exit(3)  # after its first note's answer
+    body_worker._send = dying
+if mode == "hung":
+    import time
+    body_worker.SILENCE = 0.5
+    real = body_worker._send
+    def hung(pipe, batch):
+        real(pipe, batch)
+        time.sleep(120)  # after its first note's answer
+    body_worker._send = hung
+from generator.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+CONFIG = """\
+site_name: Two processes
+theme:
+  name: material
+extra:
+  definitive:
+    search: false
+    embed_budget_bytes: 900
+"""
+
+
+def _note(n: int) -> str:
+    """A note whose body uses what per-page render state numbers or counts: embeds (ids
+    inside them, the page's embed budget), footnotes, math, block ids, headings that repeat,
+    a broken link (a finding) and a note embedded on many pages."""
+    other = f"Note {(n + 1) % 12:02d}"
+    return f"""\
+    # Note {n:02d}
+
+    Text with a footnote[^a] and another[^b], $x^{n}$ inline and a [[Missing {n % 3}]] link.
+
+    ## Part
+
+    A paragraph with a block id. ^p{n}
+
+    $$
+    \\sum_{{i=0}}^{{{n}}} i
+    $$
+
+    ![[{other}#Part]]
+
+    ![[{other}#^p{(n + 1) % 12}]]
+
+    ![[Shared]]
+
+    ## Part
+
+    - a list item
+    - another ^l{n}
+
+    [^a]: The first footnote of note {n}.
+    [^b]: The second, with [[{other}]].
+    """
+
+
+EXTRA = {
+    f"notes/Later {n}.md": f"# Later {n}\n\nSee [[Note {n:02d}]]: ![[Shared]][^x]\n\n[^x]: Hi.\n"
+    for n in range(4)
+}
+"""Notes added after a first build: the next build keeps most pages and renders a few (those
+and the pages whose backlinks change), so the second process gets its notes only once the
+pages' fingerprints are worked out."""
+
+
+@dataclass
+class Build:
+    outputs: dict[str, bytes]
+    log: str
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
+    """Each mode's outputs from the same vault; "serial+" and "shared+" after EXTRA."""
+    base = tmp_path_factory.mktemp("processes")
+    files = {f"notes/Note {n:02d}.md": _note(n) for n in range(12)}
+    files["notes/Shared.md"] = "# Shared\n\nEmbedded everywhere[^s], with $y$.\n\n[^s]: Its own.\n"
+    files["notes/Long.md"] = "# Long\n\n" + "A long paragraph. " * 80 + "\n\n![[Shared]]\n"
+    results: dict[str, Build] = {}
+    for mode in ("serial", "shared", "dying", "hung"):
+        work = base / mode
+        write_vault(work / "vault", files)
+        (work / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+        results[mode] = _build(work, mode, base)
+        if mode in ("serial", "shared"):
+            write_vault(work / "vault", dict(EXTRA))
+            results[f"{mode}+"] = _build(work, mode, base)
+    return results
+
+
+def _build(work: Path, mode: str, home: Path) -> Build:
+    command = [sys.executable, "-c", DRIVER, mode, "-v", "build", "--vault", "vault"]
+    done = subprocess.run(
+        [*command, "--site-dir", "site"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**PLAIN_ENV, "PYTHONPATH": str(ROOT), "HOME": str(home)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return Build(_outputs(work), done.stdout + done.stderr)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _outputs(work: Path) -> dict[str, bytes]:
+    """The site, and the docs tree and markdown copies it was built from."""
+    cache = work / "vault" / ".definitive" / "cache"
+    out = {f"site/{k}": v for k, v in _tree(work / "site").items()}
+    for name in ("docs", "copies", "render.json"):
+        path = cache / name
+        if path.is_file():
+            out[f"cache/{name}"] = path.read_bytes()
+        elif path.is_dir():
+            out.update({f"cache/{name}/{k}": v for k, v in _tree(path).items()})
+    return out
+
+
+def _findings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": warning " in line or ": info " in line]
+
+
+def _same(mine: Build, theirs: Build) -> None:
+    assert sorted(mine.outputs) == sorted(theirs.outputs)
+    assert [k for k in theirs.outputs if theirs.outputs[k] != mine.outputs[k]] == []
+    # The findings (a broken link per note, the embed budget) are the same, in the same order.
+    assert _findings(mine.log) == _findings(theirs.log)
+
+
+def test_two_processes_render_the_site_a_serial_render_does(builds) -> None:
+    serial, shared = builds["serial"], builds["shared"]
+    assert "Note bodies rendered in 2 processes" in shared.log
+    assert "Note bodies rendered in" not in serial.log
+    assert any(k.startswith("cache/docs/") for k in serial.outputs)
+    _same(shared, serial)
+    assert any("link-broken" in line for line in _findings(serial.log))
+    assert any("embed-budget" in line for line in _findings(serial.log))
+    # The per-page render state was exercised in both halves (the notes in path order go to
+    # the two processes in turn): footnote ids numbered inside embeds, block anchors, math,
+    # embeds cut by the depth and size limits.
+    for n in range(12):
+        page = shared.outputs[f"site/notes/note-{n:02d}/index.html"].decode("utf-8")
+        assert 'id="user-content-fn:1"' in page and 'id="user-content-fn:e' in page
+        assert f'id="user-content-^p{n}"' in page and f'id="user-content-^l{n}"' in page
+        assert "dfn-math" in page
+        assert "embed size limit" in page and "embed depth limit" in page
+
+
+def test_a_build_that_keeps_pages_shares_the_rest_the_same_way(builds) -> None:
+    serial, shared = builds["serial+"], builds["shared+"]
+    assert "Note bodies rendered in 2 processes" in shared.log
+    assert "site/notes/later-3/index.html" in shared.outputs
+    _same(shared, serial)
+
+
+def test_a_second_process_that_dies_leaves_the_same_site_and_says_so(builds) -> None:
+    dying = builds["dying"]
+    assert "the second rendering process stopped: it exited with status 3" in dying.log
+    assert "Note bodies rendered in 2 processes" not in dying.log
+    _same(dying, builds["serial"])
+
+
+def test_a_hung_second_process_is_ended_and_its_notes_rendered_here(builds) -> None:
+    hung = builds["hung"]
+    assert "the second rendering process stopped: it answered nothing for 0.5 s" in hung.log
+    _same(hung, builds["serial"])
+
+
+def test_no_fork_beside_another_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread alive at the fork (rich's progress refresh, say) could hold a lock the child
+    then waits on for ever: the render stays serial."""
+    from generator import processes
+
+    monkeypatch.setattr(processes, "cpu_count", lambda: 2)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not processes.may_fork()
+    finally:
+        stop.set()
+        thread.join()
