@@ -231,6 +231,54 @@ def test_an_article_and_an_agent_are_found_by_their_words_not_their_runs_tables(
     assert "Quokka latte run" in indexed["/meta/2026-01-02-quokka-latte-run/"]
 
 
+def test_pagefind_indexes_the_staged_part_of_each_page_as_it_would_the_whole_page(
+    build_vault, tmp_path
+) -> None:
+    """Pagefind is given only `indexed_part` of each page (html tag, title, the body on):
+    the index it writes (words, fragments: content-hashed file names) is the one the whole
+    pages give, filters and sub-results included."""
+    import os
+    import shutil
+    import subprocess
+
+    run = (
+        '---\ntype: meta\narticle: "[[Pouring]]"\nagent: "[[Barista]]"\ndate: 2026-01-02\n'
+        "outcome: failure\n---\n# Oat milk run\n\n## Steaming\n\nScorched the jug.\n"
+    )
+    built = build_vault(
+        {
+            "articles/Pouring.md": "---\ntype: definitive\n---\n# Pouring\n\nTilt the cup.\n",
+            "agents/Barista.md": "---\ntype: agent\n---\n# Barista\n\nMakes coffee.\n",
+            "meta/2026-01-02 Oat milk run.md": run,
+            "notes/Crema.md": "# Crema\n\n## Colour\n\nHazel, see [[Pouring]].\n\n![[Barista]]\n",
+        },
+        config=_config(tmp_path, ""),
+    )
+    site = built.site
+    pages = sorted(_indexed(site / "pagefind"))
+    files = [u.strip("/") + "/index.html" for u in pages]
+    whole, staged = tmp_path / "whole", tmp_path / "staged"
+    for page in files:
+        (whole / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(site / page, whole / page)
+    search._stage_pages(site, files, staged)
+    part = (staged / "meta/2026-01-02-oat-milk-run/index.html").read_bytes()
+    assert len(part) < os.path.getsize(site / "meta/2026-01-02-oat-milk-run/index.html") / 2
+    assert b"md-header" not in part and b'data-pagefind-filter="outcome"' in part
+
+    def index(folder: Path) -> dict[str, list[str]]:
+        bundle = tmp_path / f"{folder.name}-bundle"
+        subprocess.run(search._pagefind_command(folder, bundle), check=True, timeout=120)
+        return {
+            kind: sorted(p.name for p in (bundle / kind).iterdir())
+            for kind in ("index", "fragment", "filter")
+        } | {"words": sorted(_indexed(bundle).values())}
+
+    expected, got = index(whole), index(staged)
+    assert got["index"] == expected["index"] and got["fragment"] == expected["fragment"]
+    assert got["words"] == expected["words"] and len(got["filter"]) == len(expected["filter"])
+
+
 # --- indexing while MkDocs renders ------------------------------------------------------------
 
 MANY = {f"notes/Note {i:02}.md": f"# Note {i}\n\nword{i} and marmalade\n" for i in range(20)}
