@@ -30,7 +30,7 @@ from generator import __version__
 from generator.config import Settings, load_settings
 from generator.errors import DefinitiveError, UsageError
 from generator.findings import Finding, Findings
-from generator.pipeline import Advance
+from generator.pipeline import Advance, BuildReport
 from generator.secrets import redact
 from generator.wording import plural
 
@@ -68,6 +68,14 @@ class Output:
     def info(self, message: str) -> None:
         if not self.quiet:
             self.out.print(message)
+
+    def build_notes(self, report: BuildReport) -> None:
+        """What a build has to say besides its findings: MkDocs' warnings, and notes on how it
+        rendered (a second rendering process that stopped), for `build` and `nightly` alike."""
+        for message in report.mkdocs_warnings:
+            self.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
+        for message in report.plan.notices:
+            self.err.print(f"[yellow]note:[/yellow] {escape(message)}")
 
     def notes(self, settings: Settings) -> None:
         """How the settings were chosen, when the user should know (stderr, not with -q)."""
@@ -227,10 +235,7 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
     report = build(settings, output.step, verbose=args.verbose, cold=args.cold)
     problems = [f for f in report.findings.sorted() if f.severity != "info" or args.verbose]
     output.findings(problems, None if args.verbose else 20)
-    for message in report.mkdocs_warnings:
-        output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
-    for message in report.plan.notices:
-        output.err.print(f"[yellow]note:[/yellow] {escape(message)}")
+    output.build_notes(report)
     if args.verbose and report.plan.body_processes > 1:
         output.info(f"[dim]Note bodies rendered in {report.plan.body_processes} processes[/dim]")
     if args.verbose and report.mkdocs_processes:

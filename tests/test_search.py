@@ -6,6 +6,9 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -237,10 +240,6 @@ def test_pagefind_indexes_the_staged_part_of_each_page_as_it_would_the_whole_pag
     """Pagefind is given only `indexed_part` of each page (html tag, title, the body on):
     the index it writes (words, fragments: content-hashed file names) is the one the whole
     pages give, filters and sub-results included."""
-    import os
-    import shutil
-    import subprocess
-
     run = (
         '---\ntype: meta\narticle: "[[Pouring]]"\nagent: "[[Barista]]"\ndate: 2026-01-02\n'
         "outcome: failure\n---\n# Oat milk run\n\n## Steaming\n\nScorched the jug.\n"

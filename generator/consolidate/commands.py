@@ -250,10 +250,7 @@ def cmd_nightly(args: argparse.Namespace, settings: Settings, output: Output) ->
     output.findings(problems, None if args.verbose else 20)
     output.info(f"check: {plural(len(problems), 'finding')}")
     built = build(settings, output.step, verbose=args.verbose)
-    for message in built.mkdocs_warnings:
-        output.err.print(f"[yellow]mkdocs:[/yellow] {escape(message)}")
-    for message in built.plan.notices:
-        output.err.print(f"[yellow]note:[/yellow] {escape(message)}")
+    output.build_notes(built)
     output.info(f"site {'built' if built.site_built else 'up to date'} in {settings.site_dir}")
     return 1 if report.rejected else 0
 
