@@ -216,3 +216,21 @@ def test_embed_cycles_one_per_group_of_notes_embedding_each_other(check_vault) -
     assert cycles == sorted([["A.md", "B.md", "C.md"], ["Self.md"], ["X.md", "Y.md"], long])
     flagged = sorted(f.path for f in analysis.findings if f.code == "embed-cycle")
     assert flagged == ["A.md", "Self.md", "X.md", "chain/L0000.md"]
+
+
+def test_links_made_while_rendering_each_resolve_to_their_own_target(check_vault) -> None:
+    """Links the load did not record (a canvas card's, one made from a token while rendering)
+    are resolved when rendered. One such link freed and the next one made take the same
+    id(): a canvas's file card once linked to the note the card before it linked to."""
+    from generator.config import Options
+    from generator.findings import Findings
+    from generator.model import Link
+    from generator.render.markdown import RenderContext
+
+    names = [f"Note {n}" for n in range(8)]
+    analysis = check_vault({f"{name}.md": f"# {name}\n" for name in names})
+    ctx = RenderContext(analysis.public.graph, {}, {}, Options(), Findings())
+    source = analysis.public.notes["Note 0.md"]
+    for name in names * 3:  # each link freed before the next is made
+        target = ctx.resolution(Link(f"[[{name}]]", name, "", None, False, "wiki", 0), source)
+        assert target.target == f"{name}.md"

@@ -486,6 +486,8 @@ def test_canvas_and_base_pages(reader: Reader) -> None:
     cards = page.locator("article .dfn-canvas-card")
     assert cards.count() == 3
     assert cards.nth(0).locator("a", has_text="Internal links").count() == 1
+    # The file card links to its own note, not to the note the card before it linked to.
+    assert cards.nth(1).locator("a").first.get_attribute("href") == "../flavored/"
     assert "Idea → Flavored.md (leads to)" in reader.text()
     # The page links to the file itself, published beside it (not to a folder of its name).
     raw = page.locator("article .dfn-file-kind a").first

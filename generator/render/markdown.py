@@ -119,12 +119,16 @@ class RenderContext:
 
     def resolution(self, link: Link, note: Note | None = None) -> Resolution:
         found = self._resolutions.get(id(link))
-        if found is None:  # a link load did not record the same way: resolve it now
-            assert note is not None
-            if self._resolver is None:
-                self._resolver = Resolver(self.graph.vault)
-            found = self._resolutions[id(link)] = self._resolver.resolve(link, note)
-        return found
+        if found is not None:
+            return found
+        # A link load did not record (a canvas card's, one made from a token): resolved now,
+        # and not kept by id(), which a later link takes over once this one is freed (a
+        # canvas file card then showed the previous card's target). The resolver keeps its
+        # own memo by target and folder.
+        assert note is not None
+        if self._resolver is None:
+            self._resolver = Resolver(self.graph.vault)
+        return self._resolver.resolve(link, note)
 
     def heading_ids(self, note: Note) -> list[str]:
         """Anchor ids of a note's headings, unique within the page (``-1``, ``-2`` on repeats)."""
