@@ -431,6 +431,19 @@ def test_run_writes_its_own_meta_article(bread):
     assert (vault / "articles" / "Consolidating meta articles.md").is_file()
 
 
+def test_the_consolidators_notes_are_made_unless_the_vault_has_them(tmp_path):
+    from generator.consolidate.runmeta import ensure_support_notes
+
+    (tmp_path / ".trash").mkdir()  # a note in a dot-folder is none of the vault's
+    (tmp_path / ".trash" / "Consolidator.md").write_text("# old\n", encoding="utf-8")
+    (tmp_path / "mine").mkdir()
+    kept = tmp_path / "mine" / "consolidating META articles.md"  # names match case-blind
+    kept.write_text("# mine\n", encoding="utf-8")
+    ensure_support_notes(tmp_path)
+    assert (tmp_path / "agents" / "Consolidator.md").is_file()
+    assert not (tmp_path / "articles").exists() and kept.read_text("utf-8") == "# mine\n"
+
+
 def test_a_consolidation_reads_the_build_cache_and_parses_only_the_new_runs(
     make_vault, tmp_path, parses
 ):
