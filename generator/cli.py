@@ -296,7 +296,7 @@ def cmd_serve(args: argparse.Namespace, output: Output) -> int:
     reported: set[Finding] = set()
 
     def emit_docs() -> tuple[list[dict[str, str]], bool]:
-        analysis = analyse(settings, use_cache=True)
+        analysis = analyse(settings, save_cache=True)
         plan, emitted = render(settings, analysis)
         fresh = [f for f in analysis.findings.sorted() if f.severity != "info"]
         output.findings([f for f in fresh if f not in reported], None)

@@ -92,13 +92,17 @@ _no_step = front.no_step
 
 
 def analyse(
-    settings: Settings, step: Step = _no_step, use_cache: bool = False, freeze: bool = False
+    settings: Settings,
+    step: Step = _no_step,
+    *,
+    save_cache: bool = False,
+    freeze: bool = False,
 ) -> Analysis:
     """`generator.analysis.analyse` with the site's own paths reserved: everything `check`
-    and a build need. Only with ``use_cache`` (builds) does it write anything: the
+    and a build need. Only with ``save_cache`` (builds) does it write anything: the
     parsed-note cache. ``freeze``: see `build`."""
     return front.analyse(
-        settings, step, use_cache=use_cache, freeze=freeze, reserved=reserved_paths(settings)
+        settings, step, save_cache=save_cache, freeze=freeze, reserved=reserved_paths(settings)
     )
 
 
@@ -169,7 +173,7 @@ def forget_build_cache(settings: Settings) -> None:
 def _build(settings: Settings, step: Step, verbose: bool) -> BuildReport:
     started = time.perf_counter()
     settings.require_site_outside_vault()
-    analysis = analyse(settings, step, use_cache=True, freeze=True)
+    analysis = analyse(settings, step, save_cache=True, freeze=True)
     # Consolidation writes the vault, so it is its own command (`definitive consolidate`, or
     # `nightly`, which runs it before check and build) rather than a side effect of a build.
     if settings.strict:

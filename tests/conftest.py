@@ -131,3 +131,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Built:
     shutil.copy(FIXTURES / "Untrusted agent output.md", vault / "notes")
     settings = settings_for(vault, base / "site", config=DEMO_CONFIG)
     return Built(settings, build(settings))
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The vault paths of the notes parsed (not taken from the parsed-note cache) from now on,
+    in this process."""
+    import generator.load.vault as loader
+
+    parsed: list[str] = []
+    real = loader._parse_one
+
+    def counting(rel: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        parsed.append(rel)
+        return real(rel, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "_parse_one", counting)
+    return parsed

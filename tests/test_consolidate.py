@@ -17,6 +17,7 @@ from generator.consolidate.engine import consolidate
 from generator.consolidate.history import history, rollback
 from generator.consolidate.offline import OfflineConsolidator
 from generator.errors import DefinitiveError
+from generator.pipeline import analyse
 from tests.conftest import DEMO_CONFIG, DEMO_VAULT
 from tests.consolidate_helpers import (
     ARTICLE,
@@ -428,6 +429,37 @@ def test_run_writes_its_own_meta_article(bread):
     assert f"consolidation_run: {report.run_id}" in text
     assert (vault / "agents" / "Consolidator.md").is_file()
     assert (vault / "articles" / "Consolidating meta articles.md").is_file()
+
+
+def test_the_consolidators_notes_are_made_unless_the_vault_has_them(tmp_path):
+    from generator.consolidate.runmeta import ensure_support_notes
+
+    (tmp_path / ".trash").mkdir()  # a note in a dot-folder is none of the vault's
+    (tmp_path / ".trash" / "Consolidator.md").write_text("# old\n", encoding="utf-8")
+    (tmp_path / "mine").mkdir()
+    kept = tmp_path / "mine" / "consolidating META articles.md"  # names match case-blind
+    kept.write_text("# mine\n", encoding="utf-8")
+    ensure_support_notes(tmp_path)
+    assert (tmp_path / "agents" / "Consolidator.md").is_file()
+    assert not (tmp_path / "articles").exists() and kept.read_text("utf-8") == "# mine\n"
+
+
+def test_a_consolidation_reads_the_build_cache_and_parses_only_the_new_runs(
+    make_vault, tmp_path, parses
+):
+    files = bread_vault()
+    new = files.pop(f"meta/{NEW}.md")
+    vault = make_vault(files)
+    settings = load_settings(vault=vault, site_dir=tmp_path / "s")
+    analyse(settings, save_cache=True)  # as the last build did
+    (vault / "meta" / f"{NEW}.md").write_text(str(new), encoding="utf-8")  # the day's run
+    cache = {p: p.read_bytes() for p in (settings.cache_dir / "notes").glob("*.json")}
+    parses.clear()
+    consolidate(settings, OfflineConsolidator(), dry_run=True)
+    assert parses == [f"meta/{NEW}.md"]
+    assert consolidate(settings, OfflineConsolidator()).merged == 1
+    assert parses == [f"meta/{NEW}.md"] * 2  # not the whole vault again
+    assert {p: p.read_bytes() for p in (settings.cache_dir / "notes").glob("*.json")} == cache
 
 
 # -- offline consolidator and the demo vault -------------------------------------------------

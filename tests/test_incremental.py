@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import build
+from generator.pipeline import analyse, build
 from tests.conftest import settings_for
 
 FILES = {
@@ -166,3 +166,32 @@ def test_a_cold_build_forgets_the_cache_and_rebuilds_everything(make_vault, tmp_
     assert not (settings.cache_dir / "notes" / "stray.json").exists()
     assert (vault / "a.md").is_file() and (tmp_path / "site" / "b" / "index.html").is_file()
     assert build(settings).site_built is False  # and the cache is whole again
+
+
+def test_check_reads_the_build_cache_writes_nothing_and_never_takes_a_stale_note(
+    make_vault, tmp_path, parses
+) -> None:
+    vault = make_vault({**FILES, "bad.md": "---\ntags: [a\n---\nx\n"})
+    built = _build(vault, tmp_path / "site")
+    settings = settings_for(vault, tmp_path / "site")
+    buckets = sorted((settings.cache_dir / "notes").glob("*.json"))
+    saved = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in buckets}
+    assert buckets and len(parses) == 5  # the build parsed every note
+
+    parses.clear()
+    checked = analyse(settings)  # what `definitive check` runs
+    assert parses == []  # every note from the cache the build wrote
+    assert sorted(map(str, checked.findings)) == sorted(map(str, built.analysis.findings))
+    found = [(f.code, f.path, f.line) for f in checked.findings]
+    assert ("frontmatter-invalid", "bad.md", 3) in found
+
+    (vault / "d.md").write_text("# D\n\nNow [[nowhere]].\n", encoding="utf-8")
+    checked = analyse(settings)
+    assert parses == ["d.md"]  # changed since the build: read again, never taken stale
+    assert ("link-broken", "d.md", 3) in [(f.code, f.path, f.line) for f in checked.findings]
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in buckets} == saved  # wrote nothing
+
+    analyse(settings, save_cache=True)  # as a build does: it keeps what it parsed
+    parses.clear()
+    analyse(settings)
+    assert parses == []

@@ -9,6 +9,7 @@ not something to merge.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from generator.consolidate.runlog import Run
@@ -66,7 +67,13 @@ def describe_ops(counts: dict[str, int]) -> str:
 
 def ensure_support_notes(vault: Path) -> None:
     """Create the consolidator's agent and article notes unless the vault has them already."""
-    names = {p.stem.casefold() for p in vault.rglob("*.md") if ".definitive" not in p.parts}
+    names: set[str] = set()
+    # Dot-folders skipped as the vault's load skips them: `.definitive/` alone holds the build
+    # cache's copy of every page (a pathlib rglob through it took 5 s at 20,000 notes), and a
+    # note in `.trash/` is no note of the vault's.
+    for _, dirs, files in os.walk(vault):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        names.update(f[:-3].casefold() for f in files if f.endswith(".md"))
     if AGENT.casefold() not in names:
         atomic_write(vault / "agents" / f"{AGENT}.md", AGENT_NOTE.encode("utf-8"))
     if ARTICLE.casefold() not in names:

@@ -112,8 +112,10 @@ class NoteCache:
     stat when they were hashed. A note whose file still has that stat (`unchanged`) is not
     even read; one whose bytes hash the same is not parsed again."""
 
-    def __init__(self, path: Path | None, key: str) -> None:
+    def __init__(self, path: Path | None, key: str, *, save: bool = True) -> None:
         self.path = path
+        self.saving = path is not None and save
+        """False: read only (`check`): nothing is encoded for it or written."""
         self.key = f"{FORMAT}:{__version__}:{RULES_VERSION}:{key}"  # findings follow the rules
         self.entries: dict[str, dict[str, Any]] = {}
         self.used: dict[str, dict[str, Any]] = {}
@@ -190,7 +192,7 @@ class NoteCache:
         findings: list[Finding],
         stat: FileStat | None = None,
     ) -> None:
-        if self.path is None:
+        if not self.saving:
             return  # nothing will be saved (check): skip encoding the note
         self.used[rel] = {
             "sha": sha,
@@ -204,7 +206,7 @@ class NoteCache:
     def save(self) -> None:
         """Keep exactly the notes seen this time; each bucket written atomically, and only
         when it changed."""
-        if self.path is None:
+        if self.path is None or not self.saving:
             return
         from generator.render.emit import atomic_write
 

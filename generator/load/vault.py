@@ -54,11 +54,14 @@ def load_vault(
     findings: Findings,
     advance: Callable[[int], None] | None = None,
     cache_path: Path | None = None,
+    *,
+    save: bool = True,
 ) -> Vault:
     """Every note and attachment under ``root``. With ``cache_path``, notes whose bytes match
-    the last build are taken from the parsed-note cache instead of being parsed again."""
+    the last build are taken from the parsed-note cache instead of being parsed again, and
+    (with ``save``) what was parsed is saved there for the next time."""
     root = root.resolve()
-    cache = NoteCache(cache_path, load_key(options))
+    cache = NoteCache(cache_path, load_key(options), save=save)
     templates = options.templates_folder or _obsidian_templates_folder(root)
     excluded = [*options.exclude]
     if templates:
