@@ -71,42 +71,43 @@ def publish(
     """Build the site from the emitted docs tree (``plan``: its nav and pages; ``notes``: the
     published notes, for the search layout) and check it; raises `BuildError`."""
     options = settings.options
-    previous = Stamp.read(settings)  # the last complete build: what it checked, what it indexed
     search = None
-    if options.search:
-        search = SearchIndex(
-            settings.site_dir,
-            options.search_shard_pages,
-            settings.cache_dir,
-            personal=options.scan_personal_data,
-            keys=page_keys(notes, plan.note_paths, settings.directory_urls),
-            previous=previous.search if previous else None,
-        )
     try:
         with _ledger() as ledger:
             with step("Building site with MkDocs", None):
+                previous = Stamp.read(settings)  # the last complete build: checked, indexed
+                if options.search:
+                    search = SearchIndex(
+                        settings.site_dir,
+                        options.search_shard_pages,
+                        settings.cache_dir,
+                        personal=options.scan_personal_data,
+                        keys=page_keys(notes, plan.note_paths, settings.directory_urls),
+                        previous=previous.search if previous else None,
+                    )
                 site = build_site(settings, plan.nav, verbose, search, previous)
             if not site.built:
                 return Published(False, site.warnings, 0, 0, None)
             assert site.stamp is not None
-            if search is not None:
-                search.flush()  # the last shards index while the rest of the site is checked
-            # The one walk of the site: what this build wrote is what the stamp does not vouch
-            # for (the markdown beside pages is added as it is placed, below).
-            now = snapshot(settings.site_dir)
-            same = unchanged(now, previous.files if previous else {})
-            written = sorted(p for p in now if p not in same)
-            check_sanitised(settings.site_dir, written, _read_ledger(ledger), site.templates)
-        with step("Scanning pages for secrets", None):
-            skip: set[str] = set(same)
-            personal = options.scan_personal_data
-            if search is not None:  # reads the new pages once: secrets and body markers
-                pages = [p for p in written if p.endswith(".html") and p not in search.scanned]
-                search.add(scan_pages(settings.site_dir, pages, personal))
-                skip |= search.scanned
-                # Every page is final and scanned: Pagefind indexes the changed shards while
-                # the rest of the build runs (nothing reaches the site before `finish`).
-                search.begin(same)
+            with step("Checking new pages", None):
+                if search is not None:
+                    search.flush()  # the last shards index while the rest is checked
+                # The one walk of the site: what this build wrote is what the stamp does not
+                # vouch for (the markdown beside pages is added as it is placed, below).
+                now = snapshot(settings.site_dir)
+                same = unchanged(now, previous.files if previous else {})
+                written = sorted(p for p in now if p not in same)
+                check_sanitised(settings.site_dir, written, _read_ledger(ledger), site.templates)
+                skip: set[str] = set(same)
+                personal = options.scan_personal_data
+                if search is not None:  # reads the new pages once: secrets and body markers
+                    pages = [p for p in written if p.endswith(".html") and p not in search.scanned]
+                    search.add(scan_pages(settings.site_dir, pages, personal))
+                    skip |= search.scanned
+                    # Every page is final and scanned: Pagefind indexes the changed shards
+                    # while the rest of the build runs (nothing reaches the site before
+                    # `finish`).
+                    search.begin(same)
         with step("Writing markdown beside pages", None):
             copies = settings.cache_dir / COPIES
             before = previous.docs if previous else {}
@@ -124,7 +125,7 @@ def publish(
         if search is not None:
             with step("Indexing search (Pagefind)", None):
                 search.finish(same)
-            now = _with_bundles(settings.site_dir, now, search)
+                now = _with_bundles(settings.site_dir, now, search)
         site.stamp.search = search.state() if search is not None else None
         mark_built(settings, site.stamp, now)
     finally:
