@@ -230,6 +230,16 @@ def _site_files_touched(vault: Path) -> None:
     )
 
 
+def _site_page_removed(vault: Path) -> None:
+    """A page removed from the site by hand: MkDocs renders only the pages whose markdown
+    changed, so the night builds the whole site again rather than leave it out."""
+    page = vault.parent / "site" / "notes" / "notes-base" / "index.html"
+    page.unlink()
+    (vault / "meta" / "2026-11-21 Jennifer grades Cedar Dental page.md").write_text(
+        _meta(21, "Cedar Dental"), encoding="utf-8"
+    )
+
+
 STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("addition", _add),
     ("edit", _edit),
@@ -241,6 +251,7 @@ STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("retitled", _retitle),
     ("consolidation", _consolidate),
     ("site files touched", _site_files_touched),
+    ("site page removed", _site_page_removed),
 ]
 
 

@@ -34,7 +34,14 @@ from generator.model import Note
 from generator.publish.mkdocs_hooks import SANITISED
 from generator.publish.mkdocs_site import Stamp, build_site, mark_built
 from generator.publish.outputs import write_markdown
-from generator.publish.search import BUNDLES, SearchIndex, is_bundle, page_keys, scan_pages
+from generator.publish.search import (
+    BUNDLES,
+    SearchIndex,
+    html_path,
+    is_bundle,
+    page_keys,
+    scan_pages,
+)
 from generator.publish.site_state import (
     FileStat,
     replace_folders,
@@ -95,6 +102,13 @@ def publish(
                 # The one walk of the site: what this build wrote is what the stamp does not
                 # vouch for (the markdown beside pages is added as it is placed, below).
                 now = snapshot(settings.site_dir)
+                if previous is not None and _lost_pages(
+                    previous.files, now, site.stamp.docs, settings.directory_urls
+                ):
+                    # Pages removed from the site folder since the last build: MkDocs
+                    # renders only pages whose markdown changed, so build the whole site
+                    # (build_site removed the stamp: this call finds none).
+                    return publish(settings, plan, notes, step, verbose)
                 same = unchanged(now, previous.files if previous else {})
                 written = sorted(p for p in now if p not in same)
                 check_sanitised(settings.site_dir, written, _read_ledger(ledger), site.templates)
@@ -132,6 +146,21 @@ def publish(
         if search is not None:
             search.close()  # a failed build leaves no Pagefind running
     return Published(True, site.warnings, site.processes, site.pages, search, len(written))
+
+
+def _lost_pages(
+    before: dict[str, FileStat],
+    now: dict[str, FileStat],
+    docs: dict[str, str],
+    directory_urls: bool,
+) -> list[str]:
+    """HTML pages the last complete build left that are gone although their docs page is
+    still there (removed by hand, or by another program): a rebuild would not write them."""
+    gone = [p for p in before if p not in now and p.endswith(".html")]
+    if not gone:
+        return []
+    wanted = {html_path(d, directory_urls) for d in docs if d.endswith(".md")}
+    return [p for p in gone if p in wanted]
 
 
 def _with_bundles(
