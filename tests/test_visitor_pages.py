@@ -78,26 +78,26 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Built:
         {
             "agents/Ada.md": "---\ntype: agent\njob: Writes release notes.\n---\nAda's page.\n",
             "articles/Release notes.md": (
-                '---\ntype: definitive\nagent: "[[Ada]]"\nupdated: 2026-01-15\n'
+                "---\ntype: definitive\nagent: \"[[Ada]]\"\nupdated: 2026-01-15\n"
                 "description: How we write release notes.\n---\n"
                 f"Intro.\n\n## Skill\n\n{_WORDS}\n\n## Learnings\n\n"
                 "- Lead with what changed for the reader. ([[2026-01-10 Ada writes notes]])"
                 " ^l-lead\n"
             ),
             "meta/2026-01-10 Ada writes notes.md": (
-                '---\ntype: meta\narticle: "[[Release notes]]"\nagent: "[[Ada]]"\n'
+                "---\ntype: meta\narticle: \"[[Release notes]]\"\nagent: \"[[Ada]]\"\n"
                 "date: 2026-01-10\noutcome: success\ncost_usd: 0.05\n---\n"
                 "Wrote the notes for v2.\n"
             ),
             "meta/2026-01-12 Ada writes notes again.md": (
-                '---\ntype: meta\narticle: "[[Release notes]]"\nagent: "[[Ada]]"\n'
+                "---\ntype: meta\narticle: \"[[Release notes]]\"\nagent: \"[[Ada]]\"\n"
                 "date: 2026-01-12\noutcome: failure\n---\nMissed the deadline.\n"
             ),
             "notes/Team/Deep/Hostile.md": f"# Hostile\n\n{_HOSTILE}\n\nSecond paragraph.\n",
             "notes/Long.md": f"> a quote first\n\n{_LONG}\n",
             # Harmless line by line; joined, "password= password:" reads as a password.
             "notes/Setup.md": "Ask for the password: <your password>.\npassword=\n"
-            "password: ********\npassword: required\n",
+                              "password: ********\npassword: required\n",
             "notes/Committed.md": "Committed and unchanged since.\n",
             "notes/Dirty.md": "Committed, then edited.\n",
         },
