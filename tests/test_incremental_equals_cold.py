@@ -211,6 +211,35 @@ def _consolidate(vault: Path) -> None:
     assert "merged" in done.stdout, done.stdout
 
 
+def _site_files_touched(vault: Path) -> None:
+    """Nightback: a night skips the markdown beside pages that the site stamp vouches for, and
+    records the site's files without walking it twice. Files someone replaced or removed in
+    the site since the last build are not vouched for: they are put back. One more run
+    arrives, so the site is built."""
+    site = vault.parent / "site"
+    # Pages the new run leaves as they are (neither rendered nor emitted again).
+    removed = site / "notes" / "formulas.md"  # a note's own markdown
+    replaced = site / "browse" / "runs" / "page-2.md"  # a generated page's
+    assert removed.is_file() and replaced.is_file()
+    removed.unlink()
+    text = replaced.read_text("utf-8")
+    replaced.unlink()  # replaced, as an editor saves: the build's copy is not edited in place
+    replaced.write_text(text + "\nA line added by hand.\n", "utf-8")
+    (vault / "meta" / "2026-11-20 Jennifer grades Birch Bakery page.md").write_text(
+        _meta(20, "Birch Bakery"), encoding="utf-8"
+    )
+
+
+def _site_page_removed(vault: Path) -> None:
+    """A page removed from the site by hand: MkDocs renders only the pages whose markdown
+    changed, so the night builds the whole site again rather than leave it out."""
+    page = vault.parent / "site" / "notes" / "notes-base" / "index.html"
+    page.unlink()
+    (vault / "meta" / "2026-11-21 Jennifer grades Cedar Dental page.md").write_text(
+        _meta(21, "Cedar Dental"), encoding="utf-8"
+    )
+
+
 STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("addition", _add),
     ("edit", _edit),
@@ -221,6 +250,8 @@ STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("made public", _set_publish("true")),
     ("retitled", _retitle),
     ("consolidation", _consolidate),
+    ("site files touched", _site_files_touched),
+    ("site page removed", _site_page_removed),
 ]
 
 

@@ -16,6 +16,7 @@ import pytest
 from generator.errors import BuildError, UsageError
 from generator.pipeline import build
 from generator.publish import mkdocs_workers, search
+from generator.publish import site as site_module
 from generator.publish.mkdocs_site import config_file_for, overrides
 from generator.secrets import SecretLeakError
 
@@ -344,6 +345,59 @@ def test_a_leak_stops_indexing_and_keeps_the_secret_out_of_every_bundle(
         assert all(key not in text for text in _indexed(bundle).values())
     assert not (site / search.BUNDLES).exists()
     assert not list(tmp_path.glob("vault/.definitive/cache/pagefind-shard-*"))
+
+
+def test_a_rebuild_indexes_while_it_scans_but_a_leak_publishes_no_index(
+    build_vault, tmp_path, monkeypatch
+) -> None:
+    """A rebuild starts Pagefind on the changed shard as soon as the new pages are scanned,
+    before the scan of the other new files; when that scan finds a secret (an attachment),
+    the build fails and the site keeps the last build's index, byte for byte."""
+    config = _config(tmp_path, "    search_shard_pages: 5\n")
+    built = build_vault(MANY, config=config)
+    site = built.site
+
+    def bundles() -> dict[str, bytes]:
+        return {
+            p.relative_to(site).as_posix(): p.read_bytes()
+            for p in site.glob("pagefind*/**/*")
+            if p.is_file()
+        }
+
+    before, listing = bundles(), (site / search.BUNDLES).read_bytes()
+    assert len(_bundles(site)) >= 3
+    events: list[str] = []
+    start, scan = search.SearchIndex._start, site_module.check_site
+
+    def started(self, number: int) -> None:
+        events.append("pagefind")
+        start(self, number)
+
+    def scanned(*args, **kwargs) -> None:
+        events.append("site scan")
+        scan(*args, **kwargs)
+
+    monkeypatch.setattr(search.SearchIndex, "_start", started)
+    monkeypatch.setattr(site_module, "check_site", scanned)
+    key = "sk-ant-api03-" + "A1b2C3d4" * 5
+    vault = built.settings.vault
+    (vault / "files").mkdir()
+    (vault / "files" / "prod.env").write_text(f"ANTHROPIC_API_KEY={key}\n", "utf-8")
+    (vault / "notes" / "Deploy.md").write_text("# Deploy\n\nzanzibar, see [[prod.env]]\n", "utf-8")
+    with pytest.raises(SecretLeakError) as caught:
+        build(built.settings)
+    assert {leak.path for leak in caught.value.leaks} == {"files/prod.env"}
+    assert events == ["pagefind", "site scan"]  # indexing overlapped the scan
+    assert bundles() == before and (site / search.BUNDLES).read_bytes() == listing
+    assert not any("/notes/deploy/" in _urls(b) for b in site.glob("pagefind*/"))
+    assert not list(built.settings.cache_dir.glob("pagefind-shard-*"))  # its run was removed
+    assert not list(site.glob(".pagefind-*"))
+    # Once the secret is gone the night goes through, the new note indexed.
+    (vault / "files" / "prod.env").write_text("ANTHROPIC_API_KEY=\n", "utf-8")
+    events.clear()
+    again = build(built.settings)
+    assert again.search is not None and again.search.indexed >= 1
+    assert any("/notes/deploy/" in _urls(site / b) for b in _bundles(site))
 
 
 def test_a_failing_streamed_shard_is_a_clear_build_error(

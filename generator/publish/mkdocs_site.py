@@ -248,14 +248,15 @@ class Stamp:
             return None
 
 
-def mark_built(settings: Settings, stamp: Stamp) -> None:
-    """Record ``stamp``, with the site's files as they are now."""
+def mark_built(settings: Settings, stamp: Stamp, files: dict[str, FileStat] | None = None) -> None:
+    """Record ``stamp``, with the site's files as they are now: ``files`` when the build kept
+    track of them (publish/site.py), otherwise read from the folder."""
     from generator.render.emit import atomic_write
 
     document = {
         "config": stamp.config,
         "docs": stamp.docs,
-        "files": snapshot(settings.site_dir),
+        "files": snapshot(settings.site_dir) if files is None else files,
         "search": stamp.search,
     }
     atomic_write(settings.cache_dir / STAMP, json.dumps(document, sort_keys=True).encode("utf-8"))

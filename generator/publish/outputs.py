@@ -12,28 +12,41 @@ private notes are plain text, as on the HTML page.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 from generator.render.pages import SitePlan
 
 
 def write_markdown(
-    plan: SitePlan, site_dir: Path, docs_dir: Path | None = None, copies_dir: Path | None = None
-) -> int:
-    """Put every page's markdown into the site; returns how many files were placed.
+    plan: SitePlan,
+    site_dir: Path,
+    docs_dir: Path | None = None,
+    copies_dir: Path | None = None,
+    *,
+    settled: Collection[str] = (),
+) -> list[str]:
+    """Put every page's markdown into the site; returns the site paths placed.
 
     emit already wrote these exact bytes: the docs tree's page, or for a note its markdown
     copy (``copies_dir``, render/incremental.py ``COPIES``). So each is a hard link to that
     file when the folders are given and on the same file system: creating a file and its data
     cost ten times a link here (5,000 pages: 1.5 s against 0.15 s). Both folders are only ever
     replaced file by file (rename), never edited in place, so a link stays a snapshot.
+
+    ``settled``: docs paths whose markdown in the site is already this build's without a
+    look (a rebuild: the page is the last complete build's, and so is the file beside it,
+    by the site stamp; publish/site.py). A note whose copy was written again is looked at
+    all the same: its page may be the same while its markdown is not.
     """
-    written = 0
+    written: list[str] = []
     folders: set[Path] = set()
     for docs_path in plan.docs_pages():
         if not docs_path.endswith(".md"):
             continue
         own = plan.markdown.get(docs_path)  # a note's: its markdown, not its page's HTML
+        if own is None and docs_path in settled:
+            continue
         copied = own is not None or docs_path in plan.kept_copies
         root = copies_dir if copied else docs_dir
         source = root / docs_path if root is not None else None
@@ -49,7 +62,7 @@ def write_markdown(
             target.unlink(missing_ok=True)  # may be a hard link into the cache
             data = text.encode("utf-8") if text is not None else source.read_bytes()  # type: ignore[union-attr]
             target.write_bytes(data)
-        written += 1
+        written.append(docs_path)
     return written
 
 

@@ -102,6 +102,11 @@ SearchKey = tuple[int, str]
 """Where a page goes in the layout: its group (`RUNS`, `HOT`, `OTHER`) and its place there."""
 
 
+def is_bundle(name: str) -> bool:
+    """Whether a top-level folder of the site is a search bundle's."""
+    return _BUNDLE_NAME.fullmatch(name) is not None
+
+
 def bundle_name(number: int) -> str:
     """The folder of the ``number``-th bundle (from 1): ``pagefind``, ``pagefind-2``..."""
     return BUNDLE if number == 1 else f"{BUNDLE}-{number}"
@@ -330,6 +335,11 @@ class SearchIndex:
     _queue: list[int] = field(default_factory=list)
     _runs: list[_Run] = field(default_factory=list)
     _rendering: bool = True
+    moved: dict[str, str] = field(default_factory=dict)
+    """Kept bundles: the folder each had in the last build -> the one it has now."""
+    _laid_out: bool = False
+    _keep: dict[int, str] = field(default_factory=dict)
+    """Bundle number (from 1) -> the folder of the last build's bundle it keeps."""
     _kept: dict[str, Path] = field(default_factory=dict)
     """Bundle name -> a kept bundle set aside (a dot folder of the site) until `_tidy`."""
 
@@ -393,17 +403,42 @@ class SearchIndex:
             self._layout = None
         self.poll()
 
+    def begin(self, unchanged: Collection[str] = ()) -> None:
+        """Lay out a build that did not stream (a rebuild) and start indexing its changed
+        shards now, while the build does its remaining work (the markdown beside pages, the
+        secret scan of the other files, the stamp). Call it once every page is final and
+        every page written in this build was scanned (`add`): the layout reads their digests.
+        ``unchanged``: site paths whose files are as the last complete build left them,
+        indexed as ``previous`` says.
+
+        Nothing reaches the site before `finish`: Pagefind writes into the scratch folder,
+        and the kept bundles stay where they are, so a build that fails meanwhile (a leak in
+        an attachment) leaves the last published index as it was, and `close` removes what
+        was being written."""
+        if self.leaked or self._laid_out:
+            return
+        streamed = self._layout is not None or bool(self.shards)
+        self.flush()
+        self._laid_out = True
+        if streamed:  # laid out while the pages rendered
+            return
+        self._relayout(unchanged)
+        room = cpu_count()
+        while self._queue and len(self._runs) < room:
+            indexing = sum(run.pages for run in self._runs)
+            if self._runs and indexing + len(self.shards[self._queue[0]]) > self.shard_pages:
+                break
+            self._start(self._queue.pop(0))
+
     def finish(self, unchanged: Collection[str] = ()) -> list[str]:
         """Index what is left and list the bundles. A build that did not stream lays out every
         indexed page: those it scanned, and ``unchanged`` ones (site paths whose files are as
-        the last complete build left them), known from ``previous``."""
+        the last complete build left them), known from ``previous`` (see `begin`)."""
         if self.leaked:  # the site scan fails the build; nothing more is indexed
             self.close()
             return []
-        streamed = self._layout is not None or bool(self.shards)
-        self.flush()
-        if not streamed:
-            self._relayout(unchanged)
+        self.begin(unchanged)
+        self._set_aside()
         if not self.shards and not self.digests:  # no page carries the marker (a theme of
             self.shards = [_html_pages(self.site_dir)]  # one's own): Pagefind's default,
             self._queue = [0] if self.shards[0] else []  # every page
@@ -441,8 +476,8 @@ class SearchIndex:
         self._queue.append(len(self.shards) - 1)
 
     def _relayout(self, unchanged: Collection[str]) -> None:
-        """Lay out the whole site and queue the shards that changed; set the others' bundles
-        aside (dot folders) to be moved into place by `_tidy`."""
+        """Lay out the whole site and queue the shards that changed; the others keep their
+        bundles (`_keep`, set aside by `_set_aside`)."""
         self.close()
         previous = self.previous
         if previous is not None and previous.get("pagefind") == pagefind_version():
@@ -457,18 +492,24 @@ class SearchIndex:
         else:
             old = {}
         self.shards = layout(self.digests, self.keys, self.shard_pages)
-        kept: dict[str, Path] = {}
         for number, shard in enumerate(self.shards, 1):
             name = old.pop(tuple((p, self.digests[p]) for p in shard), None)
-            source = self.site_dir / name if name else None
-            if source is not None and (source / "pagefind.js").is_file():
-                aside = self.site_dir / f"{_STAGING}kept-{number}"
-                shutil.rmtree(aside, ignore_errors=True)
-                source.rename(aside)
-                kept[bundle_name(number)] = aside
+            if name is not None and (self.site_dir / name / "pagefind.js").is_file():
+                self._keep[number] = name
             else:
                 self._queue.append(number - 1)
-        self._kept = kept
+
+    def _set_aside(self) -> None:
+        """Move the kept bundles out of the way (dot folders of the site) of the bundles being
+        written, to be moved into their places by `_tidy`: a kept bundle may take the name
+        of a changed one, and the other way round."""
+        for number, name in sorted(self._keep.items()):
+            aside = self.site_dir / f"{_STAGING}kept-{number}"
+            shutil.rmtree(aside, ignore_errors=True)
+            (self.site_dir / name).rename(aside)
+            self._kept[bundle_name(number)] = aside
+            self.moved[name] = bundle_name(number)
+        self._keep = {}
 
     def _tidy(self) -> None:
         """Move kept bundles to their places; remove every other bundle folder."""

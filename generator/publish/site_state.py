@@ -25,8 +25,9 @@ whatever renderer wrote the site.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from stat import S_ISREG
 
 FileStat = tuple[int, int, int]
 """Size, modification time (ns) and inode of a site file."""
@@ -56,6 +57,43 @@ def _walk(folder: str, prefix: str) -> Iterator[tuple[str, FileStat]]:
         elif entry.is_file(follow_symlinks=False):
             info = entry.stat(follow_symlinks=False)
             yield rel, (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def stat_files(site_dir: Path, paths: Iterable[str]) -> dict[str, FileStat]:
+    """The `FileStat` of each of ``paths`` (site-relative) that is a file."""
+    found: dict[str, FileStat] = {}
+    for rel in paths:
+        try:
+            info = os.stat(os.path.join(site_dir, rel), follow_symlinks=False)
+        except OSError:
+            continue
+        if S_ISREG(info.st_mode):
+            found[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return found
+
+
+def replace_folders(
+    files: dict[str, FileStat],
+    site_dir: Path,
+    *,
+    moved: dict[str, str],
+    walked: Iterable[str],
+    gone: Iterable[str] = (),
+) -> dict[str, FileStat]:
+    """``files`` (a `snapshot`) after top-level folders changed without another walk of the
+    site: those in ``moved`` (old name -> new name) were renamed whole, their files as they
+    were; those ``walked`` were written again and are read afresh; ``gone`` ones, and any
+    other folder named in ``moved``, were removed (unless renamed or written again)."""
+    walked = list(walked)
+    touched = set(moved) | set(moved.values()) | set(walked) | set(gone)
+    result = {p: s for p, s in files.items() if p.split("/", 1)[0] not in touched}
+    for path, info in files.items():
+        top, _, rest = path.partition("/")
+        if rest and top in moved:
+            result[f"{moved[top]}/{rest}"] = info
+    for folder in walked:
+        result.update(_walk(os.path.join(site_dir, folder), folder + "/"))
+    return result
 
 
 def unchanged(now: dict[str, FileStat], before: dict[str, FileStat]) -> set[str]:

@@ -82,8 +82,9 @@ def emit(
     # plan's texts (at 20,000 notes both were hundreds of MB of this process's peak). A
     # file's bytes are read once: the digest recorded is that of the bytes written.
     changed: list[tuple[str, bytes | None]] = []
+    present = _files(str(docs_dir), "") if plan.kept else set()  # one walk, not a stat a page
     for rel, digest in plan.kept.items():
-        if previous.get(rel) != digest or not os.path.isfile(docs_dir / rel):
+        if previous.get(rel) != digest or rel not in present:
             raise BuildError(f"docs tree changed while building: {rel}; build again")
         current[rel] = digest
         result.unchanged += 1
@@ -115,7 +116,7 @@ def emit(
         (docs_dir / rel).unlink(missing_ok=True)
         result.deleted.append(rel)
         _prune_empty_dirs(docs_dir, (docs_dir / rel).parent)
-    _write_copies(plan, cache_dir / COPIES)
+    _write_copies(plan, cache_dir / COPIES, previous)
     atomic_write(manifest_path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
     if memo is not None:
         memo.save(plan.inputs, current)
@@ -125,11 +126,17 @@ def emit(
     return result
 
 
-def _write_copies(plan: SitePlan, folder: Path) -> None:
+def _write_copies(plan: SitePlan, folder: Path, previous: dict[str, str]) -> None:
     """The markdown copies of note pages (`SitePlan.markdown`), beside the docs tree: written
     when they differ from the file there, removed when their page has none any more. Those
     of kept pages stay (`SitePlan.kept_copies`). Written after the pages: the memo, which
-    vouches for a kept page's copy, was forgotten before either changed."""
+    vouches for a kept page's copy, was forgotten before either changed.
+
+    A copy is only ever of a page of the docs tree, so after a build that emitted
+    (``previous``: its manifest) the copies to remove are among its pages: the folder is
+    not walked. A copy a killed build left for a page that never made it into a manifest is
+    never linked into the site (only copies this build wrote or kept are) and goes at the
+    next build without a manifest."""
     for rel, text in plan.markdown.items():
         data = text.encode("utf-8")
         path = folder / rel
@@ -140,11 +147,33 @@ def _write_copies(plan: SitePlan, folder: Path) -> None:
         if not same:
             atomic_write(path, data)
     wanted = plan.markdown.keys() | plan.kept_copies
-    if folder.is_dir():
+    if previous:
+        for rel in previous.keys() - wanted:
+            path = folder / rel
+            if rel.endswith(".md") and path.is_file():
+                path.unlink(missing_ok=True)
+                _prune_empty_dirs(folder, path.parent)
+    elif folder.is_dir():
         for path in folder.rglob("*.md"):  # a folder may be named like a note, "x.md/"
             if path.is_file() and path.relative_to(folder).as_posix() not in wanted:
                 path.unlink(missing_ok=True)
                 _prune_empty_dirs(folder, path.parent)
+
+
+def _files(folder: str, prefix: str) -> set[str]:
+    """Every file under ``folder``, as paths relative to it (from the directory entries: no
+    stat per file)."""
+    found: set[str] = set()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            found |= _files(entry.path, f"{prefix}{entry.name}/")
+        elif entry.is_file():
+            found.add(prefix + entry.name)
+    return found
 
 
 def _prune_empty_dirs(root: Path, folder: Path) -> None:
