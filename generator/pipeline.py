@@ -113,7 +113,9 @@ def render(
     notes = len(analysis.public.notes)
     # Forked here, between two steps: no progress-bar thread is alive (processes.may_fork).
     # A build that keeps most pages (the memo knows them) renders alone.
-    bodies = BodyShare.fork(analysis.public, settings.options, expected=notes - len(memo.entries))
+    bodies = BodyShare.fork(
+        analysis.public, analysis.evidence, settings.options, expected=notes - len(memo.entries)
+    )
     try:
         with step("Rendering pages", notes) as advance:
             plan = plan_site(

@@ -1,24 +1,30 @@
-"""A second process renders part of the note bodies of a build that renders many notes.
+"""A second process lays out part of the note pages of a build that renders many notes.
 
-Rendering a note's body (markdown-it parsing it again, then its tokens to HTML: see
-render/markdown.py) is most of the render step of a cold build, one note at a time while the
-other core idles. `BodyShare` forks the build process once the analysis is done, before the
-render step's progress bar starts its refresh thread (`generator.processes.may_fork`); the
-child waits for its share of the notes, which `plan_site` hands over once it knows which
-notes it will render and where each page goes, renders them in order and answers with what
-`NoteRenderer.render` returned for each (HTML strings) and the findings it reported. The
-parent renders the rest and takes the child's answers in the same order, so the site and the
-findings are the ones a serial render makes, byte for byte.
+Laying out a note's page (render/note_page.py: its body rendered by markdown-it, its proof
+sections, properties, backlinks and page information, the page template, the markdown copy)
+is most of the render step of a cold build, one note at a time while the other core idles.
+`BodyShare` forks the build process once the analysis is done, before the render step's
+progress bar starts its refresh thread (`generator.processes.may_fork`); the child waits for
+its share of the notes, which `plan_site` hands over once it knows which notes it will render
+and where each page goes (with the rest of what a layout reads: `SiteFacts`), lays them out
+in order with the same `NoteLayout` as the parent, and answers in batches with each page and
+markdown copy already compressed as the site plan holds them (`render.texts.pack`), its
+features and the findings it reported. The parent lays out the rest and takes the child's
+answers in the same order, so the site and the findings are the ones a serial render makes,
+byte for byte.
 
 Why a fork and not a fresh interpreter (generator/processes.py): the child needs the vault,
-its link graph and the public view, the same objects the parent renders from (a link's
-resolution is looked up by the link object). Building them again from the parsed-note cache
-costs about what load, links and filter cost the parent (several seconds at 5,000 notes),
-most of what the second core would save; a fork costs milliseconds, and ``gc.freeze`` in the
-child keeps its collector from writing to (copying) every inherited object's pages.
+its link graph, the public view and the evidence, the same objects the parent renders from (a
+link's resolution is looked up by the link object). Building them again from the parsed-note
+cache costs about what load, links and filter cost the parent (several seconds at 5,000
+notes), most of what the second core would save; a fork costs milliseconds, and
+``gc.freeze`` in the child keeps its collector from writing to (copying) every inherited
+object's pages. What the parent builds after the fork (the proof pages' and page
+information's indexes, the Jinja environment) the child builds again from the job: tens of
+milliseconds at 5,000 notes, while the parent works out the pages' fingerprints.
 
 Anything going wrong with the child (it cannot fork, dies, hangs, answers nonsense) only means
-the parent renders those notes itself; `message` says why, for the build's report.
+the parent lays out those notes itself; `message` says why, for the build's report.
 """
 
 from __future__ import annotations
@@ -31,7 +37,6 @@ import select
 import signal
 import struct
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator.processes import may_fork
@@ -40,17 +45,16 @@ if TYPE_CHECKING:
     from generator.config import Options
     from generator.filter import PublicView
     from generator.model import Note
-    from generator.render.incremental import Attempt
-    from generator.render.markdown import RenderContext, RenderedNote
+    from generator.proof import Evidence
+    from generator.render.note_page import NotePage, SiteFacts
 
 MIN_NOTES = 400
 """Below this many notes to render (a nightly rebuild renders about 40), the fork, the job
 and the answers cost about what the second core saves."""
 SHARE = 0.65
-"""The child's part of the notes to render. The parent also lays out every page around its
-body (templates, properties, the markdown copy, compression): at 5,000 notes bodies took
-10.9 s of plan_site's 17.4 s of CPU. With half, the child idled; at 0.7-0.8 the parent
-waited for it (1.2-3.0 s on a loaded machine); see BENCHMARKS.md."""
+"""The child's part of the notes to render. The parent also works out the pages'
+fingerprints and, after the note pages, lays out the hubs, tags, file pages, feeds and the
+graph; see BENCHMARKS.md."""
 BATCH = 16
 """Notes per answer: a pipe write and an unpickling per batch, not per note."""
 SILENCE = 300.0
@@ -59,26 +63,17 @@ a second; a note's embeds are bounded by ``embed_budget_bytes``)."""
 _HEADER = struct.Struct("!Q")
 
 
-@dataclass(frozen=True)
-class Body:
-    """What rendering one note's body gave in the child."""
-
-    rendered: RenderedNote
-    attempts: list[Attempt]
-    """Findings it reported, in order, before de-duplication (render/incremental.py)."""
-
-
 class BodyShare:
-    """The forked child, and its answers as the parent takes them."""
+    """The forked child, and the pages it laid out as the parent takes them."""
 
     def __init__(self, pid: int, jobs: int, answers: int) -> None:
         self.pid = pid
         self._jobs: int | None = jobs
         self._answers: int | None = answers
         self._buffer = bytearray()
-        self._done: dict[str, Body] = {}
+        self._done: dict[str, NotePage] = {}
         self.assigned: set[str] = set()
-        """Vault paths of the notes the child renders (empty until `start`)."""
+        """Vault paths of the notes the child lays out (empty until `start`)."""
         self.status: int | None = None
         """The child's exit status, once reaped."""
         self.waited = 0.0
@@ -87,7 +82,9 @@ class BodyShare:
         """Why the child stopped before answering for all its notes, if it did."""
 
     @classmethod
-    def fork(cls, view: PublicView, options: Options, *, expected: int) -> BodyShare | None:
+    def fork(
+        cls, view: PublicView, evidence: Evidence, options: Options, *, expected: int
+    ) -> BodyShare | None:
         """A child forked now, when about ``expected`` notes will be rendered (at least
         `MIN_NOTES`) and forking is safe here; else None (the render is serial)."""
         if expected < max(MIN_NOTES, 2) or not may_fork(grace=0.1):
@@ -106,7 +103,7 @@ class BodyShare:
                 os.close(jobs_write)
                 os.close(answers_read)
                 gc.freeze()  # inherited objects stay out of the collector's (copying) walks
-                _serve(view, options, jobs_read, answers_write)
+                _serve(view, evidence, options, jobs_read, answers_write)
                 status = 0
             finally:
                 # No atexit handlers, no flushing of the parent's buffered output, no
@@ -116,18 +113,14 @@ class BodyShare:
         os.close(answers_write)
         return cls(pid, jobs_write, answers_read)
 
-    def start(self, ctx: RenderContext, todo: list[tuple[Note, str]]) -> None:
-        """Hand the child its share of ``todo`` ((note, docs page) in render order), or
-        nothing when there is too little to share: then it exits."""
+    def start(self, facts: SiteFacts, todo: list[tuple[Note, str]]) -> None:
+        """Hand the child its share of ``todo`` ((note, docs page) in render order) and what
+        their layout reads of the site plan, or nothing when there is too little to share:
+        then it exits."""
         if self._jobs is None:
             return
         share = _share(todo) if len(todo) >= max(MIN_NOTES, 2) else []
-        job = {
-            "docs_paths": ctx.docs_paths,
-            "tag_pages": ctx.tag_pages,
-            "directory_urls": ctx.directory_urls,
-            "notes": [(note.path, page) for note, page in share],
-        }
+        job = (facts, [(note.path, page) for note, page in share])
         try:
             with os.fdopen(self._jobs, "wb") as pipe:
                 self._jobs = None
@@ -138,9 +131,9 @@ class BodyShare:
             return
         self.assigned = {note.path for note, _ in share}
 
-    def take(self, path: str) -> Body | None:
-        """The child's rendering of the note at ``path``, or None when the parent must render
-        it (not the child's, or the child failed)."""
+    def take(self, path: str) -> NotePage | None:
+        """The child's layout of the note at ``path``, or None when the parent must lay it
+        out (not the child's, or the child failed)."""
         if path not in self.assigned:
             return None
         while path not in self._done and self.message is None:
@@ -168,10 +161,8 @@ class BodyShare:
         frame = bytes(self._buffer[_HEADER.size : _HEADER.size + size])
         del self._buffer[: _HEADER.size + size]
         try:
-            batch = pickle.loads(frame)
-            for path, title, body, features, attempts in batch:
-                rendered = _rendered(title, body, frozenset(features))
-                self._done[path] = Body(rendered, [tuple(a) for a in attempts])
+            for path, text, copy, features, attempts in pickle.loads(frame):
+                self._done[path] = _page(text, copy, features, attempts)
         except Exception as error:  # any malformed answer: the parent renders the rest
             self._stop(f"its answer could not be read ({type(error).__name__})")
 
@@ -231,44 +222,45 @@ def _share(todo: list[tuple[Note, str]]) -> list[tuple[Note, str]]:
     return taken
 
 
-def _rendered(title: str | None, body: str, features: frozenset[str]) -> RenderedNote:
-    from generator.render.markdown import RenderedNote
+def _page(text: Any, copy: Any, features: Any, attempts: Any) -> NotePage:
+    """A page from the child's answer, its parts checked: anything else raises."""
+    from generator.render.note_page import NotePage
 
-    if not (title is None or isinstance(title, str)) or not isinstance(body, str):
-        raise TypeError("a rendered note is text")
-    return RenderedNote(title, body, features)
+    if not isinstance(text, bytes) or not isinstance(copy, bytes):
+        raise TypeError("a page is packed text")
+    if not all(isinstance(feature, str) for feature in features):
+        raise TypeError("features are names")
+    found = []
+    for code, where, line, message in attempts:
+        if not (isinstance(code, str) and isinstance(where, str) and isinstance(message, str)):
+            raise TypeError("a finding is text")
+        if line is not None and not isinstance(line, int):
+            raise TypeError("a finding's line is a number")
+        found.append((code, where, line, message))
+    return NotePage(text, copy, frozenset(features), found)
 
 
-def _serve(view: PublicView, options: Options, jobs: int, answers: int) -> None:
-    """The child: read the job, render its notes in order, answer in batches."""
+def _serve(view: PublicView, evidence: Evidence, options: Options, jobs: int, answers: int) -> None:
+    """The child: read the job, lay out its notes in order, answer in batches."""
     from generator.findings import Findings
-    from generator.render.incremental import RecordingContext
-    from generator.render.markdown import NoteRenderer
+    from generator.render.note_page import NoteLayout
+    from generator.render.pages import page_environment
 
     with os.fdopen(jobs, "rb") as pipe:
         data = pipe.read()
     if not data:
         return  # nothing to share this time
-    job: dict[str, Any] = pickle.loads(data)
-    ctx = RecordingContext(
-        view.graph,
-        job["docs_paths"],
-        job["tag_pages"],
-        options,
-        Findings(),  # reported again by the parent, in the serial order
-        job["directory_urls"],
-    )
-    renderer = NoteRenderer(ctx)
-    batch: list[tuple[str, str | None, str, list[str], list[Attempt]]] = []
+    facts, notes = pickle.loads(data)
+    # Findings are reported again by the parent, in the serial order.
+    layout = NoteLayout.build(view, evidence, options, page_environment(), facts, Findings())
+    batch: list[tuple[str, bytes, bytes, list[str], list[Any]]] = []
     with os.fdopen(answers, "wb") as pipe:
-        for path, page in job["notes"]:
-            ctx.attempts = []
-            rendered = renderer.render(view.notes[path], page)
-            features = sorted(rendered.features)
-            batch.append((path, rendered.title, rendered.body, features, ctx.attempts))
+        for path, page in notes:
+            laid = layout.lay_out(view.notes[path], page)
+            batch.append((path, laid.text, laid.copy, sorted(laid.features), laid.attempts))
             if len(batch) >= BATCH:
                 _send(pipe, batch)
-                batch = []
+                batch = []  # the texts sent are dropped: the child holds one batch at most
         if batch:
             _send(pipe, batch)
 
