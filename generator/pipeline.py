@@ -135,7 +135,7 @@ def render(
             bodies.close()
     if bodies is not None and bodies.message is not None:
         plan.notices.append(bodies.message)
-    elif bodies is not None and bodies.assigned:
+    elif bodies is not None and bodies.taken:
         plan.body_processes = 2
     with step("Writing docs tree", None):
         emitted = emit(plan, settings.docs_dir, settings.cache_dir, memo)

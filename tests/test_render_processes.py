@@ -20,32 +20,34 @@ import pytest
 from tests.conftest import PLAIN_ENV, ROOT, write_vault
 
 DRIVER = """
-import os, sys
-from generator.render import body_worker
+import os, sys, time
+from generator.render import body_worker, note_page
 mode = sys.argv[1]
 body_worker.MIN_NOTES = 10**9 if mode == "serial" else 2
 body_worker.BATCH = 1
-if mode == "shared":  # say which notes the second process lays out
-    share = body_worker._share
-    def told(todo):
-        taken = share(todo)
-        sys.stderr.write("".join(f"second process: {note.path}\\n" for note, _ in taken))
-        return taken
-    body_worker._share = told
-if mode == "dying":
-    real = body_worker._send
-    def dying(pipe, batch):
-        real(pipe, batch)
-        os._exit(3)  # after its first note's answer
-    body_worker._send = dying
-if mode == "hung":
-    import time
-    body_worker.SILENCE = 0.5
-    real = body_worker._send
-    def hung(pipe, batch):
-        real(pipe, batch)
-        time.sleep(120)  # after its first note's answer
-    body_worker._send = hung
+build = os.getpid()
+lay_out = note_page.NoteLayout.lay_out
+def told(self, note, page):
+    # The build process lays out slowly, so that the second one surely takes notes from the
+    # front (the two meet about four fifths of the way); each says which notes it laid out.
+    if os.getpid() == build:
+        time.sleep(0.05)
+    else:
+        os.write(2, f"second process: {note.path}\\n".encode())
+    return lay_out(self, note, page)
+note_page.NoteLayout.lay_out = told
+calls = []
+real = body_worker._send
+def failing(pipe, batch):
+    calls.append(batch)
+    if len(calls) == 2:  # with its second note claimed and laid out, before answering for it
+        if mode == "dying":
+            os._exit(3)
+        if mode == "hung":
+            time.sleep(120)
+    real(pipe, batch)
+body_worker._send = failing
+body_worker.SILENCE = 0.5
 from generator.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -111,7 +113,7 @@ def _run(day: int, outcome: str) -> str:
     tags: [grading]
     ---
     ## What was done
-    Graded a draft against [[Props]].
+    Graded a draft against [[A props]].
 
     ## Learnings
     - Read the brief first.
@@ -128,7 +130,7 @@ PROOF = {
     ---
     # Grading
 
-    Grade every draft against [[Props]].
+    Grade every draft against [[A props]].
 
     ## Learnings
     - Read the brief. ([[2026-11-01 Grader grades a]], [[2026-11-03 Grader grades c]]) ^l-brief
@@ -144,7 +146,7 @@ PROOF = {
 
     Grades drafts for [[Grading]].
     """,
-    "notes/Props.md": """\
+    "notes/A props.md": """\
     ---
     owner: "[[Grader]]"
     reviewed: true
@@ -276,10 +278,11 @@ def test_the_second_process_lays_out_whole_pages(builds) -> None:
     wanted = {
         "articles/Grading.md",
         "meta/2026-11-02 Grader grades b.md",
-        "notes/Props.md",
+        "notes/A props.md",
         "notes/Note 01.md",
     }
-    assert wanted <= second, second  # the share is spread evenly over the notes in path order
+    assert wanted <= second, second  # it lays out from the first note (in path order) on
+    assert "notes/Shared.md" not in second  # the build process from the last one back
 
     def page(path: str) -> str:
         text = shared.outputs[f"site/{path}/index.html"].decode("utf-8")
@@ -291,16 +294,16 @@ def test_the_second_process_lays_out_whole_pages(builds) -> None:
     assert 'class="dfn-support"' in article and "2 runs support" in article  # annotated
     run = page("meta/2026-11-02-grader-grades-b")
     assert 'class="dfn-card' in run
-    props = page("notes/props")
+    props = page("notes/a-props")
     assert 'class="dfn-properties' in props and "$0.0884" in props and "dfn-checkbox" in props
     assert 'href="../note-03/"' in props  # a wikilink in a property
     assert 'class="dfn-tags' in props and "team/editorial" in props
     assert props.count('class="dfn-backlink-list') == 1 and "grader-grades-c" in props
-    assert '<a name="props"></a>Props<a class="headerlink"' in props  # made from its name
+    assert '<a name="a-props"></a>A props<a class="headerlink"' in props  # made from its name
     note = page("notes/note-01")
     assert '<a name="note-01"></a>Note 01<a class="headerlink"' in note  # its own heading
-    copy = shared.outputs["cache/markdown/notes/props.md"].decode("utf-8")
-    assert "\n# Props\n" in copy and "\n## Backlinks\n" in copy and "grader-grades-c" in copy
+    copy = shared.outputs["cache/markdown/notes/a-props.md"].decode("utf-8")
+    assert "\n# A props\n" in copy and "\n## Backlinks\n" in copy and "grader-grades-c" in copy
     copy = shared.outputs["cache/markdown/notes/note-01.md"].decode("utf-8")
     assert "\n# Note 01\n" in copy and "[^a]: The first footnote of note 1." in copy
 

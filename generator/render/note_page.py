@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from generator.findings import Findings
 from generator.load.kinds import amount_value
 from generator.model import Link, Note, NoteKind
 from generator.render.incremental import Attempt, RecordingContext
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
     from generator.config import Options
     from generator.filter import PublicView
-    from generator.findings import Findings
     from generator.proof import Evidence
 
 HIDDEN_PROPERTIES = {"title", "aliases", "alias", "tags", "tag", "publish", "type", "cssclasses"}
@@ -79,20 +79,30 @@ class NotePage:
 
 
 class NoteLayout:
-    """Lays out note pages, one after another, with one render context and renderer."""
+    """Lays out note pages, one after another, in any order. It reports nothing itself: each
+    page's findings come back with it (`NotePage.attempts`), for `plan_site` to report in
+    the order of the notes, whichever process laid a page out and when."""
 
     def __init__(
         self,
         view: PublicView,
-        ctx: RecordingContext,
-        renderer: NoteRenderer,
+        options: Options,
         proof: ProofPages,
         infos: PageInfos,
         template: jinja2.Template,
         facts: SiteFacts,
     ) -> None:
-        self.view, self.ctx, self.renderer = view, ctx, renderer
-        self.proof, self.infos, self.template, self.facts = proof, infos, template, facts
+        self.view, self.proof, self.infos, self.template = view, proof, infos, template
+        self.facts = facts
+        self.ctx = RecordingContext(
+            view.graph,
+            facts.docs_paths,
+            facts.tag_pages,
+            options,
+            Findings(),  # the findings go back as attempts
+            facts.directory_urls,
+        )
+        self.renderer = NoteRenderer(self.ctx)
 
     @classmethod
     def build(
@@ -102,17 +112,8 @@ class NoteLayout:
         options: Options,
         env: jinja2.Environment,
         facts: SiteFacts,
-        findings: Findings,
     ) -> NoteLayout:
         """A layout made from the analysis and ``facts`` alone (the second process's)."""
-        ctx = RecordingContext(
-            view.graph,
-            facts.docs_paths,
-            facts.tag_pages,
-            options,
-            findings,
-            facts.directory_urls,
-        )
         proof = ProofPages(
             view.vault, evidence, facts.note_paths, options, env, facts.directory_urls
         )
@@ -125,8 +126,7 @@ class NoteLayout:
             personal=options.scan_personal_data,
             updated=facts.updated,
         )
-        template = env.get_template("note.md.j2")
-        return cls(view, ctx, NoteRenderer(ctx), proof, infos, template, facts)
+        return cls(view, options, proof, infos, env.get_template("note.md.j2"), facts)
 
     def lay_out(self, note: Note, page: str) -> NotePage:
         """The page of ``note`` at docs path ``page``, and its markdown copy."""
@@ -181,7 +181,6 @@ class NoteLayout:
         copy = copy.replace(BACKLINKS_HEADING, "## Backlinks\n", 1)
         if body_block:
             copy = copy.replace(body_block, own.strip("\n"), 1)
-        ctx.attempts = []  # what is reported next (a kept page's findings) is not this page's
         return NotePage(pack(text), pack(copy), rendered.features, attempts)
 
     def _href(self, source: str, target: str) -> str:

@@ -42,7 +42,7 @@ from generator.render.incremental import (
 )
 from generator.render.llms import LLMS_TXT, llms_txt
 from generator.render.markdown import NoteRenderer, escape_text, html_block
-from generator.render.note_page import NoteLayout, SiteFacts
+from generator.render.note_page import NoteLayout, NotePage, SiteFacts
 from generator.render.page_info import PageInfos
 from generator.render.proof import CATALOGUE, ProofPages, add_filters
 from generator.render.texts import Texts
@@ -266,13 +266,13 @@ def plan_site(
         has_proof,
         directory_urls,
     )
-    template = env.get_template("note.md.j2")
-    layout = NoteLayout(view, ctx, renderer, proof, infos, template, site_facts)
+    layout = NoteLayout(view, options, proof, infos, env.get_template("note.md.j2"), site_facts)
     texts, copies = plan.pages, plan.markdown
     assert isinstance(texts, Texts) and isinstance(copies, Texts)
     features: set[str] = set()
-    # A second process lays out part of the note pages (body_worker.py). With nothing to keep
-    # (a cold build) it starts at once, while this one works out the pages' fingerprints.
+    # A second process lays out note pages too (body_worker.py). With nothing to keep (a cold
+    # build) it starts at once, from the first note, while this one works out the pages'
+    # fingerprints.
     keeps_nothing = memo is None or not memo.entries
     if bodies is not None and keeps_nothing:
         bodies.start(site_facts, [(note, plan.note_paths[note.path]) for note in notes])
@@ -283,12 +283,22 @@ def plan_site(
         fingerprint = inputs.fingerprint(note, page, about) if inputs is not None else None
         kept = memo.reusable(page, fingerprint) if memo is not None and not keeps_nothing else None
         decided.append((note, page, fingerprint, kept))
+    todo = [(note, page) for note, page, _, kept in decided if kept is None]
     if bodies is not None and not keeps_nothing:
-        bodies.start(site_facts, [(note, page) for note, page, _, kept in decided if kept is None])
-    for note, page, fingerprint, kept in decided:
+        bodies.start(site_facts, todo)
+    # This process lays out notes from the last one back until it meets the second process;
+    # then every page is stored, and its findings reported, in the notes' order.
+    mine: dict[int, NotePage] = {}
+    while bodies is not None and (index := bodies.claim()) is not None:
+        mine[index] = layout.lay_out(*todo[index])
+        bodies.poll()
         if advance is not None:
             advance(1)
+    index = 0
+    for note, page, fingerprint, kept in decided:
         if kept is not None:  # its page and markdown copy stay as the last build wrote them
+            if advance is not None:
+                advance(1)
             replay(ctx, kept.attempts)
             plan.kept[page] = kept.digest
             features |= kept.features
@@ -297,12 +307,14 @@ def plan_site(
             record = PageRecord(kept.fingerprint, kept.attempts, kept.features, kept.copy)
             plan.inputs[page] = record
             continue
-        laid = bodies.take(note.path) if bodies is not None else None
-        if laid is not None:  # laid out by the second process: report what it reported
-            ctx.attempts = []
-            replay(ctx, laid.attempts)
-        else:
-            laid = layout.lay_out(note, page)
+        laid = mine.pop(index, None)
+        if laid is None:
+            if advance is not None:
+                advance(1)
+            laid = bodies.take(index) if bodies is not None else None
+            laid = laid or layout.lay_out(note, page)
+        index += 1
+        replay(ctx, laid.attempts)
         features |= laid.features
         texts.put_packed(page, laid.text)
         copies.put_packed(page, laid.copy)
