@@ -312,7 +312,8 @@ def plan_site(
             if advance is not None:
                 advance(1)
             laid = bodies.take(index) if bodies is not None else None
-            laid = laid or layout.lay_out(note, page)
+            if laid is None:  # serial, or the second process did not lay it out
+                laid = layout.lay_out(note, page)
         index += 1
         replay(ctx, laid.attempts)
         features |= laid.features
