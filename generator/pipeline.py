@@ -117,7 +117,9 @@ def render(
     notes = len(analysis.public.notes)
     # Forked here, between two steps: no progress-bar thread is alive (processes.may_fork).
     # A build that keeps most pages (the memo knows them) renders alone.
-    bodies = BodyShare.fork(analysis.public, settings.options, expected=notes - len(memo.entries))
+    bodies = BodyShare.fork(
+        analysis.public, analysis.evidence, settings.options, expected=notes - len(memo.entries)
+    )
     try:
         with step("Rendering pages", notes) as advance:
             plan = plan_site(
@@ -137,7 +139,7 @@ def render(
             bodies.close()
     if bodies is not None and bodies.message is not None:
         plan.notices.append(bodies.message)
-    elif bodies is not None and bodies.assigned:
+    elif bodies is not None and bodies.taken:
         plan.body_processes = 2
     with step("Writing docs tree", None):
         emitted = emit(plan, settings.docs_dir, settings.cache_dir, memo)

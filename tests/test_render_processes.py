@@ -1,5 +1,5 @@
-"""Note bodies rendered in two processes (render/body_worker.py) give the site a serial render
-gives, byte for byte, and a second process that dies or hangs only means the first renders
+"""Note pages laid out in two processes (render/body_worker.py) give the site a serial render
+gives, byte for byte, and a second process that dies or hangs only means the first lays out
 its notes.
 
 The builds run as ``definitive -v build`` in fresh processes: the worker is a fork, which
@@ -20,25 +20,44 @@ import pytest
 from tests.conftest import PLAIN_ENV, ROOT, write_vault
 
 DRIVER = """
-import os, sys
-from generator.render import body_worker
+import os, sys, time
+from generator.render import body_worker, note_page
 mode = sys.argv[1]
 body_worker.MIN_NOTES = 10**9 if mode == "serial" else 2
 body_worker.BATCH = 1
-if mode == "dying":
-    real = body_worker._send
-    def dying(pipe, batch):
-        real(pipe, batch)
-        os._exit(3)  # after its first note's answer
-    body_worker._send = dying
-if mode == "hung":
-    import time
-    body_worker.SILENCE = 0.5
-    real = body_worker._send
-    def hung(pipe, batch):
-        real(pipe, batch)
-        time.sleep(120)  # after its first note's answer
-    body_worker._send = hung
+build = os.getpid()
+lay_out = note_page.NoteLayout.lay_out
+def told(self, note, page):
+    if os.getpid() != build:  # the second process says which notes it laid out
+        os.write(2, f"second process: {note.path}\\n".encode())
+    return lay_out(self, note, page)
+note_page.NoteLayout.lay_out = told
+claim = body_worker.BodyShare.claim
+def later(self):
+    # The build process claims notes only once the second one has claimed its first ten (two
+    # when it is to fail holding its second), however busy the machine: each then surely
+    # lays out some, the second from the front.
+    first = 10 if mode == "shared" else 2
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        low, high = body_worker._BOUNDS.unpack_from(self._claims._memory, 0)
+        if low >= min(first, high):
+            break
+        time.sleep(0.005)
+    return claim(self)
+body_worker.BodyShare.claim = later
+calls = []
+real = body_worker._send
+def failing(pipe, batch):
+    calls.append(batch)
+    if len(calls) == 2:  # with its second note claimed and laid out, before answering for it
+        if mode == "dying":
+            os._exit(3)
+        if mode == "hung":
+            time.sleep(120)
+    real(pipe, batch)
+body_worker._send = failing
+body_worker.SILENCE = 0.5
 from generator.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -88,13 +107,84 @@ def _note(n: int) -> str:
     """
 
 
+def _run(day: int, outcome: str) -> str:
+    return f"""\
+    ---
+    type: meta
+    article: "[[Grading]]"
+    agent: "[[Grader]]"
+    date: 2026-11-{day:02d}
+    outcome: {outcome}
+    tokens_in: 9000
+    tokens_out: 1500
+    cost_usd: 0.05
+    duration_s: 40
+    model: claude-sonnet-4-5
+    tags: [grading]
+    ---
+    ## What was done
+    Graded a draft against [[A props]].
+
+    ## Learnings
+    - Read the brief first.
+    """
+
+
+PROOF = {
+    "articles/Grading.md": """\
+    ---
+    type: definitive
+    agent: "[[Grader]]"
+    description: "Grade a draft against the rubric."
+    tags: [grading]
+    ---
+    # Grading
+
+    Grade every draft against [[A props]].
+
+    ## Learnings
+    - Read the brief. ([[2026-11-01 Grader grades a]], [[2026-11-03 Grader grades c]]) ^l-brief
+    - Score one criterion at a time. ([[2026-11-02 Grader grades b]]) ^l-one-at-a-time
+    """,
+    "agents/Grader.md": """\
+    ---
+    type: agent
+    job: "Grades drafts."
+    skills: ["[[Grading]]"]
+    ---
+    # Grader
+
+    Grades drafts for [[Grading]].
+    """,
+    "notes/A props.md": """\
+    ---
+    owner: "[[Grader]]"
+    reviewed: true
+    archived: false
+    budget_usd: 0.0884
+    aliases: [Properties]
+    tags: [rubric, team/editorial]
+    steps: [read, "[[Note 03]]", score]
+    ---
+    Frontmatter shown as properties, and no heading of its own: its title is made.
+    """,
+    **{
+        f"meta/2026-11-{day:02d} Grader grades {name}.md": _run(day, outcome)
+        for day, name, outcome in ((1, "a", "success"), (2, "b", "failure"), (3, "c", "success"))
+    },
+}
+"""A definitive article with its runs (run cards, proof sections, learnings annotated with
+their runs), its agent, and a note with properties, tags and backlinks."""
+
+
 EXTRA = {
     f"notes/Later {n}.md": f"# Later {n}\n\nSee [[Note {n:02d}]]: ![[Shared]][^x]\n\n[^x]: Hi.\n"
-    for n in range(4)
+    for n in range(12)
 }
 """Notes added after a first build: the next build keeps most pages and renders a few (those
 and the pages whose backlinks change), so the second process gets its notes only once the
-pages' fingerprints are worked out."""
+pages' fingerprints are worked out. As many as the pages the first build recorded beyond its
+notes (hubs and tags), which the render step counts as kept when it decides to fork."""
 
 
 @dataclass
@@ -110,6 +200,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
     files = {f"notes/Note {n:02d}.md": _note(n) for n in range(12)}
     files["notes/Shared.md"] = "# Shared\n\nEmbedded everywhere[^s], with $y$.\n\n[^s]: Its own.\n"
     files["notes/Long.md"] = "# Long\n\n" + "A long paragraph. " * 80 + "\n\n![[Shared]]\n"
+    files.update(PROOF)
     results: dict[str, Build] = {}
     for mode in ("serial", "shared", "dying", "hung"):
         work = base / mode
@@ -148,7 +239,7 @@ def _outputs(work: Path) -> dict[str, bytes]:
     """The site, and the docs tree and markdown copies it was built from."""
     cache = work / "vault" / ".definitive" / "cache"
     out = {f"site/{k}": v for k, v in _tree(work / "site").items()}
-    for name in ("docs", "copies", "render.json"):
+    for name in ("docs", "markdown", "render.json"):
         path = cache / name
         if path.is_file():
             out[f"cache/{name}"] = path.read_bytes()
@@ -185,6 +276,46 @@ def test_two_processes_render_the_site_a_serial_render_does(builds) -> None:
         assert f'id="user-content-^p{n}"' in page and f'id="user-content-^l{n}"' in page
         assert "dfn-math" in page
         assert "embed size limit" in page and "embed depth limit" in page
+
+
+def test_the_second_process_lays_out_whole_pages(builds) -> None:
+    """Pages of every kind laid out by the second process are the serial render's (the
+    comparison above), and show what their layout adds around the body."""
+    shared, serial = builds["shared"], builds["serial"]
+    second = {
+        line.split(": ", 1)[1] for line in shared.log.splitlines() if "second process: " in line
+    }
+    wanted = {
+        "articles/Grading.md",
+        "meta/2026-11-02 Grader grades b.md",
+        "notes/A props.md",
+        "notes/Note 01.md",
+    }
+    assert wanted <= second, second  # it lays out from the first note (in path order) on
+    assert "notes/Shared.md" not in second  # the build process from the last one back
+
+    def page(path: str) -> str:
+        text = shared.outputs[f"site/{path}/index.html"].decode("utf-8")
+        assert text == serial.outputs[f"site/{path}/index.html"].decode("utf-8")
+        return text
+
+    article = page("articles/grading")
+    assert "dfn-proof" in article and "dfn-listing" in article  # status header, track record
+    assert 'class="dfn-support"' in article and "2 runs support" in article  # annotated
+    run = page("meta/2026-11-02-grader-grades-b")
+    assert 'class="dfn-card' in run
+    props = page("notes/a-props")
+    assert 'class="dfn-properties' in props and "$0.0884" in props and "dfn-checkbox" in props
+    assert 'href="../note-03/"' in props  # a wikilink in a property
+    assert 'class="dfn-tags' in props and "team/editorial" in props
+    assert props.count('class="dfn-backlink-list') == 1 and "grader-grades-c" in props
+    assert '<a name="a-props"></a>A props<a class="headerlink"' in props  # made from its name
+    note = page("notes/note-01")
+    assert '<a name="note-01"></a>Note 01<a class="headerlink"' in note  # its own heading
+    copy = shared.outputs["cache/markdown/notes/a-props.md"].decode("utf-8")
+    assert "\n# A props\n" in copy and "\n## Backlinks\n" in copy and "grader-grades-c" in copy
+    copy = shared.outputs["cache/markdown/notes/note-01.md"].decode("utf-8")
+    assert "\n# Note 01\n" in copy and "[^a]: The first footnote of note 1." in copy
 
 
 def test_a_build_that_keeps_pages_shares_the_rest_the_same_way(builds) -> None:

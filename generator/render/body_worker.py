@@ -1,37 +1,47 @@
-"""A second process renders part of the note bodies of a build that renders many notes.
+"""A second process lays out part of the note pages of a build that renders many notes.
 
-Rendering a note's body (markdown-it parsing it again, then its tokens to HTML: see
-render/markdown.py) is most of the render step of a cold build, one note at a time while the
-other core idles. `BodyShare` forks the build process once the analysis is done, before the
-render step's progress bar starts its refresh thread (`generator.processes.may_fork`); the
-child waits for its share of the notes, which `plan_site` hands over once it knows which
-notes it will render and where each page goes, renders them in order and answers with what
-`NoteRenderer.render` returned for each (HTML strings) and the findings it reported. The
-parent renders the rest and takes the child's answers in the same order, so the site and the
+Laying out a note's page (render/note_page.py: its body rendered by markdown-it, its proof
+sections, properties, backlinks and page information, the page template, the markdown copy)
+is most of the render step of a cold build, one note at a time while the other core idles.
+`BodyShare` forks the build process once the analysis is done, before the render step's
+progress bar starts its refresh thread (`generator.processes.may_fork`); the child waits for
+the notes to lay out, which `plan_site` hands over once it knows which notes it will render
+and where each page goes (with the rest of what a layout reads: `SiteFacts`). Both processes
+then lay out pages with the same `NoteLayout`, the child from the first note on and the
+parent from the last one back, each claiming its next note under a lock they share
+(`_Claims`), until they meet: neither idles while the other still has notes, whatever else
+the machine is running, and no share has to be tuned. The child answers in batches with each
+page and markdown copy already compressed as the site plan holds them
+(`render.texts.pack`), its features and the findings it reported; `plan_site` then takes
+every note's page in order and reports the findings in that order, so the site and the
 findings are the ones a serial render makes, byte for byte.
 
 Why a fork and not a fresh interpreter (generator/processes.py): the child needs the vault,
-its link graph and the public view, the same objects the parent renders from (a link's
-resolution is looked up by the link object). Building them again from the parsed-note cache
-costs about what load, links and filter cost the parent (several seconds at 5,000 notes),
-most of what the second core would save; a fork costs milliseconds, and ``gc.freeze`` in the
-child keeps its collector from writing to (copying) every inherited object's pages.
+its link graph, the public view and the evidence, the same objects the parent renders from (a
+link's resolution is looked up by the link object). Building them again from the parsed-note
+cache costs about what load, links and filter cost the parent (several seconds at 5,000
+notes), most of what the second core would save; a fork costs milliseconds, and
+``gc.freeze`` in the child keeps its collector from writing to (copying) every inherited
+object's pages. What the parent builds after the fork (the proof pages' and page
+information's indexes, the Jinja environment) the child builds again from the job: tens of
+milliseconds at 5,000 notes, while the parent works out the pages' fingerprints.
 
 Anything going wrong with the child (it cannot fork, dies, hangs, answers nonsense) only means
-the parent renders those notes itself; `message` says why, for the build's report.
+the parent lays out those notes itself; `message` says why, for the build's report.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import mmap
+import multiprocessing
 import os
 import pickle
 import select
 import signal
 import struct
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator.processes import may_fork
@@ -40,58 +50,88 @@ if TYPE_CHECKING:
     from generator.config import Options
     from generator.filter import PublicView
     from generator.model import Note
-    from generator.render.incremental import Attempt
-    from generator.render.markdown import RenderContext, RenderedNote
+    from generator.proof import Evidence
+    from generator.render.note_page import NotePage, SiteFacts
 
 MIN_NOTES = 400
 """Below this many notes to render (a nightly rebuild renders about 40), the fork, the job
 and the answers cost about what the second core saves."""
-SHARE = 0.65
-"""The child's part of the notes to render. The parent also lays out every page around its
-body (templates, properties, the markdown copy, compression): at 5,000 notes bodies took
-10.9 s of plan_site's 17.4 s of CPU. With half, the child idled; at 0.7-0.8 the parent
-waited for it (1.2-3.0 s on a loaded machine); see BENCHMARKS.md."""
 BATCH = 16
 """Notes per answer: a pipe write and an unpickling per batch, not per note."""
 SILENCE = 300.0
 """Seconds without an answer after which the child counts as hung (a batch takes well under
 a second; a note's embeds are bounded by ``embed_budget_bytes``)."""
+CLAIM_WAIT = 30.0
+"""Seconds a process waits for the claims' lock (held for microseconds) before it gives up
+on the other: the other was killed while holding it."""
 _HEADER = struct.Struct("!Q")
+_BOUNDS = struct.Struct("qq")
 
 
-@dataclass(frozen=True)
-class Body:
-    """What rendering one note's body gave in the child."""
+class _Claims:
+    """The notes not claimed yet, ``todo[low:high]``, in memory both processes share, under
+    a lock: the child claims from the front, the parent from the back. Made before the fork
+    (an anonymous shared mapping and a semaphore; no thread, no helper process)."""
 
-    rendered: RenderedNote
-    attempts: list[Attempt]
-    """Findings it reported, in order, before de-duplication (render/incremental.py)."""
+    def __init__(self) -> None:
+        self._memory = mmap.mmap(-1, _BOUNDS.size)
+        self._lock = multiprocessing.get_context("fork").Lock()
+
+    def reset(self, count: int) -> None:
+        _BOUNDS.pack_into(self._memory, 0, 0, count)
+
+    def claim(self, *, front: bool) -> int | None:
+        """The index claimed; None when none is left, or the lock could not be had."""
+        if not self._lock.acquire(timeout=CLAIM_WAIT):
+            raise TimeoutError
+        try:
+            low, high = _BOUNDS.unpack_from(self._memory, 0)
+            if low >= high:
+                return None
+            if front:
+                _BOUNDS.pack_into(self._memory, 0, low + 1, high)
+                return int(low)
+            _BOUNDS.pack_into(self._memory, 0, low, high - 1)
+            return int(high - 1)
+        finally:
+            self._lock.release()
+
+    def front(self) -> int:
+        """How many notes the child has claimed (once the parent stopped claiming)."""
+        return int(_BOUNDS.unpack_from(self._memory, 0)[0])
 
 
 class BodyShare:
-    """The forked child, and its answers as the parent takes them."""
+    """The forked child, and the pages it laid out as the parent takes them."""
 
-    def __init__(self, pid: int, jobs: int, answers: int) -> None:
+    def __init__(self, pid: int, jobs: int, answers: int, claims: _Claims) -> None:
         self.pid = pid
         self._jobs: int | None = jobs
         self._answers: int | None = answers
+        self._claims = claims
         self._buffer = bytearray()
-        self._done: dict[str, Body] = {}
-        self.assigned: set[str] = set()
-        """Vault paths of the notes the child renders (empty until `start`)."""
+        self._done: dict[int, NotePage] = {}
+        self._shared = False
+        self._claimed: int | None = None
+        """How many notes the child claimed, once the parent stopped claiming."""
+        self.taken = 0
+        """Pages the parent took from the child."""
         self.status: int | None = None
         """The child's exit status, once reaped."""
         self.waited = 0.0
-        """Seconds the parent waited for the child's answers (bench/: is `SHARE` right?)."""
+        """Seconds the parent waited for the child's answers (bench/)."""
         self.message: str | None = None
         """Why the child stopped before answering for all its notes, if it did."""
 
     @classmethod
-    def fork(cls, view: PublicView, options: Options, *, expected: int) -> BodyShare | None:
+    def fork(
+        cls, view: PublicView, evidence: Evidence, options: Options, *, expected: int
+    ) -> BodyShare | None:
         """A child forked now, when about ``expected`` notes will be rendered (at least
         `MIN_NOTES`) and forking is safe here; else None (the render is serial)."""
         if expected < max(MIN_NOTES, 2) or not may_fork(grace=0.1):
             return None
+        claims = _Claims()
         jobs_read, jobs_write = os.pipe()
         answers_read, answers_write = os.pipe()
         try:
@@ -106,7 +146,7 @@ class BodyShare:
                 os.close(jobs_write)
                 os.close(answers_read)
                 gc.freeze()  # inherited objects stay out of the collector's (copying) walks
-                _serve(view, options, jobs_read, answers_write)
+                _serve(view, evidence, options, claims, jobs_read, answers_write)
                 status = 0
             finally:
                 # No atexit handlers, no flushing of the parent's buffered output, no
@@ -114,66 +154,103 @@ class BodyShare:
                 os._exit(status)
         os.close(jobs_read)
         os.close(answers_write)
-        return cls(pid, jobs_write, answers_read)
+        return cls(pid, jobs_write, answers_read, claims)
 
-    def start(self, ctx: RenderContext, todo: list[tuple[Note, str]]) -> None:
-        """Hand the child its share of ``todo`` ((note, docs page) in render order), or
-        nothing when there is too little to share: then it exits."""
+    def start(self, facts: SiteFacts, todo: list[tuple[Note, str]]) -> None:
+        """Hand the child ``todo`` ((note, docs page) in render order) and what their layout
+        reads of the site plan, or nothing when there is too little to share: then it
+        exits. From now on both processes claim notes of ``todo`` by index."""
         if self._jobs is None:
             return
-        share = _share(todo) if len(todo) >= max(MIN_NOTES, 2) else []
-        job = {
-            "docs_paths": ctx.docs_paths,
-            "tag_pages": ctx.tag_pages,
-            "directory_urls": ctx.directory_urls,
-            "notes": [(note.path, page) for note, page in share],
-        }
+        shared = len(todo) >= max(MIN_NOTES, 2)
+        self._claims.reset(len(todo) if shared else 0)
+        job = (facts, [(note.path, page) for note, page in todo])
         try:
             with os.fdopen(self._jobs, "wb") as pipe:
                 self._jobs = None
-                if share:
+                if shared:
                     pipe.write(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
-        except OSError as error:  # the child is gone: the parent renders everything
+        except OSError as error:  # the child is gone: the parent lays out everything
             self._stop(f"it could not be given its notes ({error.strerror or error})")
             return
-        self.assigned = {note.path for note, _ in share}
+        self._shared = shared
 
-    def take(self, path: str) -> Body | None:
-        """The child's rendering of the note at ``path``, or None when the parent must render
-        it (not the child's, or the child failed)."""
-        if path not in self.assigned:
+    def claim(self) -> int | None:
+        """The next note (its index in ``todo``) the parent lays out, from the back; None
+        once the two processes met (or the child failed: the parent then lays out what is
+        left in order)."""
+        if not self._shared or self.message is not None:
             return None
-        while path not in self._done and self.message is None:
-            self._receive()
-        return self._done.pop(path, None)
+        try:
+            index = self._claims.claim(front=False)
+        except TimeoutError:
+            self._stop(f"the notes' lock was held for {CLAIM_WAIT:g} s")
+            return None
+        if index is None:
+            self._claimed = self._claims.front()
+        return index
 
-    def _receive(self) -> None:
-        """Read one batch of answers (or learn that the child failed)."""
-        assert self._answers is not None
-        while len(self._buffer) < _HEADER.size or len(self._buffer) < _HEADER.size + int(
-            _HEADER.unpack_from(self._buffer)[0]
-        ):
+    def poll(self) -> None:
+        """Read what the child has answered so far, without waiting: its pipe must not fill
+        up (the child would wait instead of working)."""
+        while self._answers is not None and self.message is None:
+            ready, _, _ = select.select([self._answers], [], [], 0)
+            if not ready or not self._read():
+                return
+            self._frames()
+
+    def take(self, index: int) -> NotePage | None:
+        """The child's page of ``todo[index]``, or None when the parent must lay it out
+        (the child did not claim it, or failed)."""
+        if self._claimed is None or index >= self._claimed:
+            return None
+        while index not in self._done and self.message is None:
+            if self._answers is None:  # it ended, done, but this note is not answered
+                self._stop("it ended without answering for all its notes")
+                break
             started = time.perf_counter()
             ready, _, _ = select.select([self._answers], [], [], SILENCE)
             self.waited += time.perf_counter() - started
             if not ready:
                 self._stop(f"it answered nothing for {SILENCE:g} s")
-                return
-            data = os.read(self._answers, 1 << 20)
-            if not data:
-                self._stop(_exit_reason(self._reap()))
-                return
+            elif self._read():
+                self._frames()
+        page = self._done.pop(index, None)
+        self.taken += page is not None
+        return page
+
+    def _read(self) -> bool:
+        """Read what the pipe holds; False at its end: the child ended, either done (it
+        stops once no note is left to claim, after its last answer) or failing (then it
+        is stopped, and `message` says why)."""
+        assert self._answers is not None
+        data = os.read(self._answers, 1 << 20)
+        if data:
             self._buffer += data
-        size = _HEADER.unpack_from(self._buffer)[0]
-        frame = bytes(self._buffer[_HEADER.size : _HEADER.size + size])
-        del self._buffer[: _HEADER.size + size]
-        try:
-            batch = pickle.loads(frame)
-            for path, title, body, features, attempts in batch:
-                rendered = _rendered(title, body, frozenset(features))
-                self._done[path] = Body(rendered, [tuple(a) for a in attempts])
-        except Exception as error:  # any malformed answer: the parent renders the rest
-            self._stop(f"its answer could not be read ({type(error).__name__})")
+            return True
+        status = self._reap()
+        if status == 0:
+            os.close(self._answers)
+            self._answers = None
+        else:
+            self._stop(_exit_reason(status))
+        return False
+
+    def _frames(self) -> None:
+        """Take every whole batch of answers read so far."""
+        while len(self._buffer) >= _HEADER.size and self.message is None:
+            size = _HEADER.unpack_from(self._buffer)[0]
+            if len(self._buffer) < _HEADER.size + size:
+                return
+            frame = bytes(self._buffer[_HEADER.size : _HEADER.size + size])
+            del self._buffer[: _HEADER.size + size]
+            try:
+                for index, text, copy, features, attempts in pickle.loads(frame):
+                    if not isinstance(index, int):
+                        raise TypeError("an index is a number")
+                    self._done[index] = _page(text, copy, features, attempts)
+            except Exception as error:  # any malformed answer: the parent lays out the rest
+                self._stop(f"its answer could not be read ({type(error).__name__})")
 
     def _stop(self, why: str) -> None:
         self.message = (
@@ -217,58 +294,52 @@ def _exit_reason(status: int | None) -> str:
     return f"it exited with status {status} before answering for all its notes"
 
 
-def _share(todo: list[tuple[Note, str]]) -> list[tuple[Note, str]]:
-    """The child's notes: spread evenly over ``todo`` (`SHARE` of them), so that both
-    processes meet notes of every kind and size and reach the end together."""
-    if SHARE >= 1:
-        return list(todo)
-    taken, credit = [], 0.0
-    for item in todo:
-        credit += SHARE
-        if credit >= 1:
-            credit -= 1
-            taken.append(item)
-    return taken
+def _page(text: Any, copy: Any, features: Any, attempts: Any) -> NotePage:
+    """A page from the child's answer, its parts checked: anything else raises."""
+    from generator.render.note_page import NotePage
+
+    if not isinstance(text, bytes) or not isinstance(copy, bytes):
+        raise TypeError("a page is packed text")
+    if not all(isinstance(feature, str) for feature in features):
+        raise TypeError("features are names")
+    found = []
+    for code, where, line, message in attempts:
+        if not (isinstance(code, str) and isinstance(where, str) and isinstance(message, str)):
+            raise TypeError("a finding is text")
+        if line is not None and not isinstance(line, int):
+            raise TypeError("a finding's line is a number")
+        found.append((code, where, line, message))
+    return NotePage(text, copy, frozenset(features), found)
 
 
-def _rendered(title: str | None, body: str, features: frozenset[str]) -> RenderedNote:
-    from generator.render.markdown import RenderedNote
-
-    if not (title is None or isinstance(title, str)) or not isinstance(body, str):
-        raise TypeError("a rendered note is text")
-    return RenderedNote(title, body, features)
-
-
-def _serve(view: PublicView, options: Options, jobs: int, answers: int) -> None:
-    """The child: read the job, render its notes in order, answer in batches."""
-    from generator.findings import Findings
-    from generator.render.incremental import RecordingContext
-    from generator.render.markdown import NoteRenderer
+def _serve(
+    view: PublicView,
+    evidence: Evidence,
+    options: Options,
+    claims: _Claims,
+    jobs: int,
+    answers: int,
+) -> None:
+    """The child: read the job, lay out notes from the front while any are left, answer in
+    batches."""
+    from generator.render.note_page import NoteLayout
+    from generator.render.pages import page_environment
 
     with os.fdopen(jobs, "rb") as pipe:
         data = pipe.read()
     if not data:
         return  # nothing to share this time
-    job: dict[str, Any] = pickle.loads(data)
-    ctx = RecordingContext(
-        view.graph,
-        job["docs_paths"],
-        job["tag_pages"],
-        options,
-        Findings(),  # reported again by the parent, in the serial order
-        job["directory_urls"],
-    )
-    renderer = NoteRenderer(ctx)
-    batch: list[tuple[str, str | None, str, list[str], list[Attempt]]] = []
+    facts, notes = pickle.loads(data)
+    layout = NoteLayout.build(view, evidence, options, page_environment(), facts)
+    batch: list[tuple[int, bytes, bytes, list[str], list[Any]]] = []
     with os.fdopen(answers, "wb") as pipe:
-        for path, page in job["notes"]:
-            ctx.attempts = []
-            rendered = renderer.render(view.notes[path], page)
-            features = sorted(rendered.features)
-            batch.append((path, rendered.title, rendered.body, features, ctx.attempts))
+        while (index := claims.claim(front=True)) is not None:
+            path, page = notes[index]
+            laid = layout.lay_out(view.notes[path], page)
+            batch.append((index, laid.text, laid.copy, sorted(laid.features), laid.attempts))
             if len(batch) >= BATCH:
                 _send(pipe, batch)
-                batch = []
+                batch = []  # the texts sent are dropped: the child holds one batch at most
         if batch:
             _send(pipe, batch)
 

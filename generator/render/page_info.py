@@ -9,6 +9,7 @@ changes. A new run changes its own page and the one run page before it (its "nex
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,12 +56,18 @@ class PageInfos:
         directory_urls: bool = True,
         *,
         personal: bool = False,
+        updated: dict[str, dt.date] | None = None,
     ) -> None:
         """``hubs``: kind -> (label, docs path of its hub's first page). ``personal``: the
-        site's secret scan counts emails and phone numbers too (``scan_personal_data``)."""
+        site's secret scan counts emails and phone numbers too (``scan_personal_data``).
+        ``updated``: the notes' dates as another `PageInfos` of the same build worked them
+        out (the second rendering process's: asking Git again would cost time, and a commit
+        in between could change them); None: worked out now."""
         self.view, self.evidence, self.note_paths = view, evidence, note_paths
         self.hubs, self.directory_urls, self.personal = hubs, directory_urls, personal
-        self.updated = last_updated(Path(view.vault.root), view.notes.values())
+        if updated is None:
+            updated = last_updated(Path(view.vault.root), view.notes.values())
+        self.updated = updated
         self.runs = {run.path: run for run in evidence.runs}
         self._runs_of: dict[str, tuple[list[Run], dict[str, int]]] = {}
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 import html
 import itertools
 import json
-import re
-import zlib
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +21,7 @@ from generator.config import Options, site_templates_dir
 from generator.filter import PublicView
 from generator.findings import Findings
 from generator.graph.build import LinkGraph
-from generator.load.kinds import amount_value
-from generator.model import Link, Note, NoteKind
+from generator.model import Note, NoteKind
 from generator.proof import Evidence
 from generator.render import changelog
 from generator.render.activity import FEED as ACTIVITY_FEED
@@ -44,15 +41,11 @@ from generator.render.incremental import (
     replay,
 )
 from generator.render.llms import LLMS_TXT, llms_txt
-from generator.render.markdown import (
-    NoteRenderer,
-    RenderContext,
-    escape_text,
-    html_block,
-    title_heading,
-)
+from generator.render.markdown import NoteRenderer, escape_text, html_block
+from generator.render.note_page import NoteLayout, NotePage, SiteFacts
 from generator.render.page_info import PageInfos
-from generator.render.proof import CARD_KEYS, CATALOGUE, ProofPages, add_filters
+from generator.render.proof import CATALOGUE, ProofPages, add_filters
+from generator.render.texts import Texts
 from generator.slugs import (
     PathAllocator,
     page_url,
@@ -87,7 +80,6 @@ ASSETS = "assets/definitive"
 VENDORED = {"math": "katex", "mermaid": "mermaid"}
 """What a page feature needs from site_templates/assets/vendor/ (dev.py vendor fetches it;
 assets/render.js loads it, on the pages that use it)."""
-HIDDEN_PROPERTIES = {"title", "aliases", "alias", "tags", "tag", "publish", "type", "cssclasses"}
 
 
 @dataclass
@@ -95,34 +87,6 @@ class Page:
     path: str
     """Docs-tree path, e.g. ``runs/page-2.md``."""
     content: str
-
-
-class Texts(MutableMapping[str, str]):
-    """Texts by docs path, held zlib-compressed until emit writes them: a site plan holds
-    every page and every markdown copy at once, at 20,000 notes about 400 MB of strings at
-    the build process's peak, a sixth of that compressed (for about 2% more CPU: level 1
-    compresses 12,000 pages in about 2 s, and emit decompresses them in half that)."""
-
-    def __init__(self) -> None:
-        self._data: dict[str, bytes] = {}
-
-    def __getitem__(self, key: str) -> str:
-        return zlib.decompress(self._data[key]).decode("utf-8")
-
-    def __setitem__(self, key: str, value: str) -> None:
-        self._data[key] = zlib.compress(value.encode("utf-8"), 1)
-
-    def __delitem__(self, key: str) -> None:
-        del self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
 
 
 @dataclass
@@ -151,7 +115,7 @@ class SitePlan:
     next build's `RenderMemo`."""
 
     body_processes: int = 1
-    """Processes that rendered note bodies: 2 when a second one took part (body_worker.py)."""
+    """Processes that laid out note pages: 2 when a second one took part (body_worker.py)."""
     notices: list[str] = field(default_factory=list)
     """What the user should know about how the pages were rendered (a worker that failed)."""
 
@@ -170,7 +134,8 @@ class SitePlan:
         self.released = True
 
 
-def _environment() -> jinja2.Environment:
+def page_environment() -> jinja2.Environment:
+    """The Jinja environment of the page templates (site_templates/pages/)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(site_templates_dir() / "pages")),
         # Compiled templates kept between builds, in Jinja's own private folder of the user's
@@ -190,14 +155,6 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-BACKLINKS_HEADING = (
-    '<h2 class="dfn-backlinks" id="backlinks">Backlinks'
-    '<a class="headerlink" href="#backlinks" title="Permanent link">&para;</a></h2>'
-)
-"""The backlinks section's heading on a note's page (HTML, as the rest of the page); its
-markdown copy says ``## Backlinks``."""
-
-
 def plan_site(
     view: PublicView,
     evidence: Evidence,
@@ -213,11 +170,11 @@ def plan_site(
 ) -> SitePlan:
     """Lay out every page; with ``memo``, note pages whose inputs did not change since the
     last build are kept as they are (`SitePlan.kept`) instead of being rendered again; with
-    ``bodies``, a second process renders part of the note bodies (`BodyShare`)."""
+    ``bodies``, a second process lays out part of the note pages (`BodyShare`)."""
     graph, vault = view.graph, view.vault
     notes = sorted(view.notes.values(), key=lambda n: n.path)
     plan = SitePlan()
-    env = _environment()
+    env = page_environment()
 
     # Tags first: their pages are generated paths that notes must not take.
     tagged: dict[str, dict[str, Note]] = {}  # tag -> notes by path (dicts keep order, dedupe)
@@ -300,13 +257,25 @@ def plan_site(
         personal=options.scan_personal_data,
     )
     renderer = NoteRenderer(ctx)
-    note_template = env.get_template("note.md.j2")
+    site_facts = SiteFacts(
+        docs_paths,
+        plan.note_paths,
+        tag_pages,
+        hub_homes,
+        infos.updated,
+        has_proof,
+        directory_urls,
+    )
+    layout = NoteLayout(view, options, proof, infos, env.get_template("note.md.j2"), site_facts)
+    texts, copies = plan.pages, plan.markdown
+    assert isinstance(texts, Texts) and isinstance(copies, Texts)
     features: set[str] = set()
-    # A second process renders part of the notes (body_worker.py). With nothing to keep (a
-    # cold build) it starts at once, while this one works out the pages' fingerprints.
+    # A second process lays out note pages too (body_worker.py). With nothing to keep (a cold
+    # build) it starts at once, from the first note, while this one works out the pages'
+    # fingerprints.
     keeps_nothing = memo is None or not memo.entries
     if bodies is not None and keeps_nothing:
-        bodies.start(ctx, [(note, plan.note_paths[note.path]) for note in notes])
+        bodies.start(site_facts, [(note, plan.note_paths[note.path]) for note in notes])
     decided: list[tuple[Note, str, str | None, Kept | None]] = []
     for note in notes:
         page = plan.note_paths[note.path]
@@ -314,12 +283,22 @@ def plan_site(
         fingerprint = inputs.fingerprint(note, page, about) if inputs is not None else None
         kept = memo.reusable(page, fingerprint) if memo is not None and not keeps_nothing else None
         decided.append((note, page, fingerprint, kept))
+    todo = [(note, page) for note, page, _, kept in decided if kept is None]
     if bodies is not None and not keeps_nothing:
-        bodies.start(ctx, [(note, page) for note, page, _, kept in decided if kept is None])
-    for note, page, fingerprint, kept in decided:
+        bodies.start(site_facts, todo)
+    # This process lays out notes from the last one back until it meets the second process;
+    # then every page is stored, and its findings reported, in the notes' order.
+    mine: dict[int, NotePage] = {}
+    while bodies is not None and (index := bodies.claim()) is not None:
+        mine[index] = layout.lay_out(*todo[index])
+        bodies.poll()
         if advance is not None:
             advance(1)
+    index = 0
+    for note, page, fingerprint, kept in decided:
         if kept is not None:  # its page and markdown copy stay as the last build wrote them
+            if advance is not None:
+                advance(1)
             replay(ctx, kept.attempts)
             plan.kept[page] = kept.digest
             features |= kept.features
@@ -328,61 +307,20 @@ def plan_site(
             record = PageRecord(kept.fingerprint, kept.attempts, kept.features, kept.copy)
             plan.inputs[page] = record
             continue
-        info = infos.info(note, page)
-        ctx.attempts = []
-        done = bodies.take(note.path) if bodies is not None else None
-        if done is not None:  # rendered by the second process: report what it reported
-            replay(ctx, done.attempts)
-            rendered = done.rendered
-        else:
-            rendered = renderer.render(note, page)
-        features |= rendered.features
-        body = rendered.body
-        before, after = proof.sections(note, page)
-        if note.kind == "definitive":
-            body = proof.annotate(note, body)
-        if page == "index.md" and has_proof:  # the home note, and the agency's dashboard
-            after += proof.dashboard(page)
-        properties = _properties(note, page, ctx, renderer)
-        if before and note.kind == "meta":  # the run card shows these
-            properties = [(k, v) for k, v in properties if k not in CARD_KEYS]
-        title = rendered.title or title_heading(note.title, ctx.heading_ids(note))
-        heading = html_block(title)
-        body_block = html_block(body) if body.strip() else ""
-        text = plan.pages[page] = note_template.render(
-            note=note,
-            heading=heading,
-            header=proof.header(note, page),
-            body=body_block,
-            before=before,
-            after=after,
-            filters=proof.filters(note),
-            info=info,
-            properties=properties,
-            tags=[
-                (t, href(page, tag_pages[t.casefold()]))
-                for t in sorted({t.name for t in note.tags}, key=str.casefold)
-            ],
-            backlinks_heading=BACKLINKS_HEADING,
-            backlinks=[
-                (src.title, href(page, plan.note_paths[src.path]))
-                for src in (vault.notes[p] for p in view.backlinks.get(note.path, ()))
-            ],
-        )
-        # The copy beside the page holds the note's own markdown instead of its HTML.
-        own = renderer.markdown(note, page)
-        if rendered.title:
-            lines = own.split("\n")
-            line = note.headings[0].line
-            text = text.replace(heading, lines[line], 1)
-            own = "\n".join(lines[line + 1 :])
-        else:
-            text = text.replace(heading, f"# {escape_text(note.title)}", 1)
-        text = text.replace(BACKLINKS_HEADING, "## Backlinks\n", 1)
-        plan.markdown[page] = text.replace(body_block, own.strip("\n"), 1) if body_block else text
+        laid = mine.pop(index, None)
+        if laid is None:
+            if advance is not None:
+                advance(1)
+            laid = bodies.take(index) if bodies is not None else None
+            if laid is None:  # serial, or the second process did not lay it out
+                laid = layout.lay_out(note, page)
+        index += 1
+        replay(ctx, laid.attempts)
+        features |= laid.features
+        texts.put_packed(page, laid.text)
+        copies.put_packed(page, laid.copy)
         if fingerprint is not None:
-            copy = page in plan.markdown
-            plan.inputs[page] = PageRecord(fingerprint, ctx.attempts, rendered.features, copy)
+            plan.inputs[page] = PageRecord(fingerprint, laid.attempts, laid.features, True)
     ctx.attempts = []
     for path, attachment in sorted(view.attachments.items()):
         source = attachment.data if attachment.data is not None else Path(vault.root) / path
@@ -676,61 +614,6 @@ def _plain(value: Any) -> str:
     if text.startswith("[[") and text.endswith("]]"):
         text = text[2:-2].split("|")[-1]
     return text
-
-
-def _properties(
-    note: Note, page: str, ctx: RenderContext, renderer: NoteRenderer
-) -> list[tuple[str, str]]:
-    """Frontmatter as Obsidian's properties show it: empty values and list items left out,
-    booleans as checkboxes, ``[[wikilinks]]`` in values as links."""
-    links: dict[str, Link] = {link.raw: link for link in note.links if link.span is None}
-    rows: list[tuple[str, str]] = []
-    for key, value in note.meta.items():
-        if key in HIDDEN_PROPERTIES:
-            continue
-        values = value if isinstance(value, list) else [value]
-        shown = [
-            _property_value(key, item, page, links, renderer, note)
-            for item in values
-            if item is not None and item != "" and item != []
-        ]
-        if shown:
-            rows.append((key, ", ".join(shown)))
-    return rows
-
-
-_WIKILINK = re.compile(r"\[\[[^\]\n]+\]\]")
-
-
-def _property_value(
-    key: str, item: Any, page: str, links: dict[str, Link], renderer: NoteRenderer, note: Note
-) -> str:
-    if isinstance(item, bool):
-        checked = " checked" if item else ""
-        state = "yes" if item else "no"
-        return (
-            f'<input class="dfn-checkbox" type="checkbox" disabled{checked} '
-            f'aria-label="{state}" title="{state}">'
-        )
-    if key.endswith("_usd") and (amount := amount_value(item)) is not None:
-        return format_usd(amount)  # a 400-digit number stays text
-    text = str(item)
-    parts: list[str] = []
-    done = 0
-    for match in _WIKILINK.finditer(text):
-        link = links.get(match.group(0))
-        if link is None:
-            continue
-        parts.append(html.escape(text[done : match.start()]))
-        parts.append(renderer.link_html(link, page, note))
-        done = match.end()
-    parts.append(html.escape(text[done:]))
-    return "".join(parts).replace("\n", " ")
-
-
-def format_usd(value: float) -> str:
-    """Dollars as people read them: $4.00, $0.0884 (cents alone hide what a run costs)."""
-    return f"${value:,.2f}" if abs(value) >= 1 or value == 0 else f"${value:.4f}"
 
 
 def graph_text(document: dict[str, Any]) -> str:
