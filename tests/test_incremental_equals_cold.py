@@ -314,3 +314,28 @@ def test_each_step_changed_what_it_should(night: dict[str, Step]) -> None:
         "meta/2026-11-18-jennifer-grades-granite-gym-page.md"
         in night["retitled"].report.emitted.written
     )
+
+
+def test_the_same_code_elsewhere_keeps_every_page(tmp_path: Path) -> None:
+    """The code's digest (part of every page's fingerprint) names files relative to the
+    package: a build from another checkout or install of the same code renders nothing again."""
+    digests = []
+    for where in ("one", "elsewhere/two"):
+        root = tmp_path / where
+        shutil.copytree(
+            ROOT / "generator", root / "generator", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        shutil.copytree(ROOT / "site_templates" / "pages", root / "site_templates" / "pages")
+        script = "from generator.render.incremental import code_digest; print(code_digest())"
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        digests.append(done.stdout.strip())
+    assert digests[0] == digests[1] and len(digests[0]) == 64

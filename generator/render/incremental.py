@@ -57,9 +57,14 @@ def code_digest() -> str:
     (a development checkout changes without a new version number)."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parents[1]
-    sources = sorted(package.rglob("*.py")) + sorted((site_templates_dir() / "pages").glob("*"))
-    for path in sources:
-        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    pages = site_templates_dir() / "pages"
+    # Each file named relative to its folder: the same code installed or checked out
+    # elsewhere must keep every page (an absolute path re-rendered a whole site).
+    sources = [(package, p) for p in sorted(package.rglob("*.py"))]
+    sources += [(pages, p) for p in sorted(pages.glob("*"))]
+    for base, path in sources:
+        name = path.relative_to(base).as_posix()
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
