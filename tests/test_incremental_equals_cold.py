@@ -107,6 +107,7 @@ def _meta(day: int, client: str, outcome: str = "success", extra: str = "") -> s
 OBSIDIAN = {
     "notes/Formulas.md": (
         "# Formulas\n\nThe band is $b = s/25$, see [[Rubric v3]] and [[Notes.base]].\n\n"
+        "The [[House rubric]] is an alias (lost in the last step).\n\n"
         # Broken until the addition step writes the note, broken again once it is renamed.
         "Voice: [[Voice checklist]].\n\n"
         "```mermaid\ngraph TD\n  A --> B\n```\n\n![[Board.canvas]]\n"
@@ -211,6 +212,22 @@ def _consolidate(vault: Path) -> None:
     assert "merged" in done.stdout, done.stdout
 
 
+def _names(vault: Path) -> None:
+    """What links resolve to changes in notes that did not change (their pages' fingerprints
+    hold their links' resolutions): a note named like a linked one, in the runs' folder, takes
+    their ``[[Rubric v3]]`` (the same folder wins) and makes the others ambiguous; an alias
+    gained mends a broken link, an alias lost breaks one."""
+    (vault / "meta" / "Rubric v3.md").write_text(
+        "# Rubric v3\n\nA draft kept beside the runs.\n", encoding="utf-8"
+    )
+    guide = vault / "notes" / "How we grade drafts.md"
+    text = guide.read_text("utf-8")
+    guide.write_text(text.replace("type: note\n", 'type: note\naliases: ["Voice checklist"]\n'))
+    rubric = vault / "notes" / "Rubric v3.md"
+    text = rubric.read_text("utf-8")
+    rubric.write_text(text.replace('aliases: ["House rubric"]\n', ""), "utf-8")
+
+
 STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("addition", _add),
     ("edit", _edit),
@@ -221,6 +238,7 @@ STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("made public", _set_publish("true")),
     ("retitled", _retitle),
     ("consolidation", _consolidate),
+    ("names", _names),
 ]
 
 
@@ -309,6 +327,10 @@ def test_each_step_changed_what_it_should(night: dict[str, Step]) -> None:
     formulas = "notes/formulas.md"
     assert formulas in night["addition"].report.emitted.written
     assert formulas in night["rename"].report.emitted.written
+    # Pages whose note did not change but whose links now resolve elsewhere.
+    names = night["names"].report.emitted.written
+    assert "meta/2026-11-18-jennifer-grades-granite-gym-page.md" in names, sorted(names)
+    assert "meta/rubric-v3.md" in names
     # A run's page repeats its article's and agent's titles (its description): written again.
     assert (
         "meta/2026-11-18-jennifer-grades-granite-gym-page.md"
