@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
 from rich.console import Console
@@ -190,7 +191,25 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+_LEFT_FOR_EXIT: list[object] = []
+"""What a build made, kept alive until the process ends (`main`)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``definitive`` program (``argv`` None) or a command run in-process (tests)."""
+    code = _main(argv)
+    if argv is None and _LEFT_FOR_EXIT:
+        # The program ends here: a build's notes, graph and site plan are millions of objects,
+        # and freeing them one by one on the way out took 0.4 s of a night at 20,000 notes.
+        # Everything is written, every helper process joined: flush the output and go.
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):  # a closed pipe: nothing more to say anyway
+                stream.flush()
+        os._exit(code)
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     # Options before the command are -v, -q, --version and --help, none taking a value.
     parser = make_parser(next((w for w in words if not w.startswith("-")), None))
@@ -233,6 +252,7 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
 
     settings = _settings(args, output, site_dir=args.site_dir, strict=args.strict, force=args.force)
     report = build(settings, output.step, verbose=args.verbose, cold=args.cold)
+    _LEFT_FOR_EXIT.append(report)  # freed with the process (`main`), not object by object
     problems = [f for f in report.findings.sorted() if f.severity != "info" or args.verbose]
     output.findings(problems, None if args.verbose else 20)
     output.build_notes(report)

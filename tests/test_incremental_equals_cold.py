@@ -107,6 +107,7 @@ def _meta(day: int, client: str, outcome: str = "success", extra: str = "") -> s
 OBSIDIAN = {
     "notes/Formulas.md": (
         "# Formulas\n\nThe band is $b = s/25$, see [[Rubric v3]] and [[Notes.base]].\n\n"
+        "The [[House rubric]] is an alias (lost in the last step).\n\n"
         # Broken until the addition step writes the note, broken again once it is renamed.
         "Voice: [[Voice checklist]].\n\n"
         "```mermaid\ngraph TD\n  A --> B\n```\n\n![[Board.canvas]]\n"
@@ -240,6 +241,22 @@ def _site_page_removed(vault: Path) -> None:
     )
 
 
+def _names(vault: Path) -> None:
+    """What links resolve to changes in notes that did not change (their pages' fingerprints
+    hold their links' resolutions): a note named like a linked one, in the runs' folder, takes
+    their ``[[Rubric v3]]`` (the same folder wins) and makes the others ambiguous; an alias
+    gained mends a broken link, an alias lost breaks one."""
+    (vault / "meta" / "Rubric v3.md").write_text(
+        "# Rubric v3\n\nA draft kept beside the runs.\n", encoding="utf-8"
+    )
+    guide = vault / "notes" / "How we grade drafts.md"
+    text = guide.read_text("utf-8")
+    guide.write_text(text.replace("type: note\n", 'type: note\naliases: ["Voice checklist"]\n'))
+    rubric = vault / "notes" / "Rubric v3.md"
+    text = rubric.read_text("utf-8")
+    rubric.write_text(text.replace('aliases: ["House rubric"]\n', ""), "utf-8")
+
+
 STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("addition", _add),
     ("edit", _edit),
@@ -252,6 +269,7 @@ STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("consolidation", _consolidate),
     ("site files touched", _site_files_touched),
     ("site page removed", _site_page_removed),
+    ("names", _names),
 ]
 
 
@@ -340,8 +358,37 @@ def test_each_step_changed_what_it_should(night: dict[str, Step]) -> None:
     formulas = "notes/formulas.md"
     assert formulas in night["addition"].report.emitted.written
     assert formulas in night["rename"].report.emitted.written
+    # Pages whose note did not change but whose links now resolve elsewhere.
+    names = night["names"].report.emitted.written
+    assert "meta/2026-11-18-jennifer-grades-granite-gym-page.md" in names, sorted(names)
+    assert "meta/rubric-v3.md" in names
     # A run's page repeats its article's and agent's titles (its description): written again.
     assert (
         "meta/2026-11-18-jennifer-grades-granite-gym-page.md"
         in night["retitled"].report.emitted.written
     )
+
+
+def test_the_same_code_elsewhere_keeps_every_page(tmp_path: Path) -> None:
+    """The code's digest (part of every page's fingerprint) names files relative to the
+    package: a build from another checkout or install of the same code renders nothing again."""
+    digests = []
+    for where in ("one", "elsewhere/two"):
+        root = tmp_path / where
+        shutil.copytree(
+            ROOT / "generator", root / "generator", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        shutil.copytree(ROOT / "site_templates" / "pages", root / "site_templates" / "pages")
+        script = "from generator.render.incremental import code_digest; print(code_digest())"
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        digests.append(done.stdout.strip())
+    assert digests[0] == digests[1] and len(digests[0]) == 64

@@ -43,24 +43,27 @@ def build_graph(vault: Vault) -> LinkGraph:
     # only for its folder, or its own path when the link names no note): a vault's many links
     # to its few hubs are resolved once per folder.
     known: dict[tuple[str, str, str], Resolution] = {}
-    for note in vault.notes.values():
-        resolved = []
+    notes = vault.notes
+    for note in notes.values():
+        path = note.path
         folder = note.folder  # a property: worked out once a note, not once a link
-        for link in note.links:
-            key = (link.target, link.subpath, folder if link.target else note.path)
+        resolved = []
+        for link in note.links:  # 190,000 at 20,000 notes: one pass, no more lookups than needed
+            written = link.target
+            key = (written, link.subpath, folder if written else path)
             resolution = known.get(key)
             if resolution is None:
                 resolution = known[key] = resolver.resolve(link, note)
-            resolved.append(ResolvedLink(note.path, link, resolution))
-        links[note.path] = resolved
-        for item in resolved:
-            target = item.resolution.target
+            item = ResolvedLink(path, link, resolution)
+            resolved.append(item)
+            target = resolution.target
             if target is None:
                 continue
-            if target != note.path:
-                incoming[target].add(note.path)
-            if item.link.embed and target in vault.notes and not _part_elsewhere(note, item):
-                embeds.setdefault(note.path, {})[target] = None
+            if target != path:
+                incoming[target].add(path)
+            if link.embed and target in notes and not _part_elsewhere(note, item):
+                embeds.setdefault(path, {})[target] = None
+        links[path] = resolved
     # Each source's sort key once, not once per note it links to (200,000 at 20,000 notes).
     order = {p: (vault.notes[p].title.casefold(), p) for p in links}
     backlinks = {path: sorted(sources, key=order.__getitem__) for path, sources in incoming.items()}

@@ -34,6 +34,7 @@ reported (``ParsedBody.dense_lines``): its remaining markdown links are left as 
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import types
 import unicodedata
@@ -559,11 +560,20 @@ def split_wikilink(content: str) -> tuple[str, str, str | None]:
     return path.strip(), subpath.strip(), (display.strip() if "|" in content else None)
 
 
+_HEADING_LINK = re.compile(r"\[\[([^\]|]*\|)?([^\]]*)\]\]")
+_HEADING_MARKS = re.compile(r"[*_`~]|==")
+
+
 def heading_text(text: str) -> str:
     """Plain text of a heading as Obsidian matches it in ``[[Note#Heading]]``."""
-    text = re.sub(r"\[\[([^\]|]*\|)?([^\]]*)\]\]", r"\2", text)
-    text = re.sub(r"[*_`~]|==", "", text)
+    if "[[" in text:  # most headings hold no link: skip the substitution's set-up
+        text = _HEADING_LINK.sub(_shown_part, text)
+    text = _HEADING_MARKS.sub("", text)
     return " ".join(text.split())
+
+
+def _shown_part(match: re.Match[str]) -> str:
+    return match.group(2)
 
 
 _HEADING_PUNCTUATION = re.compile(r"""[!"#$%&()*+,./:;<=>?@\[\\\]^`{|}~]""")
@@ -572,8 +582,10 @@ writes ``[[Note#Part 1 Basics]]`` for ``## Part 1: Basics`` (a link cannot hold 
 ``#``, ``^`` or brackets), and its matching ignores punctuation, repeated spaces and case."""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalise_heading(text: str) -> str:
-    """The form in which a heading and a ``#subpath`` written for it compare equal."""
+    """The form in which a heading and a ``#subpath`` written for it compare equal. Cached:
+    the same few headings recur in every run and article (45,826 calls at 20,000 notes)."""
     text = _HEADING_PUNCTUATION.sub(" ", heading_text(text))
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 

@@ -26,11 +26,13 @@ list them (a hub's front and last page, a tag's) rather than every page of every
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
+import operator
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,9 +59,14 @@ def code_digest() -> str:
     (a development checkout changes without a new version number)."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parents[1]
-    sources = sorted(package.rglob("*.py")) + sorted((site_templates_dir() / "pages").glob("*"))
-    for path in sources:
-        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    pages = site_templates_dir() / "pages"
+    # Each file named relative to its folder: the same code installed or checked out
+    # elsewhere must keep every page (an absolute path re-rendered a whole site).
+    sources = [(package, p) for p in sorted(package.rglob("*.py"))]
+    sources += [(pages, p) for p in sorted(pages.glob("*"))]
+    for base, path in sources:
+        name = path.relative_to(base).as_posix()
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -79,6 +86,21 @@ class RecordingContext(RenderContext):
         if getattr(self, "attempts", None) is not None:
             self.attempts.append((code, path, line, message))
         super().report(code, path, line, message)
+
+
+_GETTERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _fields(value: Any) -> str:
+    """Every field of a dataclass (whatever fields it has), as text: its repr but the names.
+    A dataclass's own repr goes through a recursion guard, and was a second of the
+    fingerprints of a night at 20,000 notes."""
+    kind = type(value)
+    getter = _GETTERS.get(kind)
+    if getter is None:
+        names = [f.name for f in dataclasses.fields(kind)]
+        getter = _GETTERS[kind] = operator.attrgetter(*names)
+    return repr(getter(value))
 
 
 @dataclass
@@ -115,7 +137,7 @@ class PageInputs:
             self._article(note, parts)
         run = self._runs.get(note.path)
         if run is not None:
-            parts.append(repr(run))
+            parts.append(_fields(run))
             parts += [self._fact(p) for p in (run.article, run.agent, run.triggers) if p]
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -161,7 +183,7 @@ class PageInputs:
         """What a link shows of what it leads to: every field of its resolution (whatever
         fields a resolution has), the target's docs path and title, and for an anchor every
         heading up to that one."""
-        parts = [repr(resolution)]
+        parts = [_fields(resolution)]
         target = resolution.target
         if target is not None:
             parts.append(self._fact(target))
@@ -174,7 +196,8 @@ class PageInputs:
         evidence, path = self.evidence, note.path
         record = evidence.articles.get(path)
         if record is not None:
-            parts += [repr(record.runs), repr(record.verdict)]
+            parts += [_fields(run) for run in record.runs]
+            parts.append(repr(record.verdict))
             for run in record.runs:
                 parts += [self._fact(p) for p in (run.path, run.agent) if p]
         parts.append(repr(evidence.learnings.get(path)))
