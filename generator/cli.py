@@ -195,6 +195,12 @@ _LEFT_FOR_EXIT: list[object] = []
 """What a build made, kept alive until the process ends (`main`)."""
 
 
+def keep_until_exit(report: object) -> None:
+    """Keep a build's report alive until the program ends: `main` then leaves without
+    freeing it object by object."""
+    _LEFT_FOR_EXIT.append(report)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``definitive`` program (``argv`` None) or a command run in-process (tests)."""
     code = _main(argv)
@@ -252,12 +258,12 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
 
     settings = _settings(args, output, site_dir=args.site_dir, strict=args.strict, force=args.force)
     report = build(settings, output.step, verbose=args.verbose, cold=args.cold)
-    _LEFT_FOR_EXIT.append(report)  # freed with the process (`main`), not object by object
+    keep_until_exit(report)
     problems = [f for f in report.findings.sorted() if f.severity != "info" or args.verbose]
     output.findings(problems, None if args.verbose else 20)
     output.build_notes(report)
     if args.verbose and report.plan.body_processes > 1:
-        output.info(f"[dim]Note bodies rendered in {report.plan.body_processes} processes[/dim]")
+        output.info(f"[dim]Note pages laid out in {report.plan.body_processes} processes[/dim]")
     if args.verbose and report.mkdocs_processes:
         pages, processes = report.mkdocs_pages, report.mkdocs_processes
         processes_text = plural(processes, "process", "processes")

@@ -1,12 +1,12 @@
 """Spreading a stage's work over processes: MkDocs' pages (publish/mkdocs_workers.py), on a
-cold load parsing the notes (load/parse_worker.py), and on a cold render the note bodies
-(render/body_worker.py).
+cold load parsing the notes (load/parse_worker.py), and on a cold render laying out the note
+pages (render/body_worker.py).
 
 Workers are fresh interpreters started with ``python -c``, not multiprocessing's "spawn":
 "spawn" re-imports the parent's ``__main__``, which breaks when that is ``python -c``, stdin or
 an embedding program. A fork is safe only with no other thread alive (a thread holding a lock
 at the fork, rich's progress-bar refresh for one, leaves that lock held for ever in the child)
-and is unsafe on macOS; `may_fork` is the one test of that. Only the note bodies' worker forks:
+and is unsafe on macOS; `may_fork` is the one test of that. Only the note pages' worker forks:
 it needs the whole analysis (the vault, its link graph, the public view), which a fresh
 interpreter would have to build again (see render/body_worker.py for the figures).
 

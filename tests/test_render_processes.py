@@ -261,8 +261,8 @@ def _same(mine: Build, theirs: Build) -> None:
 
 def test_two_processes_render_the_site_a_serial_render_does(builds) -> None:
     serial, shared = builds["serial"], builds["shared"]
-    assert "Note bodies rendered in 2 processes" in shared.log
-    assert "Note bodies rendered in" not in serial.log
+    assert "Note pages laid out in 2 processes" in shared.log
+    assert "Note pages laid out in" not in serial.log
     assert any(k.startswith("cache/docs/") for k in serial.outputs)
     _same(shared, serial)
     assert any("link-broken" in line for line in _findings(serial.log))
@@ -320,7 +320,7 @@ def test_the_second_process_lays_out_whole_pages(builds) -> None:
 
 def test_a_build_that_keeps_pages_shares_the_rest_the_same_way(builds) -> None:
     serial, shared = builds["serial+"], builds["shared+"]
-    assert "Note bodies rendered in 2 processes" in shared.log
+    assert "Note pages laid out in 2 processes" in shared.log
     assert "site/notes/later-3/index.html" in shared.outputs
     _same(shared, serial)
 
@@ -328,7 +328,7 @@ def test_a_build_that_keeps_pages_shares_the_rest_the_same_way(builds) -> None:
 def test_a_second_process_that_dies_leaves_the_same_site_and_says_so(builds) -> None:
     dying = builds["dying"]
     assert "the second rendering process stopped: it exited with status 3" in dying.log
-    assert "Note bodies rendered in 2 processes" not in dying.log
+    assert "Note pages laid out in 2 processes" not in dying.log
     _same(dying, builds["serial"])
 
 

@@ -238,6 +238,7 @@ def summary(report: RunReport, mode: str) -> str:
 
 
 def cmd_nightly(args: argparse.Namespace, settings: Settings, output: Output) -> int:
+    from generator.cli import keep_until_exit
     from generator.pipeline import build
 
     if not args.dry_run:
@@ -249,6 +250,7 @@ def cmd_nightly(args: argparse.Namespace, settings: Settings, output: Output) ->
     # found): analysing the vault once more for it cost as much as the build's load, links
     # and proof (about 8 s at 20,000 notes). A build that fails shows them with its error.
     built = build(settings, output.step, verbose=args.verbose)
+    keep_until_exit(built)
     problems = [f for f in built.findings.sorted() if f.severity != "info"]
     output.findings(problems, None if args.verbose else 20)
     output.info(f"check: {plural(len(problems), 'finding')}")
