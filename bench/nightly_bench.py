@@ -141,27 +141,12 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
         print(f"consolidation: {merged['seconds']:.1f}s: {summary}", flush=True)
 
         nightly = build_step(args, work)
-        nightly["share_of_cold"] = round(nightly["seconds"] / cold["seconds"], 3)
-        nightly["cpu_share_of_cold"] = round(nightly["cpu_seconds"] / cold["cpu_seconds"], 3)
         result["nightly"] = nightly
-        print(
-            f"nightly rebuild: {describe(nightly)}; {nightly['share_of_cold']:.0%} of cold "
-            f"(CPU {nightly['cpu_share_of_cold']:.0%})",
-            flush=True,
-        )
-
+        print(f"nightly rebuild: {describe(nightly)}; {shares(nightly, cold)}", flush=True)
         # What `definitive nightly` costs: the consolidation and the rebuild together.
-        whole = {
-            "seconds": round(merged["seconds"] + nightly["seconds"], 2),
-            "cpu_seconds": round(merged["cpu_seconds"] + nightly["cpu_seconds"], 2),
-        }
-        whole["share_of_cold"] = round(whole["seconds"] / cold["seconds"], 3)
+        whole = {key: round(merged[key] + nightly[key], 2) for key in ("seconds", "cpu_seconds")}
         result["night"] = whole
-        print(
-            f"the whole night (consolidation + rebuild): {whole['seconds']:.1f}s wall, "
-            f"{whole['cpu_seconds']:.1f}s CPU; {whole['share_of_cold']:.0%} of cold",
-            flush=True,
-        )
+        print(f"the whole night (consolidation + rebuild): {shares(whole, cold)}", flush=True)
 
         if args.no_floor:
             return result
@@ -192,6 +177,16 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def shares(step: dict, cold: dict) -> str:
+    """Records ``step``'s wall and CPU time as shares of the cold build's; says them."""
+    step["share_of_cold"] = round(step["seconds"] / cold["seconds"], 3)
+    step["cpu_share_of_cold"] = round(step["cpu_seconds"] / cold["cpu_seconds"], 3)
+    return (
+        f"{step['seconds']:.1f}s wall, {step['cpu_seconds']:.1f}s CPU: "
+        f"{step['share_of_cold']:.0%} of cold (CPU {step['cpu_share_of_cold']:.0%})"
+    )
 
 
 def describe(step: dict) -> str:
