@@ -200,17 +200,26 @@ def _stamp(settings: Settings, config_file: Path, extra: dict[str, Any]) -> str:
     """What every page's HTML depends on besides its own markdown: Definitive's, MkDocs' and
     Material's versions, the site folder, the config, the overrides (nav included) and the
     theme override files."""
+    # Where Definitive's templates are installed is no input of any page: the same code from
+    # another checkout or virtualenv must not rebuild the whole site (a page's own fingerprint
+    # has the same rule: render/incremental.py code_digest).
+    templates = str(site_templates_dir())
+    quoted = json.dumps(templates)[1:-1]  # as the built-in config and `extra` write it
+
+    def placed(text: str) -> str:
+        return text.replace(templates, "<site_templates>").replace(quoted, "<site_templates>")
+
     digest = hashlib.sha256()
     for path in _theme_files(settings, config_file):
-        digest.update(str(path).encode() + path.read_bytes())
+        digest.update(placed(str(path)).encode() + path.read_bytes())
     for part in (
         __version__,
         renderer_versions.fingerprint(),
         str(settings.site_dir),
-        config_file.read_bytes().hex(),
-        json.dumps(extra, sort_keys=True, default=str),
+        placed(config_file.read_bytes().decode("utf-8", "surrogateescape")),
+        placed(json.dumps(extra, sort_keys=True, default=str)),
     ):
-        digest.update(part.encode())
+        digest.update(part.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
