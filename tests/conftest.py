@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,9 +143,9 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     parsed: list[str] = []
     real = loader._parse_one
 
-    def counting(rel: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    def counting(rel: str, *args: Any, **kwargs: Any) -> Any:
         parsed.append(rel)
-        return real(rel, *args, **kwargs)  # type: ignore[arg-type]
+        return real(rel, *args, **kwargs)
 
     monkeypatch.setattr(loader, "_parse_one", counting)
     return parsed
