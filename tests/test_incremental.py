@@ -199,8 +199,9 @@ def test_check_reads_the_build_cache_writes_nothing_and_never_takes_a_stale_note
 
 def test_the_same_templates_from_another_folder_keep_the_site(make_vault, tmp_path, monkeypatch):
     """The site's stamp (what every page's HTML depends on) holds the templates, not where
-    they are installed: a build from another checkout or virtualenv renders no page again.
-    Changing an override does change it."""
+    they or the package (its MkDocs hook, named by path in the config) are installed: a build
+    from another checkout or virtualenv renders no page again. Changing an override does
+    change it."""
     import generator.publish.mkdocs_site as mkdocs_site
     from generator.config import site_templates_dir
 
@@ -214,6 +215,8 @@ def test_the_same_templates_from_another_folder_keep_the_site(make_vault, tmp_pa
             main = copy / "overrides" / "main.html"
             main.write_text(main.read_text("utf-8") + "\n<!-- edited -->\n", "utf-8")
         monkeypatch.setattr(mkdocs_site, "site_templates_dir", lambda copy=copy: copy)
+        hooks = tmp_path / where / "generator" / "publish" / "mkdocs_hooks.py"
+        monkeypatch.setattr(mkdocs_site, "HOOKS", str(hooks))
         config = mkdocs_site.config_file_for(settings)
         assert str(copy) in config.read_text("utf-8")
         stamps.append(mkdocs_site._stamp(settings, config, mkdocs_site.overrides(settings, [])))

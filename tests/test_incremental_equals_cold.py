@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -257,6 +258,27 @@ def _names(vault: Path) -> None:
     rubric.write_text(text.replace('aliases: ["House rubric"]\n', ""), "utf-8")
 
 
+def _graph_record_forged(vault: Path) -> None:
+    """The record of where each note's links lie in graph.json (render/graph_json.py), edited
+    by another program: spans moved onto other notes' links, widened over a neighbour's, cut
+    short. Each is caught (the links are encoded again), never copied into graph.json. One
+    more run arrives, so the site is built."""
+    path = vault / ".definitive" / "cache" / "graph-links.json"
+    record = json.loads(path.read_text("utf-8"))
+    spans = record["spans"]
+    names = sorted(spans)
+    assert len(names) >= 6, names
+    a, b, c, d, e, f = names[:6]
+    spans[a], spans[b] = spans[b], spans[a]  # each onto the other's links
+    spans[c] = [spans[c][0], spans[d][1]]  # over its neighbour's too
+    spans[e] = [spans[e][0], spans[e][1] - 1]  # cut short
+    del spans[f]
+    path.write_text(json.dumps(record), "utf-8")
+    (vault / "meta" / "2026-11-22 Jennifer grades Dune Surf page.md").write_text(
+        _meta(22, "Dune Surf"), encoding="utf-8"
+    )
+
+
 STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("addition", _add),
     ("edit", _edit),
@@ -270,6 +292,7 @@ STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("site files touched", _site_files_touched),
     ("site page removed", _site_page_removed),
     ("names", _names),
+    ("graph record forged", _graph_record_forged),
 ]
 
 
@@ -338,6 +361,8 @@ def test_a_new_run_rerenders_and_reindexes_a_part_of_the_site(night: dict[str, S
     for folder in ("browse/runs/", "tags/"):
         assert any(p.startswith(folder) for p in plan.kept), (folder, sorted(plan.pages))
     assert {"browse/runs/index.md", "tags/voice.md"} <= set(plan.pages), sorted(plan.pages)
+    # graph.json: the links of notes whose page was kept are the last build's, copied.
+    assert plan.graph_links_copied > 0
 
 
 def test_each_step_changed_what_it_should(night: dict[str, Step]) -> None:

@@ -203,11 +203,18 @@ def _stamp(settings: Settings, config_file: Path, extra: dict[str, Any]) -> str:
     # Where Definitive's templates are installed is no input of any page: the same code from
     # another checkout or virtualenv must not rebuild the whole site (a page's own fingerprint
     # has the same rule: render/incremental.py code_digest).
-    templates = str(site_templates_dir())
-    quoted = json.dumps(templates)[1:-1]  # as the built-in config and `extra` write it
+    # Nor is where the package is: the overrides name Definitive's MkDocs hook by its path
+    # (a night run from another checkout built all 20,000 pages again for that alone).
+    places = [
+        (str(site_templates_dir()), "<site_templates>"),
+        (str(Path(HOOKS).parents[1]), "<package>"),
+    ]
+    places += [(json.dumps(path)[1:-1], name) for path, name in places]  # as JSON writes them
 
     def placed(text: str) -> str:
-        return text.replace(templates, "<site_templates>").replace(quoted, "<site_templates>")
+        for path, name in places:
+            text = text.replace(path, name)
+        return text
 
     digest = hashlib.sha256()
     for path in _theme_files(settings, config_file):

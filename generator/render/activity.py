@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from generator.proof import Evidence
+from generator.proof import Evidence, Run
 from generator.render import atom
 from generator.render.proof import number, usd
 
@@ -28,24 +28,15 @@ def activity_feed(
     directory_urls: bool,
 ) -> str:
     """The feed's XML. ``titles``: vault path -> title of every published note."""
-    entries: list[tuple[str, int, atom.Entry]] = []
+    # Each run first as what orders it: the feed keeps `LATEST` of tens of thousands of
+    # runs, and only those are worded (their summaries and addresses were a second of a
+    # night at 20,000 notes).
+    entries: list[tuple[str, int, str, Run | atom.Entry]] = []
     dates = {run.path: run.date for run in evidence.runs}
     for run in evidence.runs:
         if run.internal or run.path not in note_paths:
             continue
-        who = titles.get(run.agent or "", "An agent")
-        task = f" {titles[run.article]}" if run.article in titles else " a task"
-        summary = (
-            f"{who} ran{task}: {run.outcome}, {usd(run.cost)}, {number(run.tokens)} tokens."
-        )
-        entry = atom.Entry(
-            title=f"{run.outcome.capitalize()}: {run.title}",
-            id=f"urn:definitive:note:{quote(run.path)}",
-            date=run.date.isoformat(),
-            docs_path=note_paths[run.path],
-            summary=summary,
-        )
-        entries.append((entry.date, 0, entry))
+        entries.append((run.date.isoformat(), 0, f"{run.outcome.capitalize()}: {run.title}", run))
     for article, learnings in evidence.learnings.items():
         if article not in note_paths or article in evidence.internal:
             continue
@@ -62,8 +53,26 @@ def activity_feed(
                 docs_path=f"{note_paths[article]}#^{item.block_id}",
                 summary=text,
             )
-            entries.append((entry.date, 1, entry))
-    entries.sort(key=lambda e: (e[0], e[1], e[2].title), reverse=True)
-    items = [entry for _, _, entry in entries[:LATEST]]
+            entries.append((entry.date, 1, entry.title, entry))
+    entries.sort(key=lambda e: (e[0], e[1], e[2]), reverse=True)
+    items = []
+    for date, _, title, what in entries[:LATEST]:
+        if isinstance(what, atom.Entry):
+            items.append(what)
+            continue
+        who = titles.get(what.agent or "", "An agent")
+        task = f" {titles[what.article]}" if what.article in titles else " a task"
+        summary = (
+            f"{who} ran{task}: {what.outcome}, {usd(what.cost)}, {number(what.tokens)} tokens."
+        )
+        items.append(
+            atom.Entry(
+                title=title,
+                id=f"urn:definitive:note:{quote(what.path)}",
+                date=date,
+                docs_path=note_paths[what.path],
+                summary=summary,
+            )
+        )
     feed = atom.Feed(TITLE, "activity", "index.md", site_name, items)
     return atom.render(feed, site_name, site_url, directory_urls)

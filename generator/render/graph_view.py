@@ -15,17 +15,12 @@ from typing import Any
 GRAPH_VIEW = "graph-view.json"
 
 
-def global_view(document: dict[str, Any]) -> str:
-    """``graph-view.json`` from the graph.json document: ``{"nodes": [[title, url, kind], ...],
-    "links": [[source index, target index], ...]}``, resolved links between notes only."""
-    index = {node["id"]: i for i, node in enumerate(document["nodes"])}
-    pairs = {
-        (index[link["source"]], index[link["target"]])
-        for link in document["links"]
-        if link["target"] is not None and link["source"] != link["target"]
-    }
+def global_view(nodes: list[dict[str, Any]], pairs: list[tuple[int, int]]) -> str:
+    """``graph-view.json`` from graph.json's nodes and its resolved links between two
+    different nodes as sorted index pairs (render/graph_json.py `GraphFiles`):
+    ``{"nodes": [[title, url, kind], ...], "links": [[source index, target index], ...]}``."""
     compact = {
-        "nodes": [[n["title"], n["url"], n["kind"]] for n in document["nodes"]],
-        "links": sorted(pairs),
+        "nodes": [[n["title"], n["url"], n["kind"]] for n in nodes],
+        "links": pairs,
     }
     return json.dumps(compact, ensure_ascii=False, separators=(",", ":"))

@@ -20,7 +20,6 @@ import jinja2
 from generator.config import Options, site_templates_dir
 from generator.filter import PublicView
 from generator.findings import Findings
-from generator.graph.build import LinkGraph
 from generator.model import Note, NoteKind
 from generator.proof import Evidence
 from generator.render import changelog
@@ -31,6 +30,7 @@ from generator.render.changelog import CHANGELOG, FEED
 from generator.render.explorer import explorer_files
 from generator.render.files import file_page, has_page
 from generator.render.files import read as read_file
+from generator.render.graph_json import GRAPH_JSON, GraphMemo, graph_files
 from generator.render.graph_view import GRAPH_VIEW, global_view
 from generator.render.incremental import (
     Kept,
@@ -48,7 +48,6 @@ from generator.render.proof import CATALOGUE, ProofPages, add_filters
 from generator.render.texts import Texts
 from generator.slugs import (
     PathAllocator,
-    page_url,
     relative_url,
     site_href,
     slug_path,
@@ -104,7 +103,6 @@ class SitePlan:
     markdown: MutableMapping[str, str] = field(default_factory=Texts)
     """Docs path -> the markdown copy put beside the page, where it differs from the docs
     tree's page: a note's, whose text is its published markdown rather than its HTML."""
-    graph_json: dict[str, Any] = field(default_factory=dict)
     kept: dict[str, str] = field(default_factory=dict)
     """Docs path -> SHA-256 of pages not rendered again: the docs tree holds them as the
     last build wrote them (render/incremental.py). Not in `pages`."""
@@ -114,6 +112,8 @@ class SitePlan:
     """Docs path -> the fingerprint of its inputs and what it reported and needs, for the
     next build's `RenderMemo`."""
 
+    graph_links_copied: int = 0
+    """Notes whose links graph.json took from the last build's (render/graph_json.py)."""
     body_processes: int = 1
     """Processes that laid out note pages: 2 when a second one took part (body_worker.py)."""
     notices: list[str] = field(default_factory=list)
@@ -208,7 +208,7 @@ def plan_site(
     hub_pages = {kind: [page.path for page in lists] for kind, lists in hub_lists.items()}
     generated = {p for pages in hub_pages.values() for p in pages}
     generated |= {page.path for lists in tag_lists.values() for page in lists}
-    generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", "graph.json"}
+    generated |= {f"{TAGS}/index.md", f"{BROWSE}/index.md", GRAPH_JSON}
     generated |= {CATALOGUE, GRAPH_PAGE, SEARCH_PAGE, LLMS_TXT, GRAPH_VIEW, CHANGELOG, FEED}
     generated.add(ACTIVITY_FEED)
     home = home_note(view, options)
@@ -503,15 +503,27 @@ def plan_site(
         home.title if home else Path(vault.root).name,
         [(label, path) for entry in plan.nav for label, path in entry.items()],
     )
-    plan.graph_json = graph_document(
-        graph, plan.note_paths, docs_paths, directory_urls, evidence=evidence
+    # A kept page's links are those the last graph.json holds (render/graph_json.py).
+    graph_memo = None if memo is None else GraphMemo(memo.path.parent, memo.docs_dir, memo.key)
+    kept_notes = {path for path, page in plan.note_paths.items() if page in plan.kept}
+    drawn = graph_files(
+        graph,
+        plan.note_paths,
+        docs_paths,
+        directory_urls,
+        evidence=evidence,
+        memo=graph_memo,
+        kept=kept_notes,
     )
-    plan.pages["graph.json"] = graph_text(plan.graph_json)
-    plan.pages[GRAPH_VIEW] = global_view(plan.graph_json)
+    plan.pages[GRAPH_JSON] = drawn.text
+    plan.graph_links_copied = drawn.copied
+    plan.pages[GRAPH_VIEW] = global_view(drawn.nodes, drawn.pairs)
+    if graph_memo is not None:
+        graph_memo.save(drawn)
     # The Graph page counts what it draws: the notes, and the attachments they link to.
-    files = sum(1 for node in plan.graph_json["nodes"] if node["kind"] == "attachment")
+    files = drawn.attachments
     plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(
-        notes=len(plan.graph_json["nodes"]) - files, attachments=files
+        notes=len(drawn.nodes) - files, attachments=files
     )
     return plan
 
@@ -614,63 +626,3 @@ def _plain(value: Any) -> str:
     if text.startswith("[[") and text.endswith("]]"):
         text = text[2:-2].split("|")[-1]
     return text
-
-
-def graph_text(document: dict[str, Any]) -> str:
-    """``graph.json`` as text, compact: Python's fast JSON encoder works only without
-    ``indent`` (indented, the file took a second at 5,000 notes)."""
-    return json.dumps(document, ensure_ascii=False) + "\n"
-
-
-def graph_document(
-    graph: LinkGraph,
-    note_paths: dict[str, str],
-    docs_paths: dict[str, str],
-    directory_urls: bool,
-    *,
-    evidence: Evidence | None = None,
-) -> dict[str, Any]:
-    """``graph.json``: the published notes and every link between them, for other tools.
-    Links to withheld notes and files are left out: their raw text would name them."""
-    vault = graph.vault
-    records = {**evidence.articles, **evidence.agents} if evidence else {}
-    nodes: list[dict[str, Any]] = []
-    for path, docs in sorted(note_paths.items()):
-        node: dict[str, Any] = {
-            "id": path,
-            "url": page_url(docs, directory_urls),
-            "kind": vault.notes[path].kind,
-            "title": vault.notes[path].title,
-        }
-        record = records.get(path)
-        if record is not None:  # the proof stage's, as the page's badge shows it
-            node["status"] = record.status
-            node["runs"] = record.count
-            node["success_rate"] = record.success_rate
-        nodes.append(node)
-    attachment_nodes = set()
-    links = []
-    for source in sorted(note_paths):
-        for item in graph.links.get(source, ()):
-            res = item.resolution
-            if res.target is not None and res.target not in docs_paths:
-                continue  # to a withheld note or file: on the page it is plain text, here nothing
-            target = res.target
-            status = res.status if target is not None else "broken"
-            if target is not None and res.attachment:
-                attachment_nodes.add(target)
-            links.append(
-                {
-                    "source": source,
-                    "target": target,
-                    "raw": item.link.raw,
-                    "line": item.link.line,
-                    "status": status,
-                    "embed": item.link.embed,
-                }
-            )
-    nodes += [
-        {"id": p, "url": docs_paths[p], "kind": "attachment", "title": p.rsplit("/", 1)[-1]}
-        for p in sorted(attachment_nodes)
-    ]
-    return {"version": 1, "nodes": nodes, "links": links}
