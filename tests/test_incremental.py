@@ -221,3 +221,34 @@ def test_the_same_templates_from_another_folder_keep_the_site(make_vault, tmp_pa
         assert str(copy) in config.read_text("utf-8")
         stamps.append(mkdocs_site._stamp(settings, config, mkdocs_site.overrides(settings, [])))
     assert stamps[0] == stamps[1] != stamps[2]
+
+
+def test_graph_json_from_a_stale_or_corrupt_record_is_encoded_again(make_vault, tmp_path):
+    """graph.json copies a kept note's links from the last build's file only when the record
+    of where they lie is this code's and options' (its key) and describes the file in the
+    docs tree; otherwise every link is encoded again, never a wrong file."""
+    from generator.render.graph_json import SPANS, GraphMemo, graph_files
+
+    vault = make_vault({**FILES, "e.md": "# E\n\n[[a]], [[c]], [[nowhere]] and [[d#Nope]].\n"})
+    analysis = analyse(settings_for(vault, tmp_path / "site"))
+    paths = {path: path for path in analysis.public.notes}
+    fresh = graph_files(analysis.graph, paths, paths, True)
+    cache, docs = tmp_path / "cache", tmp_path / "docs"
+    docs.mkdir()
+    (docs / "graph.json").write_bytes(fresh.text.encode("utf-8"))
+    GraphMemo(cache, docs, "key").save(fresh, fresh.text.encode("utf-8"))
+
+    def again(key: str = "key") -> int:
+        memo = GraphMemo(cache, docs, key)
+        drawn = graph_files(analysis.graph, paths, paths, True, memo=memo, kept=set(paths))
+        assert drawn.text == fresh.text
+        return drawn.copied
+
+    assert again() == 3  # a, c and e link; b and d do not
+    assert again("another key") == 0  # other code or options
+    text = fresh.text.replace('"line": 3', '"line": 4', 1)
+    (docs / "graph.json").write_bytes(text.encode("utf-8"))  # not the file described
+    assert again() == 0
+    (docs / "graph.json").write_bytes(fresh.text.encode("utf-8"))
+    (cache / SPANS).write_text('{"format": 1, "key": "key", "spans": [', "utf-8")  # cut short
+    assert again() == 0

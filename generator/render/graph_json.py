@@ -96,10 +96,11 @@ class GraphMemo:
             return None
         return text
 
-    def save(self, files: GraphFiles) -> None:
+    def save(self, files: GraphFiles, data: bytes) -> None:
+        """Record where each note's links lie in ``files.text`` (``data``: its UTF-8)."""
         from generator.render.emit import atomic_write
 
-        digest = hashlib.sha256(files.text.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(data).hexdigest()
         spans = {path: list(span) for path, span in files.spans.items()}
         if digest == self.digest and spans == self.spans:
             return  # the same file as last time: nothing to record again
