@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # json.dumps' own, for a string
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ class GraphMemo:
         # A record's opening can only be a record's: inside a JSON string its quotes are
         # escaped. So a cache edited by hand or by another program cannot slip in another
         # note's links (one withheld since, say) or drop some.
-        own = f'{{"source": {json.dumps(source, ensure_ascii=False)}, '
+        own = f'{{"source": {encode_basestring(source)}, '
         if not text.startswith(own) or not text.endswith("}"):
             return None
         if text.count(_RECORD) != count or text.count(own) != count:
