@@ -16,7 +16,8 @@ it must never say less. Pages that read the whole evidence model (agents, a vaul
 page with the dashboard) and the generated pages other than hubs and tags (the catalogue,
 the feeds...) are always rendered. Anything new that a note page shows about another note
 must be added here; tests/test_incremental_equals_cold.py compares every page with a cold
-build.
+build. `graph.json` relies on the same promise (render/graph_json.py): a kept page's note has
+the links, resolutions and published targets the last build wrote there.
 
 Hub and tag pages are kept the same way (`PageInputs.listing`): their fingerprint holds the
 page's own template arguments and, for each entry, what it shows of its note but for the link,
