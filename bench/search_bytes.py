@@ -12,7 +12,9 @@ Sizes are response bodies as a plain static server sends them. Pagefind's index 
 gzip-compressed on disk already; its scripts, styles and JSON are not, and most static hosts
 (GitHub Pages, Netlify, nginx with gzip on) compress those in transfer: ``*_gzip_bytes`` is the
 same download with each of those compressed (gzip level 6), the figure a visitor's browser
-actually receives from such a host. ``--files`` lists every file fetched.
+actually receives from such a host. ``--files`` lists every file fetched. The Search page's
+filters load only when a visitor opens them: ``filters_opened_*`` is what opening them then adds
+(not part of the query's figures).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ QUERY_PARTS = (".pf_index", ".pf_fragment", ".pf_filter", ".pf_meta")
 # Definitive's own search client (site_templates/assets/search.js): every page loads it, so it
 # is cached once a visitor has opened any page; counted here as if it were not.
 SCRIPT = "assets/definitive/search.js"
+FILTERS = "#dfn-search summary.dfn-finder__filters-toggle"
 # Sent as they are by any server: already gzip-compressed by Pagefind.
 COMPRESSED = (*QUERY_PARTS, ".pagefind")
 
@@ -77,7 +80,12 @@ def measure(site: Path, query: str, files: bool = False) -> dict[str, int]:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         for name, url, box, hit in (
-            ("pagefind", "find/", "#dfn-search input.dfn-finder__input", "#dfn-search a.dfn-finder__link"),
+            (
+                "pagefind",
+                "find/",
+                "#dfn-search input.dfn-finder__input",
+                "#dfn-search a.dfn-finder__link",
+            ),
             (
                 "header",
                 "",
@@ -129,6 +137,14 @@ def measure(site: Path, query: str, files: bool = False) -> dict[str, int]:
                 for kind in ("ui", "wasm", "entry", "meta", "filter", "index", "fragment"):
                     mine = [k for k in own if part(k) == kind]
                     results[f"{name}_{kind}_gzip_bytes"] = sum(zipped[k] for k in mine)
+            if name == "pagefind":  # then the visitor opens the filters: what that adds
+                before = set(sizes)
+                page.locator(FILTERS).click()
+                page.locator(f"{FILTERS} ~ * input[type=checkbox]").first.wait_for(timeout=60_000)
+                page.wait_for_load_state("networkidle")
+                added = [k for k in sizes if k not in before]
+                results["filters_opened_requests"] = len(added)
+                results["filters_opened_gzip_bytes"] = sum(zipped[k] for k in added)
             context.close()
         browser.close()
     server.shutdown()

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 
 from generator.pipeline import build
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, serve
+from tests.browser_helpers import ARTIFACTS, CHROMIUM, MODAL_INPUT, MODAL_RESULTS, serve
 from tests.conftest import Built, settings_for, write_vault
 
 pytestmark = [
@@ -163,8 +163,8 @@ def test_search_finds_a_word_from_a_note_body(page, site_url: str) -> None:
     page.wait_for_load_state("networkidle")
     assert not [url for url in fetched if "pagefind" in url]
     page.locator("[data-dfn-search]").click()
-    page.locator("dialog.dfn-search-modal input.dfn-finder__input").press_sequentially("espresso", delay=20)
-    hit = page.locator("dialog.dfn-search-modal a.dfn-finder__link").first
+    page.locator(MODAL_INPUT).press_sequentially("espresso", delay=20)
+    hit = page.locator(MODAL_RESULTS).first
     hit.wait_for(timeout=15_000)
     hit.click()
     page.wait_for_load_state()
@@ -177,9 +177,9 @@ def test_header_search_opens_from_the_keyboard_in_the_dark_palette(page, site_ur
     page.goto(site_url + "notes/rubric-v3/")
     assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
     page.keyboard.press("/")
-    field = page.locator("dialog.dfn-search-modal input.dfn-finder__input")
+    field = page.locator(MODAL_INPUT)
     field.press_sequentially("rubric", delay=20)
-    page.locator("dialog.dfn-search-modal a.dfn-finder__link").first.wait_for(timeout=15_000)
+    page.locator(MODAL_RESULTS).first.wait_for(timeout=15_000)
     # The modal takes Material's colours: dark background, light text.
     background = page.locator("dialog.dfn-search-modal").evaluate(
         "e => getComputedStyle(e).backgroundColor"
@@ -309,10 +309,10 @@ def test_search_page_searches_every_bundle_and_filters_across_them(sharded_page,
 
 
 def test_header_modal_searches_every_bundle_with_filters(sharded_page, sharded_url) -> None:
-    page, links = sharded_page, "dialog.dfn-search-modal a.dfn-finder__link"
+    page, links = sharded_page, MODAL_RESULTS
     page.goto(sharded_url + "notes/tea/")
     page.locator("[data-dfn-search]").click()
-    field = page.locator("dialog.dfn-search-modal input.dfn-finder__input")
+    field = page.locator(MODAL_INPUT)
     for word, url in (("zanzibar", "/agents/ana/"), ("quokka", "/notes/quokka/")):
         field.fill("")
         field.press_sequentially(word, delay=20)

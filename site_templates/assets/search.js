@@ -53,7 +53,10 @@
       }, function () { return one; });
   }
 
-  // Pagefind's API over every bundle: the first bundle's pagefind.js, the others merged.
+  // Pagefind's API over every bundle: the first bundle's pagefind.js, the others merged. Its
+  // web worker (pagefind-worker.js, 12 KB compressed) is kept: without it, decompressing and
+  // searching 4 bundles at 10,000 notes blocked the page for 0.4-0.6 s per query (measured
+  // on a busy 2-core machine).
   function pagefind(root) {
     var key = root.href;
     if (!pagefinds[key]) {
