@@ -105,7 +105,7 @@
   function Finder(root, container, extra) {
     var self = this;
     this.root = root;
-    this.selected = {};
+    this.selected = new Map(); // filter name -> values ticked (Maps: a value may be any text)
     this.searchID = 0;
     this.term = "";
     this.results = [];
@@ -177,9 +177,8 @@
 
   Finder.prototype.chosen = function () {
     var filters = {};
-    var selected = this.selected;
-    Object.keys(selected).forEach(function (name) {
-      if (selected[name].length) filters[name] = { any: selected[name].slice() };
+    this.selected.forEach(function (values, name) {
+      if (values.length) filters[name] = { any: values.slice() };
     });
     return filters;
   };
@@ -252,7 +251,7 @@
     pagefind(this.root).then(function (api) { return api.filters(); }).then(function (all) {
       self.filtersLoaded = true;
       self.groups.textContent = "";
-      self.boxes = {};
+      self.boxes = new Map(); // filter name -> Map of value -> its count's element
       var names = Object.keys(all).sort(function (a, b) {
         var i = FILTERS.indexOf(a), j = FILTERS.indexOf(b);
         return (i < 0 ? 99 : i) - (j < 0 ? 99 : j) || (a < b ? -1 : a > b ? 1 : 0);
@@ -269,7 +268,8 @@
     var set = element("fieldset", "dfn-finder__group");
     set.setAttribute("data-filter", name);
     set.appendChild(element("legend", "", LABELS[name] || name));
-    this.boxes[name] = {};
+    var boxes = new Map();
+    this.boxes.set(name, boxes);
     Object.keys(values).sort(function (a, b) { return a.localeCompare(b); }).forEach(function (value) {
       var label = element("label", "dfn-finder__option");
       var box = element("input");
@@ -277,7 +277,8 @@
       box.name = name;
       box.value = value;
       box.addEventListener("change", function () {
-        var chosen = self.selected[name] || (self.selected[name] = []);
+        if (!self.selected.has(name)) self.selected.set(name, []);
+        var chosen = self.selected.get(name);
         var at = chosen.indexOf(value);
         if (box.checked && at < 0) chosen.push(value);
         if (!box.checked && at >= 0) chosen.splice(at, 1);
@@ -287,7 +288,7 @@
       label.appendChild(box);
       label.appendChild(document.createTextNode(" " + value + " "));
       label.appendChild(count);
-      self.boxes[name][value] = count;
+      boxes.set(value, count);
       set.appendChild(label);
     });
     this.groups.appendChild(set);
@@ -295,11 +296,11 @@
 
   // Each value's count among the current results (Pagefind's filtered counts).
   Finder.prototype.counts = function (filtered) {
-    var boxes = this.boxes || {};
-    Object.keys(boxes).forEach(function (name) {
-      Object.keys(boxes[name]).forEach(function (value) {
-        var counts = filtered[name] || {};
-        boxes[name][value].textContent = String(counts[value] || 0);
+    var own = Object.prototype.hasOwnProperty;
+    (this.boxes || new Map()).forEach(function (boxes, name) {
+      var counts = own.call(filtered, name) ? filtered[name] : {};
+      boxes.forEach(function (count, value) {
+        count.textContent = String(own.call(counts, value) ? counts[value] : 0);
       });
     });
   };
