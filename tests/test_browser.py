@@ -279,8 +279,11 @@ def test_search_page_takes_a_query_in_its_url(page, site_url: str) -> None:
 def _wait_for_pages(page, links: str, expected: set[str], exact: bool = False) -> set[str]:
     """Wait until the result links (``links``, a selector) lead to the ``expected`` pages
     (and only those with ``exact``); return the pages they lead to, anchors and the words to
-    highlight (?highlight=) dropped."""
+    highlight (?highlight=) dropped. Results come five at a time: while waiting, "More
+    results" is pressed whenever it shows, as a visitor would to see them all."""
     script = """([links, expected, exact]) => {
+        for (const more of document.querySelectorAll('button.dfn-finder__more'))
+            if (more.offsetParent !== null) more.click();
         const found = new Set([...document.querySelectorAll(links)]
             .map(a => a.getAttribute('href').split('#')[0].split('?')[0]));
         return expected.every(e => found.has(e)) && (!exact || found.size === expected.length);
