@@ -12,7 +12,9 @@ Sizes are response bodies as a plain static server sends them. Pagefind's index 
 gzip-compressed on disk already; its scripts, styles and JSON are not, and most static hosts
 (GitHub Pages, Netlify, nginx with gzip on) compress those in transfer: ``*_gzip_bytes`` is the
 same download with each of those compressed (gzip level 6), the figure a visitor's browser
-actually receives from such a host. ``--files`` lists every file fetched.
+actually receives from such a host. ``--files`` lists every file fetched. The Search page's
+filters load only when a visitor opens them: ``filters_opened_*`` is what opening them then adds
+(not part of the query's figures).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from playwright.sync_api import sync_playwright
 
 # Pagefind files fetched per query (the rest, UI script, WebAssembly and entry, once per visit).
 QUERY_PARTS = (".pf_index", ".pf_fragment", ".pf_filter", ".pf_meta")
+# Definitive's own search client (site_templates/assets/search.js): every page loads it, so it
+# is cached once a visitor has opened any page; counted here as if it were not.
+SCRIPT = "assets/definitive/search.js"
+FILTERS = "#dfn-search summary.dfn-finder__filters-toggle"
 # Sent as they are by any server: already gzip-compressed by Pagefind.
 COMPRESSED = (*QUERY_PARTS, ".pagefind")
 
@@ -77,10 +83,15 @@ def measure(site: Path, query: str, files: bool = False) -> dict[str, int]:
             (
                 "pagefind",
                 "find/",
-                "#dfn-search pagefind-input input",
-                "#dfn-search a.pf-result-link",
+                "#dfn-search input.dfn-finder__input",
+                "#dfn-search a.dfn-finder__link",
             ),
-            ("header", "", "pagefind-modal input.pf-input", "pagefind-modal a.pf-result-link"),
+            (
+                "header",
+                "",
+                "dialog.dfn-search-modal input.dfn-finder__input",
+                "dialog.dfn-search-modal a.dfn-finder__link",
+            ),
             ("material", "", "input.md-search__input", "a.md-search-result__link"),
         ):
             if name != "pagefind" and name[0] not in _header_search(site):
@@ -92,7 +103,7 @@ def measure(site: Path, query: str, files: bool = False) -> dict[str, int]:
 
             def record(response, sizes=sizes, zipped=zipped) -> None:
                 path = response.url.removeprefix(base)
-                if path.startswith(("pagefind", "search/", "assets/javascripts/workers/")):
+                if path.startswith(("pagefind", "search/", "assets/javascripts/workers/", SCRIPT)):
                     body = response.body()
                     sizes[path] = len(body)
                     zipped[path] = gzip_size(path, body)
@@ -109,7 +120,9 @@ def measure(site: Path, query: str, files: bool = False) -> dict[str, int]:
             page.wait_for_load_state("networkidle")
             chunks = sum(v for k, v in sizes.items() if k.endswith(QUERY_PARTS))
             own = {
-                k: v for k, v in sizes.items() if k.startswith("pagefind") == (name != "material")
+                k: v
+                for k, v in sizes.items()
+                if k.startswith(("pagefind", SCRIPT)) == (name != "material")
             }
             results[f"{name}_total_bytes"] = sum(own.values())
             results[f"{name}_total_gzip_bytes"] = sum(zipped[k] for k in own)
@@ -119,11 +132,19 @@ def measure(site: Path, query: str, files: bool = False) -> dict[str, int]:
             results[f"{name}_requests"] = len(own)
             if name != "material":
                 results[f"{name}_index_chunk_bytes"] = chunks
-                bundles = {k.split("/")[0] for k in own if "/" in k}
+                bundles = {k.split("/")[0] for k in own if k.startswith("pagefind") and "/" in k}
                 results[f"{name}_bundles"] = len(bundles)
                 for kind in ("ui", "wasm", "entry", "meta", "filter", "index", "fragment"):
                     mine = [k for k in own if part(k) == kind]
                     results[f"{name}_{kind}_gzip_bytes"] = sum(zipped[k] for k in mine)
+            if name == "pagefind":  # then the visitor opens the filters: what that adds
+                before = set(sizes)
+                page.locator(FILTERS).click()
+                page.locator(f"{FILTERS} ~ * input[type=checkbox]").first.wait_for(timeout=60_000)
+                page.wait_for_load_state("networkidle")
+                added = [k for k in sizes if k not in before]
+                results["filters_opened_requests"] = len(added)
+                results["filters_opened_gzip_bytes"] = sum(zipped[k] for k in added)
             context.close()
         browser.close()
     server.shutdown()

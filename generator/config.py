@@ -120,7 +120,7 @@ class Options:
     material_search_max_pages: int = 0
     """With ``search`` on, Material's own search plugin is kept only on sites of at most this
     many pages (0, the default: never; Pagefind's header box replaces it)."""
-    search_shard_pages: int = 2000
+    search_shard_pages: int = 4000
     """Pages per Pagefind bundle: Pagefind's memory grows with the pages it indexes at once."""
     build_workers: int = 0
     """Processes MkDocs' page rendering is shared between: 0 picks one per core on big sites,

@@ -18,6 +18,10 @@ from typing import Any
 
 from tests.conftest import ROOT
 
+# The search form of site_templates/assets/search.js, in the header's dialog and on /find/.
+MODAL_INPUT = "dialog.dfn-search-modal input.dfn-finder__input"
+MODAL_RESULTS = "dialog.dfn-search-modal a.dfn-finder__link"
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 
 from generator.pipeline import build
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, serve
+from tests.browser_helpers import ARTIFACTS, CHROMIUM, MODAL_INPUT, MODAL_RESULTS, serve
 from tests.conftest import Built, settings_for, write_vault
 
 pytestmark = [
@@ -163,8 +163,8 @@ def test_search_finds_a_word_from_a_note_body(page, site_url: str) -> None:
     page.wait_for_load_state("networkidle")
     assert not [url for url in fetched if "pagefind" in url]
     page.locator("[data-dfn-search]").click()
-    page.locator("pagefind-modal input.pf-input").press_sequentially("espresso", delay=20)
-    hit = page.locator("pagefind-modal a.pf-result-link").first
+    page.locator(MODAL_INPUT).press_sequentially("espresso", delay=20)
+    hit = page.locator(MODAL_RESULTS).first
     hit.wait_for(timeout=15_000)
     hit.click()
     page.wait_for_load_state()
@@ -177,18 +177,18 @@ def test_header_search_opens_from_the_keyboard_in_the_dark_palette(page, site_ur
     page.goto(site_url + "notes/rubric-v3/")
     assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
     page.keyboard.press("/")
-    field = page.locator("pagefind-modal input.pf-input")
+    field = page.locator(MODAL_INPUT)
     field.press_sequentially("rubric", delay=20)
-    page.locator("pagefind-modal a.pf-result-link").first.wait_for(timeout=15_000)
+    page.locator(MODAL_RESULTS).first.wait_for(timeout=15_000)
     # The modal takes Material's colours: dark background, light text.
-    background = page.locator("pagefind-modal dialog").evaluate(
+    background = page.locator("dialog.dfn-search-modal").evaluate(
         "e => getComputedStyle(e).backgroundColor"
     )
     channels = [int(c) for c in background[background.index("(") + 1 : -1].split(",")[:3]]
     assert max(channels) < 80, background
     page.screenshot(path=str(ARTIFACTS / "search-modal-dark.png"))
     page.keyboard.press("Escape")
-    assert not page.locator("pagefind-modal dialog").is_visible()
+    assert not page.locator("dialog.dfn-search-modal").is_visible()
 
 
 def test_broken_link_is_not_clickable(page, site_url: str) -> None:
@@ -237,17 +237,34 @@ def test_local_graph_loads_when_opened(page, site_url: str) -> None:
     assert 2 < int(canvas.get_attribute("data-nodes") or 0) < 42
 
 
-SEARCH_INPUT = "#dfn-search pagefind-input input"
-SEARCH_RESULTS = "#dfn-search a.pf-result-link"
+SEARCH_INPUT = "#dfn-search input.dfn-finder__input"
+SEARCH_RESULTS = "#dfn-search a.dfn-finder__link"
+FILTERS_TOGGLE = "#dfn-search summary.dfn-finder__filters-toggle"
 
 
 def test_pagefind_search_finds_and_filters(page, site_url: str) -> None:
+    """A query fetches no filter; opening the filters loads them, and one narrows the results."""
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
     page.goto(site_url + "find/")
     page.locator(SEARCH_INPUT).fill("espresso")
     hit = page.locator(SEARCH_RESULTS).first
     hit.wait_for(timeout=15_000)
-    names = page.locator("#dfn-search .pf-filter-group-name").all_inner_texts()
-    assert [n.lower() for n in names].count("outcome") == 1
+    page.wait_for_load_state("networkidle")
+    assert [u for u in fetched if u.endswith(".pf_index")]
+    assert not [u for u in fetched if u.endswith(".pf_filter") or "component-ui" in u]
+    page.locator(FILTERS_TOGGLE).click()
+    names = page.locator("#dfn-search .dfn-finder__group legend").all_inner_texts()
+    assert [n.lower() for n in names] == ["kind", "agent", "outcome"]
+    assert [u for u in fetched if u.endswith(".pf_filter")]
+    # Counts follow the query: espresso is in one run, by Cam.
+    agent = page.locator('#dfn-search label.dfn-finder__option:has(input[value="Cam"])')
+    assert agent.locator(".dfn-finder__count").inner_text() == "1"
+    page.locator('#dfn-search input[name="kind"][value="agent"]').click()
+    page.locator("#dfn-search .dfn-finder__status", has_text="No results").wait_for()
+    page.locator('#dfn-search input[name="kind"][value="agent"]').click()
+    page.locator('#dfn-search input[name="kind"][value="meta"]').click()
+    hit.wait_for(timeout=15_000)
     hit.click()
     page.wait_for_load_state()
     assert "espresso" in page.locator("article").inner_text().lower()
@@ -262,8 +279,11 @@ def test_search_page_takes_a_query_in_its_url(page, site_url: str) -> None:
 def _wait_for_pages(page, links: str, expected: set[str], exact: bool = False) -> set[str]:
     """Wait until the result links (``links``, a selector) lead to the ``expected`` pages
     (and only those with ``exact``); return the pages they lead to, anchors and the words to
-    highlight (?highlight=) dropped."""
+    highlight (?highlight=) dropped. Results come five at a time: while waiting, "More
+    results" is pressed whenever it shows, as a visitor would to see them all."""
     script = """([links, expected, exact]) => {
+        for (const more of document.querySelectorAll('button.dfn-finder__more'))
+            if (more.offsetParent !== null) more.click();
         const found = new Set([...document.querySelectorAll(links)]
             .map(a => a.getAttribute('href').split('#')[0].split('?')[0]));
         return expected.every(e => found.has(e)) && (!exact || found.size === expected.length);
@@ -282,18 +302,20 @@ def test_search_page_searches_every_bundle_and_filters_across_them(sharded_page,
     # Pages from the first bundle, the middle one and the last one.
     _wait_for_pages(page, links, {"/agents/ana/", "/articles/brewing-coffee/", "/notes/water/"})
     # The filters hold the values of every bundle; picking one narrows across all of them.
-    agents = page.locator('#dfn-search input.pf-checkbox-input[name="agent"]')
+    page.locator(FILTERS_TOGGLE).click()
+    agents = page.locator('#dfn-search input[name="agent"]')
+    agents.first.wait_for(timeout=15_000)
     values = agents.evaluate_all("es => es.map(e => e.value)")
     assert {"Ana", "Bo"} <= set(values)
-    page.locator('#dfn-search input.pf-checkbox-input[name="agent"][value="Bo"]').click()
+    page.locator('#dfn-search input[name="agent"][value="Bo"]').click()
     _wait_for_pages(page, links, {"/meta/2026-01-02-bo-brews/"}, exact=True)
 
 
 def test_header_modal_searches_every_bundle_with_filters(sharded_page, sharded_url) -> None:
-    page, links = sharded_page, "pagefind-modal a.pf-result-link"
+    page, links = sharded_page, MODAL_RESULTS
     page.goto(sharded_url + "notes/tea/")
     page.locator("[data-dfn-search]").click()
-    field = page.locator("pagefind-modal input.pf-input")
+    field = page.locator(MODAL_INPUT)
     for word, url in (("zanzibar", "/agents/ana/"), ("quokka", "/notes/quokka/")):
         field.fill("")
         field.press_sequentially(word, delay=20)
@@ -301,9 +323,8 @@ def test_header_modal_searches_every_bundle_with_filters(sharded_page, sharded_u
     field.fill("")
     field.press_sequentially("marmalade", delay=20)
     _wait_for_pages(page, links, {"/agents/ana/", "/articles/brewing-coffee/", "/notes/water/"})
-    outcome = page.locator("pagefind-filter-dropdown[filter=outcome]")
-    outcome.locator("button.pf-dropdown-trigger").click()
-    outcome.locator("[role=option]", has_text="failure").click()
+    page.locator("dialog.dfn-search-modal summary.dfn-finder__filters-toggle").click()
+    page.locator('dialog.dfn-search-modal input[name="outcome"][value="failure"]').click()
     _wait_for_pages(page, links, {"/meta/2026-01-02-bo-brews/"}, exact=True)
 
 

@@ -33,7 +33,7 @@ import pytest
 from generator.pipeline import build
 from generator.publish.csp import add_policy, policy
 from generator.publish.sanitize import sanitize, sanitize_svg
-from tests.browser_helpers import CHROMIUM, serve
+from tests.browser_helpers import CHROMIUM, MODAL_INPUT, MODAL_RESULTS, serve
 from tests.conftest import Built, settings_for, write_vault
 
 browser_only = [
@@ -543,16 +543,32 @@ def test_every_page_of_the_corpus_runs_nothing(browser, xss_site: XssSite, xss_u
 def test_search_page_and_modal_show_payloads_as_text(
     browser, xss_site: XssSite, xss_url: str
 ) -> None:
-    """An agent titled with a payload becomes a search filter value: both search UIs write it
-    as text, and filtering by it still works."""
+    """Every result (titles and excerpts of the payload notes) and an agent titled with a
+    payload, a filter value, are written as text by both ways in; filtering by it works."""
     agent_title = next(v for v in xss_site.corpus.payloads.values() if v.startswith("Evil <img"))
     with _watched(browser, xss_url) as watched:
         page = watched.page
         page.goto(xss_url + f"find/?q={WORD}")  # type: ignore[attr-defined]
-        results = page.locator("#dfn-search a.pf-result-link")  # type: ignore[attr-defined]
+        results = page.locator("#dfn-search a.dfn-finder__link")  # type: ignore[attr-defined]
         results.first.wait_for(timeout=15_000)
+        more = page.locator("#dfn-search button.dfn-finder__more")  # type: ignore[attr-defined]
+        while more.is_visible():  # five at a time: show them all
+            shown = results.count()
+            more.click()
+            page.wait_for_function(  # type: ignore[attr-defined]
+                "n => document.querySelectorAll('#dfn-search a.dfn-finder__link').length > n",
+                arg=shown,
+            )
+        assert results.count() > 20
+        tags = page.locator("#dfn-search .dfn-finder__results *").evaluate_all(  # type: ignore[attr-defined]
+            "es => [...new Set(es.map(e => e.tagName))].sort()"
+        )
+        assert set(tags) <= {"A", "LI", "MARK", "P"}, tags  # no element from the index
+        excerpts = " ".join(page.locator("#dfn-search .dfn-finder__excerpt").all_inner_texts())  # type: ignore[attr-defined]
+        assert "<" in excerpts  # payloads shown as the text they are
+        page.locator("#dfn-search summary.dfn-finder__filters-toggle").click()  # type: ignore[attr-defined]
         agents = page.locator(  # type: ignore[attr-defined]
-            '#dfn-search label.pf-filter-checkbox:has(input[name="agent"])'
+            '#dfn-search label.dfn-finder__option:has(input[name="agent"])'
         )
         agents.first.wait_for(timeout=15_000)
         labels = agents.all_inner_texts()
@@ -561,7 +577,7 @@ def test_search_page_and_modal_show_payloads_as_text(
         assert watched.fired() == []
         agents.filter(has_text=agent_title).click()
         page.wait_for_function(  # type: ignore[attr-defined]
-            "() => document.querySelectorAll('#dfn-search a.pf-result-link').length === 3"
+            "() => document.querySelectorAll('#dfn-search a.dfn-finder__link').length === 3"
         )
         hrefs = results.evaluate_all("ls => ls.map(l => l.getAttribute('href'))")
         # The agent's page, its run and the article only it ran: filtering by the value works.
@@ -570,17 +586,21 @@ def test_search_page_and_modal_show_payloads_as_text(
 
         page.goto(xss_url + "notes/target/")  # type: ignore[attr-defined]
         page.locator("[data-dfn-search]").click()  # type: ignore[attr-defined]
-        field_ = page.locator("pagefind-modal input.pf-input")  # type: ignore[attr-defined]
+        field_ = page.locator(MODAL_INPUT)  # type: ignore[attr-defined]
         field_.press_sequentially(WORD, delay=10)
-        page.locator("pagefind-modal a.pf-result-link").first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
-        for name in ("kind", "agent", "outcome"):
-            dropdown = page.locator(f"pagefind-filter-dropdown[filter={name}]")  # type: ignore[attr-defined]
-            dropdown.locator("button.pf-dropdown-trigger").click()
-            page.wait_for_timeout(200)  # type: ignore[attr-defined]
-            if name == "agent":
-                options = dropdown.locator("[role=option]").all_inner_texts()
-                assert any(agent_title in o for o in options), options
-            dropdown.locator("button.pf-dropdown-trigger").click()  # closed again
+        page.locator(MODAL_RESULTS).first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
+        page.locator("dialog.dfn-search-modal summary.dfn-finder__filters-toggle").click()  # type: ignore[attr-defined]
+        options = page.locator(  # type: ignore[attr-defined]
+            'dialog.dfn-search-modal label.dfn-finder__option:has(input[name="agent"])'
+        )
+        options.first.wait_for(timeout=15_000)
+        labels = options.all_inner_texts()
+        assert any(agent_title in label for label in labels), labels
+        options.filter(has_text=agent_title).click()
+        page.wait_for_function(  # type: ignore[attr-defined]
+            "() => document.querySelectorAll('dialog.dfn-search-modal a.dfn-finder__link')"
+            ".length === 3"
+        )
         page.wait_for_timeout(300)  # type: ignore[attr-defined]
         assert watched.fired() == []
         assert page.evaluate(DOM_CHECK) == []  # type: ignore[attr-defined]
@@ -651,8 +671,8 @@ def test_note_ids_and_names_cannot_take_the_pages_own(
         scheme = page.locator("body").get_attribute("data-md-color-scheme")  # type: ignore[attr-defined]
         assert scheme == "slate"
         page.locator("[data-dfn-search]").click()  # type: ignore[attr-defined]
-        page.locator("pagefind-modal input.pf-input").press_sequentially(WORD, delay=10)  # type: ignore[attr-defined]
-        page.locator("pagefind-modal a.pf-result-link").first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
+        page.locator(MODAL_INPUT).press_sequentially(WORD, delay=10)  # type: ignore[attr-defined]
+        page.locator(MODAL_RESULTS).first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
         assert watched.fired() == [] and watched.outside == []
 
 
@@ -850,10 +870,10 @@ def test_demo_works_under_its_policy_with_no_violation(browser, demo: Built) -> 
             page.locator(f"label[for={toggle}]").click()  # type: ignore[attr-defined]
         assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"  # type: ignore[attr-defined]
         page.keyboard.press("/")  # type: ignore[attr-defined]
-        page.locator("pagefind-modal input.pf-input").press_sequentially("rubric", delay=10)  # type: ignore[attr-defined]
-        page.locator("pagefind-modal a.pf-result-link").first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
+        page.locator(MODAL_INPUT).press_sequentially("rubric", delay=10)  # type: ignore[attr-defined]
+        page.locator(MODAL_RESULTS).first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
         page.goto(url + "find/?q=espresso")  # type: ignore[attr-defined]
-        page.locator("#dfn-search a.pf-result-link").first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
+        page.locator("#dfn-search a.dfn-finder__link").first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
         page.goto(url + "graph/")  # type: ignore[attr-defined]
         page.wait_for_function(  # type: ignore[attr-defined]
             "() => document.getElementById('dfn-graph').dataset.nodes !== undefined", timeout=30_000

@@ -5,13 +5,16 @@ large the vault; Material's built-in search downloads one index of the whole sit
 mark what to index (``data-pagefind-body``) and the filters (kind, agent, outcome) in the theme
 override, ``site_templates/overrides/main.html``.
 
-Pagefind keeps every page it indexes in memory until it writes the bundle (about 250 KB of
-RSS a page: 1.4 GB at 5,000 pages), and it cannot update a bundle: a changed page means
-indexing its whole bundle again. So a site's pages are cut into shards of at most
-``search_shard_pages`` pages, each indexed by its own Pagefind run into its own bundle
+Pagefind keeps every page it indexes in memory until it writes the bundle (about 235 KB of
+RSS a page: 0.47 GB at 2,000 pages, 0.90-0.97 GB at 4,000), and it cannot update a bundle: a
+changed page means indexing its whole bundle again. So a site's pages are cut into shards of
+at most ``search_shard_pages`` pages, each indexed by its own Pagefind run into its own bundle
 (``pagefind/``, ``pagefind-2/``...). ``pagefind-bundles.json`` at the site root lists them; the
 Search page and the header box (``site_templates/assets/search.js``) load the first and merge
-the others (Pagefind's ``mergeIndex``), so a query searches every page.
+the others (Pagefind's ``mergeIndex``), so a query searches every page. Each bundle costs a
+query about 25-30 KB whatever its size (the chunk of its word index holding the word: Pagefind
+cuts chunks at 20,000 word locations), so shards are as big as memory allows: 4,000 pages (4
+bundles at 10,000 notes, a first query about 290 KB; BENCHMARKS.md).
 
 **The layout** (`layout`) is a function of the indexed pages alone, so an incremental build
 cuts the same shards as a cold one, and it is made so that a night's new runs touch few:
