@@ -10,11 +10,15 @@ and where each page goes (with the rest of what a layout reads: `SiteFacts`). Bo
 then lay out pages with the same `NoteLayout`, the child from the first note on and the
 parent from the last one back, each claiming its next note under a lock they share
 (`_Claims`), until they meet: neither idles while the other still has notes, whatever else
-the machine is running, and no share has to be tuned. The child answers in batches with each
-page and markdown copy already compressed as the site plan holds them
-(`render.texts.pack`), its features and the findings it reported; `plan_site` then takes
-every note's page in order and reports the findings in that order, so the site and the
-findings are the ones a serial render makes, byte for byte.
+the machine is running, and no share has to be tuned. The parent lays out the site's other
+pages (hubs, tags, feeds, the graph) before its first note, while the child lays out notes
+alone, so the two meet at the end of the step. The child answers in batches with each page
+and markdown copy already compressed as the site plan holds them (`render.texts.pack`), or,
+into a docs tree no build recorded yet (render/emit.py `FreshTree`: a first or cold build),
+writes them itself and answers with the page's digest; with its features and the findings it
+reported. It never waits on a full pipe (`_Outbox`). `plan_site` then takes every note's page
+in order and reports the findings in that order, so the site and the findings are the ones a
+serial render makes, byte for byte.
 
 Why a fork and not a fresh interpreter (generator/processes.py): the child needs the vault,
 its link graph, the public view and the evidence, the same objects the parent renders from (a
@@ -27,7 +31,8 @@ information's indexes, the Jinja environment) the child builds again from the jo
 milliseconds at 5,000 notes, while the parent works out the pages' fingerprints.
 
 Anything going wrong with the child (it cannot fork, dies, hangs, answers nonsense) only means
-the parent lays out those notes itself; `message` says why, for the build's report.
+the parent lays out those notes itself (and writes them again over any the child wrote: the
+child is killed and reaped first); `message` says why, for the build's report.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 `NoteLayout.lay_out` renders the note's body (render/markdown.py), adds its proof sections
 and header (render/proof.py), its properties, tags, backlinks and page information
 (render/page_info.py), fills ``note.md.j2``, and makes the markdown copy put beside the page
-(the same page with the note's own markdown in place of its HTML). The build process lays out
+(the same page with the note's own markdown in place of its HTML), and on a first or cold
+build writes both into the docs tree (render/emit.py `FreshTree`). The build process lays out
 its notes with it (render/pages.py ``plan_site``), and so does the second rendering process
 with its share of them (render/body_worker.py), from the same inputs (`SiteFacts`): a page is
 the same bytes whichever process made it.
