@@ -78,7 +78,10 @@ class Timeline:
 
     def _sample(self) -> None:
         while True:
-            self.cpu.append((time.perf_counter(), session_cpu(self.proc.pid)))
+            total, leader = session_cpu(self.proc.pid)
+            if self.cpu and leader < self.cpu[-1][1][1]:  # it exited: /proc has it no more
+                leader = self.cpu[-1][1][1]
+            self.cpu.append((time.perf_counter(), (total, leader)))
             if self.done.wait(0.05):
                 return
 
