@@ -22,6 +22,7 @@ from generator.publish.site import publish
 from generator.publish.site_files import reserved_paths
 from generator.render import EmitResult, SitePlan, emit, plan_site
 from generator.render.body_worker import BodyShare
+from generator.render.emit import FreshTree
 from generator.render.incremental import RenderMemo, global_key
 from generator.wording import plural
 
@@ -120,6 +121,8 @@ def render(
     bodies = BodyShare.fork(
         analysis.public, analysis.evidence, settings.options, expected=notes - len(memo.entries)
     )
+    # A first (or --cold) build writes note pages as it lays them out, in both processes.
+    tree = FreshTree.at(settings.docs_dir, settings.cache_dir) if not memo.entries else None
     try:
         with step("Rendering pages", notes) as advance:
             plan = plan_site(
@@ -133,6 +136,7 @@ def render(
                 site_url=settings.site_url,
                 memo=memo,
                 bodies=bodies,
+                tree=tree,
             )
     finally:
         if bodies is not None:

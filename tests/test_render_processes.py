@@ -58,6 +58,16 @@ def failing(pipe, batch):
     real(pipe, batch)
 body_worker._send = failing
 body_worker.SILENCE = 0.5
+from importlib import import_module
+emit = import_module("generator.render.emit")  # the package's `emit` is the function
+write = emit.FreshTree.write
+def said(self, page, text, copy):
+    os.write(2, f"written as laid out: {page}\\n".encode())
+    return write(self, page, text, copy)
+emit.FreshTree.write = said
+if mode == "emitted":  # every page written by emit after the render, as a rebuild does
+    emit.FreshTree.at = classmethod(lambda cls, docs, cache: None)
+    body_worker.MIN_NOTES = 10**9
 from generator.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -202,7 +212,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
     files["notes/Long.md"] = "# Long\n\n" + "A long paragraph. " * 80 + "\n\n![[Shared]]\n"
     files.update(PROOF)
     results: dict[str, Build] = {}
-    for mode in ("serial", "shared", "dying", "hung"):
+    for mode in ("serial", "shared", "dying", "hung", "emitted"):
         work = base / mode
         write_vault(work / "vault", files)
         (work / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
@@ -239,7 +249,7 @@ def _outputs(work: Path) -> dict[str, bytes]:
     """The site, and the docs tree and markdown copies it was built from."""
     cache = work / "vault" / ".definitive" / "cache"
     out = {f"site/{k}": v for k, v in _tree(work / "site").items()}
-    for name in ("docs", "markdown", "render.json"):
+    for name in ("docs", "markdown", "render.json", "manifest.json"):
         path = cache / name
         if path.is_file():
             out[f"cache/{name}"] = path.read_bytes()
@@ -316,6 +326,21 @@ def test_the_second_process_lays_out_whole_pages(builds) -> None:
     assert "\n# A props\n" in copy and "\n## Backlinks\n" in copy and "grader-grades-c" in copy
     copy = shared.outputs["cache/markdown/notes/note-01.md"].decode("utf-8")
     assert "\n# Note 01\n" in copy and "[^a]: The first footnote of note 1." in copy
+
+
+def test_pages_written_as_they_are_laid_out_are_the_ones_emit_writes(builds) -> None:
+    """A first build writes note pages and their copies as each process lays them out (no
+    docs tree yet): the docs tree, the copies, the manifest and the memo are the ones emit
+    writes after the render step, as every other build does."""
+    emitted = builds["emitted"]
+    assert "Note pages laid out in" not in emitted.log
+    assert "written as laid out" not in emitted.log
+    for mode in ("serial", "shared"):
+        assert "written as laid out: notes/note-00.md" in builds[mode].log
+        assert "written as laid out" not in builds[f"{mode}+"].log  # a rebuild: emit writes
+    assert "cache/manifest.json" in emitted.outputs and "cache/render.json" in emitted.outputs
+    _same(builds["serial"], emitted)
+    _same(builds["shared"], emitted)
 
 
 def test_a_build_that_keeps_pages_shares_the_rest_the_same_way(builds) -> None:

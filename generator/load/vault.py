@@ -19,6 +19,7 @@ from typing import Any
 
 from generator.config import ALWAYS_EXCLUDED, Options
 from generator.findings import Finding, Findings
+from generator.load import parse_worker
 from generator.load.cache import FileStat, NoteCache, Parsed
 from generator.load.comments import strip_comments
 from generator.load.density import check_lines
@@ -69,8 +70,37 @@ def load_vault(
 
     # Per note, in walk order: its result, or its bytes while it waits to be parsed.
     results: dict[str, Parsed] = {}
-    pending: list[tuple[str, bytes, str, FileStat]] = []
+    parsing = _Parsing(root, options)
     attachments: dict[str, Attachment] = {}
+    try:
+        _read_vault(
+            root, excluded, options, findings, advance, cache, results, parsing, attachments
+        )
+        parsing.parse(cache, results)
+    finally:
+        parsing.close()  # interrupted: no worker left behind, blocked on its answer
+    notes: dict[str, Note] = {}
+    for rel, (note, found) in results.items():
+        findings.items.extend(found)
+        if note is not None:
+            notes[rel] = note
+    cache.save()
+    return Vault(str(root), notes, attachments)
+
+
+def _read_vault(
+    root: Path,
+    excluded: list[str],
+    options: Options,
+    findings: Findings,
+    advance: Callable[[int], None] | None,
+    cache: NoteCache,
+    results: dict[str, Parsed],
+    parsing: _Parsing,
+    attachments: dict[str, Attachment],
+) -> None:
+    """Walk the vault: each note's cached result, or its bytes handed to `parsing`; each
+    attachment's digest."""
     for where, rel, info in _walk(root, excluded, findings):
         if advance is not None:
             advance(1)
@@ -95,8 +125,8 @@ def load_vault(
             if cached is not None:
                 results[rel] = cached
             else:
-                results[rel] = (None, [])  # keeps the walk order; filled in below
-                pending.append((rel, data, sha, stat))
+                results[rel] = (None, [])  # keeps the walk order; filled in by parse
+                parsing.add((rel, data, sha, stat))
         else:
             path = Path(where)
             try:
@@ -108,14 +138,6 @@ def load_vault(
                 continue
             report_secrets(rel, path, findings)
             attachments[rel] = Attachment(rel, digest, size)
-    _parse(root, pending, options, cache, results)
-    notes: dict[str, Note] = {}
-    for rel, (note, found) in results.items():
-        findings.items.extend(found)
-        if note is not None:
-            notes[rel] = note
-    cache.save()
-    return Vault(str(root), notes, attachments)
 
 
 def load_key(options: Options) -> str:
@@ -300,31 +322,60 @@ def _obsidian_templates_folder(root: Path) -> str | None:
     return folder if isinstance(folder, str) and folder.strip("/") else None
 
 
-def _parse(
-    root: Path,
-    pending: list[tuple[str, bytes, str, FileStat]],
-    options: Options,
-    cache: NoteCache,
-    results: dict[str, Parsed],
-) -> None:
-    """Parse the notes the cache did not have, a worker process taking every other one when
-    there are many (load/parse_worker.py); the parsed notes go into the cache."""
-    share = ParseShare.start(root, options, [(r, sha) for r, _, sha, _ in pending])
-    mine = pending if share is None else pending[0::2]
-    try:
-        for rel, data, sha, stat in mine:
-            results[rel] = _parse_one(rel, data, sha, stat, options, cache)
-    except BaseException:
-        if share is not None:
-            share.close()  # interrupted: no worker left behind, blocked on its answer
-        raise
-    if share is None:
-        return
-    answered = share.results()
-    for rel, data, sha, stat in pending[1::2]:
-        entry = answered.get(rel)
-        decoded = cache.put_entry(rel, entry, stat) if entry is not None else None
-        results[rel] = decoded or _parse_one(rel, data, sha, stat, options, cache)
+Pending = tuple[str, bytes, str, FileStat]
+"""A note to parse: its path, bytes, SHA-256 and stat."""
+
+
+class _Parsing:
+    """The notes to parse, split between this process and a parse worker
+    (load/parse_worker.py) as the walk finds them, once there are ``MIN_NOTES`` of them."""
+
+    def __init__(self, root: Path, options: Options) -> None:
+        self.root, self.options = root, options
+        self.mine: list[Pending] = []
+        self.theirs: list[Pending] = []
+        self.share: ParseShare | None = None
+        self.count = 0
+
+    def add(self, item: Pending) -> None:
+        place = self.count
+        self.count += 1
+        if self.share is not None and self._give(place, item):
+            return
+        self.mine.append(item)
+        if self.count == parse_worker.MIN_NOTES and self.share is None:
+            self.share = ParseShare.start(self.root, self.options)
+            if self.share is not None:  # its share of the notes found so far
+                found, self.mine = self.mine, []
+                for place, item in enumerate(found):
+                    if not self._give(place, item):
+                        self.mine.append(item)
+
+    def _give(self, place: int, item: Pending) -> bool:
+        assert self.share is not None
+        if not ParseShare.takes(place) or not self.share.give(item[0], item[2]):
+            return False
+        self.theirs.append(item)
+        return True
+
+    def parse(self, cache: NoteCache, results: dict[str, Parsed]) -> None:
+        """Parse this process's notes, then take the worker's (or parse those it did not
+        answer for); the parsed notes go into the cache."""
+        if self.share is not None:
+            self.share.end()
+        for rel, data, sha, info in self.mine:
+            results[rel] = _parse_one(rel, data, sha, info, self.options, cache)
+        if self.share is None:
+            return
+        answered = self.share.results()
+        for rel, data, sha, info in self.theirs:
+            entry = answered.get(rel)
+            decoded = cache.put_entry(rel, entry, info) if entry is not None else None
+            results[rel] = decoded or _parse_one(rel, data, sha, info, self.options, cache)
+
+    def close(self) -> None:
+        if self.share is not None:
+            self.share.close()
 
 
 def _parse_one(

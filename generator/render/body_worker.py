@@ -10,11 +10,15 @@ and where each page goes (with the rest of what a layout reads: `SiteFacts`). Bo
 then lay out pages with the same `NoteLayout`, the child from the first note on and the
 parent from the last one back, each claiming its next note under a lock they share
 (`_Claims`), until they meet: neither idles while the other still has notes, whatever else
-the machine is running, and no share has to be tuned. The child answers in batches with each
-page and markdown copy already compressed as the site plan holds them
-(`render.texts.pack`), its features and the findings it reported; `plan_site` then takes
-every note's page in order and reports the findings in that order, so the site and the
-findings are the ones a serial render makes, byte for byte.
+the machine is running, and no share has to be tuned. The parent lays out the site's other
+pages (hubs, tags, feeds, the graph) before its first note, while the child lays out notes
+alone, so the two meet at the end of the step. The child answers in batches with each page
+and markdown copy already compressed as the site plan holds them (`render.texts.pack`), or,
+into a docs tree no build recorded yet (render/emit.py `FreshTree`: a first or cold build),
+writes them itself and answers with the page's digest; with its features and the findings it
+reported. It never waits on a full pipe (`_Outbox`). `plan_site` then takes every note's page
+in order and reports the findings in that order, so the site and the findings are the ones a
+serial render makes, byte for byte.
 
 Why a fork and not a fresh interpreter (generator/processes.py): the child needs the vault,
 its link graph, the public view and the evidence, the same objects the parent renders from (a
@@ -27,7 +31,8 @@ information's indexes, the Jinja environment) the child builds again from the jo
 milliseconds at 5,000 notes, while the parent works out the pages' fingerprints.
 
 Anything going wrong with the child (it cannot fork, dies, hangs, answers nonsense) only means
-the parent lays out those notes itself; `message` says why, for the build's report.
+the parent lays out those notes itself (and writes them again over any the child wrote: the
+child is killed and reaped first); `message` says why, for the build's report.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ if TYPE_CHECKING:
     from generator.filter import PublicView
     from generator.model import Note
     from generator.proof import Evidence
+    from generator.render.emit import FreshTree
     from generator.render.note_page import NotePage, SiteFacts
 
 MIN_NOTES = 400
@@ -156,15 +162,19 @@ class BodyShare:
         os.close(answers_write)
         return cls(pid, jobs_write, answers_read, claims)
 
-    def start(self, facts: SiteFacts, todo: list[tuple[Note, str]]) -> None:
+    def start(
+        self, facts: SiteFacts, todo: list[tuple[Note, str]], tree: FreshTree | None = None
+    ) -> None:
         """Hand the child ``todo`` ((note, docs page) in render order) and what their layout
         reads of the site plan, or nothing when there is too little to share: then it
-        exits. From now on both processes claim notes of ``todo`` by index."""
+        exits. From now on both processes claim notes of ``todo`` by index. With ``tree``,
+        each process writes the pages it lays out there (and the child answers with their
+        digests)."""
         if self._jobs is None:
             return
         shared = len(todo) >= max(MIN_NOTES, 2)
         self._claims.reset(len(todo) if shared else 0)
-        job = (facts, [(note.path, page) for note, page in todo])
+        job = (facts, [(note.path, page) for note, page in todo], tree)
         try:
             with os.fdopen(self._jobs, "wb") as pipe:
                 self._jobs = None
@@ -245,10 +255,10 @@ class BodyShare:
             frame = bytes(self._buffer[_HEADER.size : _HEADER.size + size])
             del self._buffer[: _HEADER.size + size]
             try:
-                for index, text, copy, features, attempts in pickle.loads(frame):
+                for index, text, copy, features, attempts, written in pickle.loads(frame):
                     if not isinstance(index, int):
                         raise TypeError("an index is a number")
-                    self._done[index] = _page(text, copy, features, attempts)
+                    self._done[index] = _page(text, copy, features, attempts, written)
             except Exception as error:  # any malformed answer: the parent lays out the rest
                 self._stop(f"its answer could not be read ({type(error).__name__})")
 
@@ -294,12 +304,14 @@ def _exit_reason(status: int | None) -> str:
     return f"it exited with status {status} before answering for all its notes"
 
 
-def _page(text: Any, copy: Any, features: Any, attempts: Any) -> NotePage:
+def _page(text: Any, copy: Any, features: Any, attempts: Any, written: Any) -> NotePage:
     """A page from the child's answer, its parts checked: anything else raises."""
     from generator.render.note_page import NotePage
 
     if not isinstance(text, bytes) or not isinstance(copy, bytes):
         raise TypeError("a page is packed text")
+    if written is not None and not (isinstance(written, str) and len(written) == 64):
+        raise TypeError("a written page's digest is SHA-256")
     if not all(isinstance(feature, str) for feature in features):
         raise TypeError("features are names")
     found = []
@@ -309,7 +321,7 @@ def _page(text: Any, copy: Any, features: Any, attempts: Any) -> NotePage:
         if line is not None and not isinstance(line, int):
             raise TypeError("a finding's line is a number")
         found.append((code, where, line, message))
-    return NotePage(text, copy, frozenset(features), found)
+    return NotePage(text, copy, frozenset(features), found, written)
 
 
 def _serve(
@@ -329,22 +341,49 @@ def _serve(
         data = pipe.read()
     if not data:
         return  # nothing to share this time
-    facts, notes = pickle.loads(data)
-    layout = NoteLayout.build(view, evidence, options, page_environment(), facts)
-    batch: list[tuple[int, bytes, bytes, list[str], list[Any]]] = []
-    with os.fdopen(answers, "wb") as pipe:
-        while (index := claims.claim(front=True)) is not None:
-            path, page = notes[index]
-            laid = layout.lay_out(view.notes[path], page)
-            batch.append((index, laid.text, laid.copy, sorted(laid.features), laid.attempts))
-            if len(batch) >= BATCH:
-                _send(pipe, batch)
-                batch = []  # the texts sent are dropped: the child holds one batch at most
-        if batch:
-            _send(pipe, batch)
+    facts, notes, tree = pickle.loads(data)
+    layout = NoteLayout.build(view, evidence, options, page_environment(), facts, tree)
+    batch: list[tuple[int, bytes, bytes, list[str], list[Any], str | None]] = []
+    outbox = _Outbox(answers)
+    while (index := claims.claim(front=True)) is not None:
+        path, page = notes[index]
+        laid = layout.lay_out(view.notes[path], page)
+        answer = (laid.text, laid.copy, sorted(laid.features), laid.attempts, laid.written)
+        batch.append((index, *answer))
+        if len(batch) >= BATCH:
+            _send(outbox, batch)
+            batch = []
+    if batch:
+        _send(outbox, batch)
+    outbox.close()
 
 
-def _send(pipe: Any, batch: list[Any]) -> None:
+class _Outbox:
+    """The child's end of the answers pipe, written without waiting: while the parent lays
+    out the site's other pages (hubs, tags, the graph) it reads no answer, and a full pipe
+    must not stop the child. What the pipe cannot take yet waits here (with pages written
+    into a `FreshTree`, an answer is its digest: about 150 bytes a note)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.pending = bytearray()
+        os.set_blocking(fd, False)
+
+    def put(self, data: bytes) -> None:
+        self.pending += data
+        try:
+            while self.pending:
+                del self.pending[: os.write(self.fd, self.pending)]
+        except BlockingIOError:
+            pass  # the rest goes with the next answer, or at `close`
+
+    def close(self) -> None:
+        os.set_blocking(self.fd, True)
+        while self.pending:
+            del self.pending[: os.write(self.fd, self.pending)]
+        os.close(self.fd)
+
+
+def _send(pipe: _Outbox, batch: list[Any]) -> None:
     frame = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
-    pipe.write(_HEADER.pack(len(frame)) + frame)
-    pipe.flush()
+    pipe.put(_HEADER.pack(len(frame)) + frame)

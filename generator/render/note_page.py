@@ -3,7 +3,8 @@
 `NoteLayout.lay_out` renders the note's body (render/markdown.py), adds its proof sections
 and header (render/proof.py), its properties, tags, backlinks and page information
 (render/page_info.py), fills ``note.md.j2``, and makes the markdown copy put beside the page
-(the same page with the note's own markdown in place of its HTML). The build process lays out
+(the same page with the note's own markdown in place of its HTML), and on a first or cold
+build writes both into the docs tree (render/emit.py `FreshTree`). The build process lays out
 its notes with it (render/pages.py ``plan_site``), and so does the second rendering process
 with its share of them (render/body_worker.py), from the same inputs (`SiteFacts`): a page is
 the same bytes whichever process made it.
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from generator.config import Options
     from generator.filter import PublicView
     from generator.proof import Evidence
+    from generator.render.emit import FreshTree
 
 HIDDEN_PROPERTIES = {"title", "aliases", "alias", "tags", "tag", "publish", "type", "cssclasses"}
 BACKLINKS_HEADING = (
@@ -66,16 +68,18 @@ class SiteFacts:
 
 @dataclass(frozen=True)
 class NotePage:
-    """A note's page as laid out, texts as `Texts` holds them (`pack`ed)."""
+    """A note's page as laid out, texts as `Texts` holds them (`pack`ed), or written."""
 
     text: bytes
-    """The docs tree's page."""
+    """The docs tree's page (empty when `written`)."""
     copy: bytes
-    """The markdown copy put beside it."""
+    """The markdown copy put beside it (empty when `written`)."""
     features: frozenset[str]
     """What it needs from the site's vendored assets (math, mermaid...)."""
     attempts: list[Attempt]
     """The findings its layout reported, in order, before de-duplication."""
+    written: str | None = None
+    """The page's SHA-256 once written, with its copy, into a `FreshTree`."""
 
 
 class NoteLayout:
@@ -91,9 +95,12 @@ class NoteLayout:
         infos: PageInfos,
         template: jinja2.Template,
         facts: SiteFacts,
+        tree: FreshTree | None = None,
     ) -> None:
         self.view, self.proof, self.infos, self.template = view, proof, infos, template
         self.facts = facts
+        self.tree = tree
+        """Where each page goes as soon as it is laid out (a docs tree no build recorded)."""
         self.ctx = RecordingContext(
             view.graph,
             facts.docs_paths,
@@ -112,6 +119,7 @@ class NoteLayout:
         options: Options,
         env: jinja2.Environment,
         facts: SiteFacts,
+        tree: FreshTree | None = None,
     ) -> NoteLayout:
         """A layout made from the analysis and ``facts`` alone (the second process's)."""
         proof = ProofPages(
@@ -126,7 +134,7 @@ class NoteLayout:
             personal=options.scan_personal_data,
             updated=facts.updated,
         )
-        return cls(view, options, proof, infos, env.get_template("note.md.j2"), facts)
+        return cls(view, options, proof, infos, env.get_template("note.md.j2"), facts, tree)
 
     def lay_out(self, note: Note, page: str) -> NotePage:
         """The page of ``note`` at docs path ``page``, and its markdown copy."""
@@ -181,6 +189,9 @@ class NoteLayout:
         copy = copy.replace(BACKLINKS_HEADING, "## Backlinks\n", 1)
         if body_block:
             copy = copy.replace(body_block, own.strip("\n"), 1)
+        if self.tree is not None:
+            digest = self.tree.write(page, text, copy)
+            return NotePage(b"", b"", rendered.features, attempts, digest)
         return NotePage(pack(text), pack(copy), rendered.features, attempts)
 
     def _href(self, source: str, target: str) -> str:

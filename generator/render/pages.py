@@ -27,6 +27,7 @@ from generator.render.activity import FEED as ACTIVITY_FEED
 from generator.render.activity import activity_feed
 from generator.render.body_worker import BodyShare
 from generator.render.changelog import CHANGELOG, FEED
+from generator.render.emit import FreshTree
 from generator.render.explorer import explorer_files
 from generator.render.files import file_page, has_page
 from generator.render.files import read as read_file
@@ -107,7 +108,12 @@ class SitePlan:
     """Docs path -> SHA-256 of pages not rendered again: the docs tree holds them as the
     last build wrote them (render/incremental.py). Not in `pages`."""
     kept_copies: set[str] = field(default_factory=set)
-    """Kept pages whose markdown copy is kept too (render/incremental.py ``COPIES``)."""
+    """Pages whose markdown copy is on disk already: kept pages whose copy is kept too
+    (render/incremental.py ``COPIES``), and the `written` pages."""
+    written: dict[str, str] = field(default_factory=dict)
+    """Docs path -> SHA-256 of note pages the render step wrote itself, each with its
+    markdown copy, into a docs tree no build recorded yet (render/emit.py `FreshTree`). Not
+    in `pages` or `markdown`."""
     inputs: dict[str, PageRecord] = field(default_factory=dict)
     """Docs path -> the fingerprint of its inputs and what it reported and needs, for the
     next build's `RenderMemo`."""
@@ -123,8 +129,8 @@ class SitePlan:
     """`release` ran: `pages` and `markdown` keep their keys, their texts are on disk."""
 
     def docs_pages(self) -> list[str]:
-        """Every page of the docs tree, rendered or kept."""
-        return [*self.pages, *self.kept]
+        """Every page of the docs tree, rendered (held or written) or kept."""
+        return [*self.pages, *self.written, *self.kept]
 
     def release(self) -> None:
         """Drop the pages' texts once emit wrote them (the docs tree and the copies folder
@@ -167,10 +173,12 @@ def plan_site(
     memo: RenderMemo | None = None,
     *,
     bodies: BodyShare | None = None,
+    tree: FreshTree | None = None,
 ) -> SitePlan:
     """Lay out every page; with ``memo``, note pages whose inputs did not change since the
     last build are kept as they are (`SitePlan.kept`) instead of being rendered again; with
-    ``bodies``, a second process lays out part of the note pages (`BodyShare`)."""
+    ``bodies``, a second process lays out part of the note pages (`BodyShare`); with
+    ``tree``, note pages are written there as they are laid out (`SitePlan.written`)."""
     graph, vault = view.graph, view.vault
     notes = sorted(view.notes.values(), key=lambda n: n.path)
     plan = SitePlan()
@@ -266,7 +274,8 @@ def plan_site(
         has_proof,
         directory_urls,
     )
-    layout = NoteLayout(view, options, proof, infos, env.get_template("note.md.j2"), site_facts)
+    note_template = env.get_template("note.md.j2")
+    layout = NoteLayout(view, options, proof, infos, note_template, site_facts, tree)
     texts, copies = plan.pages, plan.markdown
     assert isinstance(texts, Texts) and isinstance(copies, Texts)
     features: set[str] = set()
@@ -275,7 +284,7 @@ def plan_site(
     # fingerprints.
     keeps_nothing = memo is None or not memo.entries
     if bodies is not None and keeps_nothing:
-        bodies.start(site_facts, [(note, plan.note_paths[note.path]) for note in notes])
+        bodies.start(site_facts, [(note, plan.note_paths[note.path]) for note in notes], tree)
     decided: list[tuple[Note, str, str | None, Kept | None]] = []
     for note in notes:
         page = plan.note_paths[note.path]
@@ -285,42 +294,7 @@ def plan_site(
         decided.append((note, page, fingerprint, kept))
     todo = [(note, page) for note, page, _, kept in decided if kept is None]
     if bodies is not None and not keeps_nothing:
-        bodies.start(site_facts, todo)
-    # This process lays out notes from the last one back until it meets the second process;
-    # then every page is stored, and its findings reported, in the notes' order.
-    mine: dict[int, NotePage] = {}
-    while bodies is not None and (index := bodies.claim()) is not None:
-        mine[index] = layout.lay_out(*todo[index])
-        bodies.poll()
-        if advance is not None:
-            advance(1)
-    index = 0
-    for note, page, fingerprint, kept in decided:
-        if kept is not None:  # its page and markdown copy stay as the last build wrote them
-            if advance is not None:
-                advance(1)
-            replay(ctx, kept.attempts)
-            plan.kept[page] = kept.digest
-            features |= kept.features
-            if kept.copy:
-                plan.kept_copies.add(page)
-            record = PageRecord(kept.fingerprint, kept.attempts, kept.features, kept.copy)
-            plan.inputs[page] = record
-            continue
-        laid = mine.pop(index, None)
-        if laid is None:
-            if advance is not None:
-                advance(1)
-            laid = bodies.take(index) if bodies is not None else None
-            if laid is None:  # serial, or the second process did not lay it out
-                laid = layout.lay_out(note, page)
-        index += 1
-        replay(ctx, laid.attempts)
-        features |= laid.features
-        texts.put_packed(page, laid.text)
-        copies.put_packed(page, laid.copy)
-        if fingerprint is not None:
-            plan.inputs[page] = PageRecord(fingerprint, laid.attempts, laid.features, True)
+        bodies.start(site_facts, todo, tree)
     ctx.attempts = []
     for path, attachment in sorted(view.attachments.items()):
         source = attachment.data if attachment.data is not None else Path(vault.root) / path
@@ -484,11 +458,6 @@ def plan_site(
     plan.files[f"{ASSETS}/render.js"] = site_templates_dir() / "assets" / "render.js"
     plan.files[f"{ASSETS}/explorer.js"] = site_templates_dir() / "assets" / "explorer.js"
     plan.files.update(explorer_files(notes, plan.note_paths, directory_urls))
-    for feature in sorted(features & set(VENDORED)):  # KaTeX, mermaid: only when used
-        vendor = site_templates_dir() / "assets" / "vendor"
-        for vendored in sorted((vendor / VENDORED[feature]).rglob("*")):
-            if vendored.is_file():
-                plan.files[f"{ASSETS}/vendor/{vendored.relative_to(vendor).as_posix()}"] = vendored
     for script in ("alternates.js", "previews.js"):
         plan.files[f"{ASSETS}/{script}"] = site_templates_dir() / "assets" / script
     plan.nav = [{"Home": "index.md"}, {"Catalogue": CATALOGUE}]
@@ -528,6 +497,53 @@ def plan_site(
     plan.pages[GRAPH_PAGE] = env.get_template("graph.md.j2").render(
         notes=len(drawn.nodes) - files, attachments=files
     )
+    # The note pages last: the second process lays out notes from the first one on while
+    # this one lays out the pages above (hubs, tags, feeds, the graph), so that neither
+    # idles at the end. This one then lays out notes from the last one back until the two
+    # meet; then every page is stored, and its findings reported, in the notes' order.
+    mine: dict[int, NotePage] = {}
+    while bodies is not None and (index := bodies.claim()) is not None:
+        mine[index] = layout.lay_out(*todo[index])
+        bodies.poll()
+        if advance is not None:
+            advance(1)
+    index = 0
+    for note, page, fingerprint, kept in decided:
+        if kept is not None:  # its page and markdown copy stay as the last build wrote them
+            if advance is not None:
+                advance(1)
+            replay(ctx, kept.attempts)
+            plan.kept[page] = kept.digest
+            features |= kept.features
+            if kept.copy:
+                plan.kept_copies.add(page)
+            record = PageRecord(kept.fingerprint, kept.attempts, kept.features, kept.copy)
+            plan.inputs[page] = record
+            continue
+        laid = mine.pop(index, None)
+        if laid is None:
+            if advance is not None:
+                advance(1)
+            laid = bodies.take(index) if bodies is not None else None
+            if laid is None:  # serial, or the second process did not lay it out
+                laid = layout.lay_out(note, page)
+        index += 1
+        replay(ctx, laid.attempts)
+        features |= laid.features
+        if laid.written is not None:
+            plan.written[page] = laid.written
+            plan.kept_copies.add(page)
+        else:
+            texts.put_packed(page, laid.text)
+            copies.put_packed(page, laid.copy)
+        if fingerprint is not None:
+            plan.inputs[page] = PageRecord(fingerprint, laid.attempts, laid.features, True)
+    ctx.attempts = []
+    for feature in sorted(features & set(VENDORED)):  # KaTeX, mermaid: only when used
+        vendor = site_templates_dir() / "assets" / "vendor"
+        for vendored in sorted((vendor / VENDORED[feature]).rglob("*")):
+            if vendored.is_file():
+                plan.files[f"{ASSETS}/vendor/{vendored.relative_to(vendor).as_posix()}"] = vendored
     return plan
 
 
