@@ -474,7 +474,8 @@ def plan_site(
     )
     # A kept page's links are those the last graph.json holds (render/graph_json.py).
     graph_memo = None if memo is None else GraphMemo(memo.path.parent, memo.docs_dir, memo.key)
-    kept_notes = {path for path, page in plan.note_paths.items() if page in plan.kept}
+    # From the decisions, not `plan.kept`: note pages are laid out last, after this.
+    kept_notes = {note.path for note, _, _, kept in decided if kept is not None}
     drawn = graph_files(
         graph,
         plan.note_paths,
