@@ -155,6 +155,33 @@ def test_a_build_killed_while_writing_cannot_leave_a_stale_page(
     assert "The b body." in page and "draft" not in page
 
 
+def test_a_first_build_killed_leaves_no_page_for_the_next_to_publish(
+    make_vault, tmp_path, monkeypatch
+) -> None:
+    import importlib
+
+    emit = importlib.import_module("generator.render.emit")
+    vault = make_vault(FILES)
+    docs = settings_for(vault, tmp_path / "site").docs_dir
+    real = emit.atomic_write
+
+    def killed_at_the_manifest(path: Path, data: bytes) -> None:
+        if path.name == "manifest.json":
+            raise KeyboardInterrupt  # the docs tree is written, no build recorded it
+        real(path, data)
+
+    monkeypatch.setattr(emit, "atomic_write", killed_at_the_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        _build(vault, tmp_path / "site")
+    monkeypatch.setattr(emit, "atomic_write", real)
+    assert (docs / "d.md").is_file()  # the killed build's page of d
+    (vault / "d.md").unlink()  # deleted (or made private) before the next build
+    report = _build(vault, tmp_path / "site")
+    assert not (tmp_path / "site" / "d").exists()
+    assert "d.md" in report.emitted.deleted and not (docs / "d.md").exists()
+    assert (tmp_path / "site" / "b" / "index.html").is_file()
+
+
 def test_a_cold_build_forgets_the_cache_and_rebuilds_everything(make_vault, tmp_path) -> None:
     vault = make_vault(FILES)
     settings = settings_for(vault, tmp_path / "site")

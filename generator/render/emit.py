@@ -155,6 +155,14 @@ def emit(
         (docs_dir / rel).unlink(missing_ok=True)
         result.deleted.append(rel)
         _prune_empty_dirs(docs_dir, (docs_dir / rel).parent)
+    if not previous:
+        # No manifest: no build recorded this tree, so anything else in it is a killed build's
+        # (say, the page of a note deleted or made private since), and MkDocs publishes every
+        # file of the tree.
+        for rel in sorted(_files(str(docs_dir), "") - current.keys()):
+            (docs_dir / rel).unlink(missing_ok=True)
+            result.deleted.append(rel)
+            _prune_empty_dirs(docs_dir, (docs_dir / rel).parent)
     _write_copies(plan, cache_dir / COPIES, previous)
     atomic_write(manifest_path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
     if memo is not None:
