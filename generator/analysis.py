@@ -48,6 +48,7 @@ def analyse(
     step: Step = no_step,
     *,
     save_cache: bool = False,
+    cache: bool = True,
     freeze: bool = False,
     reserved: Reserved | None = None,
 ) -> Analysis:
@@ -56,9 +57,11 @@ def analyse(
     save what was parsed there too (builds and `serve`); other commands only read it, as they
     promise to write nothing (`check`, a consolidation with nothing to merge). ``freeze``:
     move what was loaded out of the cyclic collector's passes (see `generator.pipeline.build`).
-    ``reserved``: the site's own paths, which no attachment may take (builds and `check`)."""
+    ``reserved``: the site's own paths, which no attachment may take (builds and `check`).
+    ``cache`` False: read and parse every note, trusting nothing the cache holds (its secret
+    findings included: `check --cold`)."""
     findings = Findings()
-    path = settings.cache_dir / "notes.json"
+    path = settings.cache_dir / "notes.json" if cache else None
     with step("Loading vault", None) as advance:
         vault = load_vault(
             settings.vault, settings.options, findings, advance, path, save=save_cache

@@ -179,6 +179,12 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     _common(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--cold",
+        action="store_true",
+        help="read every note again, trusting nothing in the build cache (a vault's cache you "
+        "did not make)",
+    )
     if command in CORE_COMMANDS:
         return parser
 
@@ -290,7 +296,7 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
     from generator.pipeline import analyse
 
     settings = _settings(args, output)
-    analysis = analyse(settings)
+    analysis = analyse(settings, cache=not args.cold)
     findings: Findings = analysis.findings
     items = findings.sorted()
     failing = [f for f in items if f.severity != "info"]

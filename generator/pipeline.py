@@ -97,13 +97,20 @@ def analyse(
     step: Step = _no_step,
     *,
     save_cache: bool = False,
+    cache: bool = True,
     freeze: bool = False,
 ) -> Analysis:
     """`generator.analysis.analyse` with the site's own paths reserved: everything `check`
     and a build need. Only with ``save_cache`` (builds) does it write anything: the
-    parsed-note cache. ``freeze``: see `build`."""
+    parsed-note cache. ``cache`` False: without the cache (`check --cold`). ``freeze``: see
+    `build`."""
     return front.analyse(
-        settings, step, save_cache=save_cache, freeze=freeze, reserved=reserved_paths(settings)
+        settings,
+        step,
+        save_cache=save_cache,
+        cache=cache,
+        freeze=freeze,
+        reserved=reserved_paths(settings),
     )
 
 

@@ -224,6 +224,34 @@ def test_check_reads_the_build_cache_writes_nothing_and_never_takes_a_stale_note
     assert parses == []
 
 
+def test_check_cold_finds_a_secret_that_a_forged_cache_entry_hides(make_vault, tmp_path) -> None:
+    import json
+
+    from tests.conftest import run_cli
+
+    secret = "AKIA" + "QWERTYUIOPASDFGH"
+    vault = make_vault({**FILES, "keys.md": f"---\nprivate: true\n---\nKey {secret}\n"})
+    _build(vault, tmp_path / "site")
+    settings = settings_for(vault, tmp_path / "site")
+    forged = 0
+    for bucket in (settings.cache_dir / "notes").glob("*.json"):
+        stored = json.loads(bucket.read_text(encoding="utf-8"))
+        entry = stored["notes"].get("keys.md")
+        if entry is not None and entry["findings"]:
+            entry["findings"] = []  # the finding gone, the note's bytes still matching
+            bucket.write_text(json.dumps(stored), encoding="utf-8")
+            forged += 1
+    assert forged == 1
+
+    trusting = run_cli("check", "--vault", str(vault))
+    assert trusting.returncode == 0, trusting.stdout + trusting.stderr  # what it trusts
+    assert "secret" not in trusting.stdout + trusting.stderr
+    cold = run_cli("check", "--vault", str(vault), "--cold")
+    assert cold.returncode == 1, cold.stdout + cold.stderr
+    assert "keys.md:4: error secret: AWS access key ID" in cold.stderr
+    assert secret not in cold.stdout + cold.stderr
+
+
 def test_the_same_templates_from_another_folder_keep_the_site(make_vault, tmp_path, monkeypatch):
     """The site's stamp (what every page's HTML depends on) holds the templates, not where
     they or the package (its MkDocs hook, named by path in the config) are installed: a build
