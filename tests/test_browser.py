@@ -254,12 +254,17 @@ def test_pagefind_search_finds_and_filters(page, site_url: str) -> None:
     assert [u for u in fetched if u.endswith(".pf_index")]
     assert not [u for u in fetched if u.endswith(".pf_filter") or "component-ui" in u]
     page.locator(FILTERS_TOGGLE).click()
-    names = page.locator("#dfn-search .dfn-finder__group legend").all_inner_texts()
+    legends = page.locator("#dfn-search .dfn-finder__group legend")
+    legends.nth(2).wait_for(timeout=15_000)  # the filters load when opened
+    names = legends.all_inner_texts()
     assert [n.lower() for n in names] == ["kind", "agent", "outcome"]
     assert [u for u in fetched if u.endswith(".pf_filter")]
     # Counts follow the query: espresso is in one run, by Cam.
     agent = page.locator('#dfn-search label.dfn-finder__option:has(input[value="Cam"])')
-    assert agent.locator(".dfn-finder__count").inner_text() == "1"
+    from playwright.sync_api import expect
+
+    # Totals first, then the query's counts once its search is done again.
+    expect(agent.locator(".dfn-finder__count")).to_have_text("1", timeout=15_000)
     page.locator('#dfn-search input[name="kind"][value="agent"]').click()
     page.locator("#dfn-search .dfn-finder__status", has_text="No results").wait_for()
     page.locator('#dfn-search input[name="kind"][value="agent"]').click()
