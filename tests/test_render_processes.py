@@ -68,6 +68,19 @@ emit.FreshTree.write = said
 if mode == "emitted":  # every page written by emit after the render, as a rebuild does
     emit.FreshTree.at = classmethod(lambda cls, docs, cache: None)
     body_worker.MIN_NOTES = 10**9
+pipeline = import_module("generator.pipeline")
+plan_site = pipeline.plan_site
+import inspect
+def counting(*args, **kwargs):  # the progress bar's steps, as it is moved
+    bound = inspect.signature(plan_site).bind(*args, **kwargs)
+    advance = bound.arguments.get("advance")
+    def moved(steps):
+        os.write(2, f"progress: {steps}\\n".encode())
+        advance(steps)
+    if advance is not None:
+        bound.arguments["advance"] = moved
+    return plan_site(*bound.args, **bound.kwargs)
+pipeline.plan_site = counting
 from generator.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -341,6 +354,21 @@ def test_pages_written_as_they_are_laid_out_are_the_ones_emit_writes(builds) -> 
     assert "cache/manifest.json" in emitted.outputs and "cache/render.json" in emitted.outputs
     _same(builds["serial"], emitted)
     _same(builds["shared"], emitted)
+
+
+def _progress(log: str) -> list[int]:
+    return [int(line.split(": ")[1]) for line in log.splitlines() if line.startswith("progress: ")]
+
+
+def test_the_progress_bar_counts_each_note_once_as_either_process_lays_it_out(builds) -> None:
+    notes = len(PROOF) + 14  # the vault's notes: PROOF's, twelve numbered, Shared and Long
+    for mode in ("serial", "shared", "dying", "hung", "emitted"):
+        assert sum(_progress(builds[mode].log)) == notes, mode
+    # The second process's pages move the bar as they come, not all at once at the end: the
+    # build process, which starts claiming once the second one has claimed ten, counts the
+    # pages it finds answered with its own.
+    steps = _progress(builds["shared"].log)
+    assert max(steps) > 1, steps  # one step a page (all 1) when they were counted at the end
 
 
 def test_a_build_that_keeps_pages_shares_the_rest_the_same_way(builds) -> None:

@@ -122,6 +122,9 @@ class BodyShare:
         """How many notes the child claimed, once the parent stopped claiming."""
         self.taken = 0
         """Pages the parent took from the child."""
+        self.answered: list[int] = []
+        """The notes (indexes in ``todo``) the child's pages read so far are of, in order:
+        the progress bar counts them as they come."""
         self.status: int | None = None
         """The child's exit status, once reaped."""
         self.waited = 0.0
@@ -258,6 +261,8 @@ class BodyShare:
                 for index, text, copy, features, attempts, written in pickle.loads(frame):
                     if not isinstance(index, int):
                         raise TypeError("an index is a number")
+                    if index not in self._done:
+                        self.answered.append(index)
                     self._done[index] = _page(text, copy, features, attempts, written)
             except Exception as error:  # any malformed answer: the parent lays out the rest
                 self._stop(f"its answer could not be read ({type(error).__name__})")

@@ -503,11 +503,14 @@ def plan_site(
     # idles at the end. This one then lays out notes from the last one back until the two
     # meet; then every page is stored, and its findings reported, in the notes' order.
     mine: dict[int, NotePage] = {}
+    counted = 0  # the second process's pages the progress bar counted as they came
     while bodies is not None and (index := bodies.claim()) is not None:
         mine[index] = layout.lay_out(*todo[index])
         bodies.poll()
         if advance is not None:
-            advance(1)
+            advance(1 + len(bodies.answered) - counted)
+        counted = len(bodies.answered)
+    early = set(bodies.answered[:counted]) if bodies is not None else set()
     index = 0
     for note, page, fingerprint, kept in decided:
         if kept is not None:  # its page and markdown copy stay as the last build wrote them
@@ -523,7 +526,7 @@ def plan_site(
             continue
         laid = mine.pop(index, None)
         if laid is None:
-            if advance is not None:
+            if advance is not None and index not in early:
                 advance(1)
             laid = bodies.take(index) if bodies is not None else None
             if laid is None:  # serial, or the second process did not lay it out
