@@ -263,3 +263,22 @@ def test_another_projects_mkdocs_yml_is_not_used_for_your_vault(tmp_path: Path) 
     again = definitive("build", "--vault", str(notes), "--site-dir", str(site), cwd=project)
     assert again.returncode == 0 and "not using" not in again.stderr
     assert "Project demo" in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_build_under_cprofile_leaves_its_profile(tmp_path: Path) -> None:
+    """A program's build ends without freeing its objects (`os._exit`), except under a
+    profiler or tracer, which write their results at exit."""
+    vault = write_vault(tmp_path / "v", {"a.md": "# A\n\n[[b]]\n", "b.md": "# B\n"})
+    profile = tmp_path / "build.pstats"
+    command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "generator", "-q"]
+    built = subprocess.run(
+        [*command, "build", "--vault", str(vault), "--site-dir", str(tmp_path / "site")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=PLAIN_ENV,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert (tmp_path / "site" / "b" / "index.html").is_file()
+    assert profile.is_file() and profile.stat().st_size > 0
