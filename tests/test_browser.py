@@ -263,7 +263,7 @@ def test_pagefind_search_finds_and_filters(page, site_url: str) -> None:
     agent = page.locator('#dfn-search label.dfn-finder__option:has(input[value="Cam"])')
     from playwright.sync_api import expect
 
-    # Totals first, then the query's counts once its search is done again.
+    # The query's counts, once its search is done again with the filters.
     expect(agent.locator(".dfn-finder__count")).to_have_text("1", timeout=15_000)
     page.locator('#dfn-search input[name="kind"][value="agent"]').click()
     page.locator("#dfn-search .dfn-finder__status", has_text="No results").wait_for()

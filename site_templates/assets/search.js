@@ -284,7 +284,8 @@
         if (!box.checked && at >= 0) chosen.splice(at, 1);
         self.search(0);
       });
-      var count = element("span", "dfn-finder__count", String(values[value]));
+      // With words searched, the counts are the query's, filled in once it is searched again.
+      var count = element("span", "dfn-finder__count", self.term ? "" : String(values[value]));
       label.appendChild(box);
       label.appendChild(document.createTextNode(" " + value + " "));
       label.appendChild(count);
